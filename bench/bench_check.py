@@ -1,0 +1,71 @@
+"""Standalone check vs in-process ``ast.parse`` of the same files (target: at most 2x).
+
+Usage: python bench/bench_check.py [DIR]   (default: CPython's Lib/test/test_asyncio)
+
+Both are timed in one run, best of N, and reported as a ratio: absolute times drift between runs.
+The checker runs as users run it, ``python -m flake8_asynctest DIR`` in a fresh process, so its
+time includes interpreter start-up; the parse baseline is in-process (the floor for an ast linter).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+import sysconfig
+import time
+
+REPEAT = 5
+
+
+def default_dir() -> str:
+    return os.path.join(sysconfig.get_paths()["stdlib"], "test", "test_asyncio")
+
+
+def python_files(root: str) -> list[str]:
+    return sorted(os.path.join(d, f) for d, _, files in os.walk(root) for f in files if f.endswith(".py"))
+
+
+def best(fn, repeat: int = REPEAT) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> int:
+    root = sys.argv[1] if len(sys.argv) > 1 else default_dir()
+    files = python_files(root)
+    sources = []
+    for path in files:
+        with open(path, "rb") as handle:
+            sources.append(handle.read())
+    lines = sum(s.count(b"\n") for s in sources)
+
+    def parse_all() -> None:
+        for path in files:
+            with open(path, "rb") as handle:
+                ast.parse(handle.read(), path)
+
+    def check_all() -> None:
+        subprocess.run([sys.executable, "-m", "flake8_asynctest", root], stdout=subprocess.DEVNULL, check=False)
+
+    def startup() -> None:
+        subprocess.run([sys.executable, "-c", "pass"], check=False)
+
+    parse = best(parse_all)
+    check = best(check_all)
+    bare = best(startup)
+    print(f"{len(files)} files, {lines} lines in {root}")
+    print(f"in-process ast.parse:              {parse:.3f} s")
+    print(f"python -m flake8_asynctest:        {check:.3f} s  (of which interpreter start-up {bare:.3f} s)")
+    print(f"ratio check / parse:               {check / parse:.2f}x  (target <= 2x)")
+    print(f"ratio (check - start-up) / parse:  {(check - bare) / parse:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""The semantic model of one module: scopes, bindings, functions and classes.
+
+Built by one walk (``walk.build``); rules read it after the walk, when every binding is known, so a
+method defined below its caller or a name assigned after a loop's first use are both seen.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
+
+
+@dataclass(eq=False, repr=False)
+class Binding:
+    """One way a name gets a value in a scope.
+
+    kind: ``import`` (``qualname`` set), ``def``/``class`` (``info`` set), ``assign`` (``value`` set,
+    ``index`` set for tuple unpacking), ``with`` (``value`` is the context manager), ``param``
+    (``node`` is the ``ast.arg``), ``other`` (loops, except handlers, globals...: unknown value).
+    """
+
+    kind: str
+    node: ast.AST
+    value: ast.expr | None = None
+    index: int | None = None
+    qualname: str | None = None
+    info: FunctionInfo | ClassInfo | None = None
+
+
+@dataclass(eq=False, repr=False)
+class Scope:
+    kind: str  # module | class | function | lambda
+    node: ast.AST
+    parent: Scope | None
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    info: FunctionInfo | ClassInfo | None = None
+
+    def __repr__(self) -> str:
+        return f"<Scope {self.kind} line {getattr(self.node, 'lineno', 0)}>"
+
+    def bind(self, name: str, binding: Binding) -> None:
+        self.bindings.setdefault(name, []).append(binding)
+
+    @property
+    def function(self) -> FunctionInfo | None:
+        """The innermost enclosing def (not lambda), if any."""
+        scope: Scope | None = self
+        while scope is not None:
+            if scope.kind == "function":
+                return scope.info  # type: ignore[return-value]
+            if scope.kind == "module":
+                return None
+            scope = scope.parent
+        return None
+
+    @property
+    def is_coroutine(self) -> bool:
+        """True when code here runs inside an ``async def`` body (not a nested def or lambda)."""
+        return self.kind == "function" and self.info.is_async  # type: ignore[union-attr]
+
+
+@dataclass(eq=False, repr=False)
+class FunctionInfo:
+    node: FunctionNode
+    scope: Scope  # the function's own scope
+    parent: Scope  # where the def statement is
+    is_generator: bool = False
+    awaits: bool = False
+
+    def __repr__(self) -> str:
+        return f"<function {self.node.name} line {self.node.lineno}>"
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+    @property
+    def is_async(self) -> bool:
+        return isinstance(self.node, ast.AsyncFunctionDef)
+
+    @property
+    def is_coroutine_function(self) -> bool:
+        """``async def`` without ``yield``: calling it makes a coroutine (an async generator is not one)."""
+        return self.is_async and not self.is_generator
+
+    @property
+    def owner(self) -> ClassInfo | None:
+        """The class this function is a method of."""
+        if self.parent.kind == "class":
+            return self.parent.info  # type: ignore[return-value]
+        return None
+
+    @property
+    def self_name(self) -> str | None:
+        """Name of the first parameter of a method (``self``/``cls``), if it is a method."""
+        if self.owner is None:
+            return None
+        args = self.node.args.posonlyargs + self.node.args.args
+        return args[0].arg if args else None
+
+
+@dataclass(eq=False, repr=False)
+class ClassInfo:
+    node: ast.ClassDef
+    scope: Scope
+    parent: Scope
+    methods: dict[str, FunctionInfo] = field(default_factory=dict)
+    # attribute name -> values assigned through ``self.<name> = value`` in any method
+    self_attrs: dict[str, list[tuple[ast.expr | None, FunctionInfo]]] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"<class {self.node.name} line {self.node.lineno}>"
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+
+@dataclass(eq=False, repr=False)
+class Module:
+    """Everything one walk learns about one file."""
+
+    tree: ast.Module
+    filename: str
+    scope: Scope
+    functions: list[FunctionInfo] = field(default_factory=list)
+    classes: list[ClassInfo] = field(default_factory=list)
+    # nodes the rules asked for, by type, each with the scope it runs in
+    nodes: dict[type, list[tuple[ast.AST, Scope]]] = field(default_factory=dict)
+    imported_modules: set[str] = field(default_factory=set)
+
+    def of_type(self, *types: type) -> list[tuple[Any, Scope]]:
+        if len(types) == 1:
+            return self.nodes.get(types[0], [])
+        found = [item for t in types for item in self.nodes.get(t, [])]
+        found.sort(key=lambda item: (getattr(item[0], "lineno", 0), getattr(item[0], "col_offset", 0)))
+        return found
+
+
+def parent(node: ast.AST) -> ast.AST | None:
+    """The node's parent, set by the walk."""
+    return getattr(node, "_atc_parent", None)
+
+
+def scope_of(node: ast.AST) -> Scope:
+    """The scope a def, lambda or class statement opens (set by the walk)."""
+    return node._atc_scope  # type: ignore[attr-defined,no-any-return]

@@ -1,0 +1,166 @@
+"""What pytest and its async plugins will do with a file: its ini/toml config and the conftest chain.
+
+Read-only, text-level, cached per directory for the whole run. Nothing here is imported or executed.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+try:  # Python 3.11+
+    import tomllib
+except ImportError:  # pragma: no cover - Python 3.10
+    tomllib = None  # type: ignore[assignment]
+
+# pytest's search order within one directory: the first file that configures pytest wins.
+_CANDIDATES = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
+_ASYNCIO_MODE_OPT = re.compile(r"--asyncio-mode[= ](\w+)")
+
+
+@dataclass(frozen=True)
+class PytestConfig:
+    path: str | None = None
+    asyncio_mode: str | None = None
+    uses_pytest_asyncio: bool = False  # asyncio_* keys, or the plugin named in addopts/required_plugins
+    trio_mode: bool = False
+    aiohttp_plugin: bool = False
+
+    @property
+    def rootdir(self) -> str | None:
+        return os.path.dirname(self.path) if self.path else None
+
+
+@dataclass(frozen=True)
+class SuiteFacts:
+    """What the conftest.py files above a test file tell us (text-level evidence only)."""
+
+    pytest_asyncio: bool = False
+    aiohttp_plugin: bool = False
+    trio: bool = False
+    adds_markers: bool = False
+
+
+def config_for(path: str) -> PytestConfig:
+    """The pytest configuration that applies to the file at ``path``."""
+    return _config_in(os.path.dirname(os.path.abspath(path)))
+
+
+@lru_cache(maxsize=None)
+def _config_in(directory: str) -> PytestConfig:
+    for name in _CANDIDATES:
+        candidate = os.path.join(directory, name)
+        if os.path.isfile(candidate):
+            options = _read_options(candidate)
+            if options is not None:
+                return _interpret(candidate, options)
+    parent = os.path.dirname(directory)
+    if parent == directory:
+        return PytestConfig()
+    return _config_in(parent)
+
+
+def _read_options(path: str) -> dict[str, str] | None:
+    """The pytest options in ``path`` as strings, or None when the file does not configure pytest."""
+    name = os.path.basename(path)
+    try:
+        if name == "pyproject.toml":
+            return _read_toml(path)
+        parser = configparser.RawConfigParser(strict=False, interpolation=None)
+        parser.read(path, encoding="utf-8")
+    except (OSError, UnicodeDecodeError, configparser.Error, ValueError):
+        return None
+    section = {"setup.cfg": "tool:pytest"}.get(name, "pytest")
+    if name in ("pytest.ini", ".pytest.ini"):
+        return dict(parser.items(section)) if parser.has_section(section) else {}
+    return dict(parser.items(section)) if parser.has_section(section) else None
+
+
+def _read_toml(path: str) -> dict[str, str] | None:
+    with open(path, "rb") as handle:
+        data = handle.read()
+    if tomllib is not None:
+        try:
+            table = tomllib.loads(data.decode("utf-8")).get("tool", {}).get("pytest")
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            return None
+        if not isinstance(table, dict):
+            return None
+        options = table.get("ini_options", table)
+        return {str(k): " ".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in options.items()}
+    return _read_toml_fallback(data.decode("utf-8", "replace"))
+
+
+def _read_toml_fallback(text: str) -> dict[str, str] | None:
+    """Python 3.10 has no tomllib: read ``key = value`` lines of the pytest table, which is all we need."""
+    options: dict[str, str] | None = None
+    in_table = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("["):
+            in_table = line.strip("[] ") in ("tool.pytest.ini_options", "tool.pytest")
+            if in_table and options is None:
+                options = {}
+            continue
+        if in_table and "=" in line and options is not None:
+            key, _, value = line.partition("=")
+            options[key.strip()] = value.strip().strip("\"'[]")
+    return options
+
+
+def _interpret(path: str, options: dict[str, str]) -> PytestConfig:
+    addopts = " ".join(options.get(key, "") for key in ("addopts", "required_plugins", "plugins"))
+    mode = options.get("asyncio_mode")
+    match = _ASYNCIO_MODE_OPT.search(addopts)
+    if match:
+        mode = match.group(1)
+    uses = any(key.startswith("asyncio_") for key in options) or "pytest_asyncio" in addopts
+    uses = uses or "pytest-asyncio" in addopts or "asyncio-mode" in addopts
+    trio_mode = options.get("trio_mode", "").strip().lower() in ("true", "1", "yes")
+    return PytestConfig(
+        path=path,
+        asyncio_mode=mode.strip().strip("\"'").lower() if mode else None,
+        uses_pytest_asyncio=uses,
+        trio_mode=trio_mode,
+        aiohttp_plugin="aiohttp.pytest_plugin" in addopts,
+    )
+
+
+def suite_facts(path: str) -> SuiteFacts:
+    """Evidence from every conftest.py between the file and its rootdir."""
+    directory = os.path.dirname(os.path.abspath(path))
+    stop = config_for(path).rootdir
+    found = SuiteFacts()
+    for _ in range(64):
+        found = _merge(found, _conftest_facts(directory))
+        parent = os.path.dirname(directory)
+        if directory == stop or parent == directory or os.path.isdir(os.path.join(directory, ".git")):
+            break
+        directory = parent
+    return found
+
+
+def text_facts(text: str) -> SuiteFacts:
+    """Evidence in one source text (a conftest, or the test file itself)."""
+    return SuiteFacts(
+        pytest_asyncio="pytest_asyncio" in text or "mark.asyncio" in text,
+        aiohttp_plugin="aiohttp.pytest_plugin" in text,
+        trio="trio_mode" in text or "pytest_trio" in text or "mark.trio" in text,
+        adds_markers="add_marker" in text,
+    )
+
+
+@lru_cache(maxsize=None)
+def _conftest_facts(directory: str) -> SuiteFacts:
+    try:
+        with open(os.path.join(directory, "conftest.py"), encoding="utf-8", errors="replace") as handle:
+            return text_facts(handle.read())
+    except OSError:
+        return SuiteFacts()
+
+
+def _merge(a: SuiteFacts, b: SuiteFacts) -> SuiteFacts:
+    return SuiteFacts(*(x or y for x, y in zip(a.__dict__.values(), b.__dict__.values())))

@@ -1,0 +1,386 @@
+"""The one resolver: what a name or expression refers to, and what calling it produces.
+
+Rules ask this module and never look at imports or bindings themselves. It follows names through
+scopes, imports, assignments, ``self`` attributes and class hierarchies in the analysed file, and
+answers from ``known`` for well-known libraries. What it cannot prove is ``UNKNOWN``.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from . import known
+from .known import Runner
+from .model import Binding, ClassInfo, FunctionInfo, Module, Scope
+from .values import UNKNOWN, Cls, Coro, Ext, Func, Obj, Super, Tup, Value
+
+_MAX_BINDINGS = 8
+_BUILTIN_DECORATORS = frozenset({"staticmethod", "classmethod"})
+_MOCK_SPEC_KEYWORDS = frozenset({"spec", "spec_set", "wraps"})
+
+
+class Resolver:
+    def __init__(self, module: Module) -> None:
+        self.module = module
+        self._memo: dict[ast.AST, Value] = {}
+        self._active: set[ast.AST] = set()
+        self._mro: dict[ClassInfo, list[ClassInfo | str | None] | None] = {}
+        self._runner: dict[ClassInfo, Runner | None] = {}
+
+    # -- names -----------------------------------------------------------------------------
+
+    def bindings(self, name: str, scope: Scope) -> list[Binding]:
+        """The bindings ``name`` may have at a use in ``scope`` (Python's LEGB, class scopes skipped)."""
+        current: Scope | None = scope
+        first = True
+        while current is not None:
+            if first or current.kind != "class":
+                found = current.bindings.get(name)
+                if found:
+                    return found
+            first = False
+            current = current.parent
+        return []
+
+    def qualname(self, expr: ast.expr, scope: Scope) -> str | None:
+        """The canonical qualified name of an external thing ``expr`` names, e.g. ``asyncio.sleep``."""
+        value = self.value(expr, scope)
+        return value.qualname if isinstance(value, Ext) else None
+
+    def call_name(self, call: ast.Call, scope: Scope) -> str | None:
+        return self.qualname(call.func, scope)
+
+    # -- values ----------------------------------------------------------------------------
+
+    def value(self, expr: ast.AST, scope: Scope) -> Value:
+        memo = self._memo.get(expr)
+        if memo is not None:
+            return memo
+        if expr in self._active:
+            return UNKNOWN
+        self._active.add(expr)
+        try:
+            result = self._infer(expr, scope)
+        finally:
+            self._active.discard(expr)
+        self._memo[expr] = result
+        return result
+
+    def _infer(self, expr: ast.AST, scope: Scope) -> Value:
+        if isinstance(expr, ast.Name):
+            bindings = self.bindings(expr.id, scope)
+            if not bindings:
+                return UNKNOWN
+            return self._merge(self._binding_value(b, expr.id, scope) for b in bindings[: _MAX_BINDINGS + 1])
+        if isinstance(expr, ast.Attribute):
+            return self.attribute(self.value(expr.value, scope), expr.attr)
+        if isinstance(expr, ast.Call):
+            return self._call(expr, scope)
+        if isinstance(expr, ast.Await):
+            inner = self.value(expr.value, scope)
+            return inner.result if isinstance(inner, Coro) else UNKNOWN
+        if isinstance(expr, ast.Tuple):
+            return Tup(tuple(self.value(elt, scope) for elt in expr.elts))
+        return UNKNOWN
+
+    def _merge(self, values: Iterator[Value]) -> Value:
+        result: Value | None = None
+        for count, value in enumerate(values):
+            if count >= _MAX_BINDINGS or value is UNKNOWN or (result is not None and value != result):
+                return UNKNOWN
+            result = value
+        return result if result is not None else UNKNOWN
+
+    def _binding_value(self, binding: Binding, name: str, use_scope: Scope) -> Value:
+        kind = binding.kind
+        if kind == "import":
+            return Ext(known.canonical(binding.qualname))  # type: ignore[arg-type]
+        if kind == "def":
+            return Func(binding.info)  # type: ignore[arg-type]
+        if kind == "class":
+            return Cls(binding.info)  # type: ignore[arg-type]
+        scope = self._scope_of_binding(binding, name, use_scope)
+        if kind == "assign":
+            value = self.value(binding.value, scope)  # type: ignore[arg-type]
+            if binding.index is None:
+                return value
+            if isinstance(value, Tup) and binding.index < len(value.items):
+                return value.items[binding.index]
+            return UNKNOWN
+        if kind == "with":
+            return self._entered(self.value(binding.value, scope))  # type: ignore[arg-type]
+        if kind == "param":
+            return self._param(binding.node, scope)  # type: ignore[arg-type]
+        return UNKNOWN
+
+    def _scope_of_binding(self, binding: Binding, name: str, use_scope: Scope) -> Scope:
+        current: Scope | None = use_scope
+        while current is not None:
+            if binding in current.bindings.get(name, ()):
+                return current
+            current = current.parent
+        return use_scope
+
+    def _entered(self, manager: Value) -> Value:
+        """What ``with manager as x`` binds to ``x``."""
+        if isinstance(manager, Obj) and manager.cls in ("asyncio.TaskGroup", "asyncio.Runner"):
+            return manager
+        return UNKNOWN
+
+    def _param(self, arg: ast.arg, scope: Scope) -> Value:
+        function = scope.info if scope.kind == "function" else None
+        if isinstance(function, FunctionInfo) and function.owner is not None:
+            if arg.arg == function.self_name and arg is _first_param(function.node):
+                decorators = {self._decorator_name(d, function.parent) for d in function.node.decorator_list}
+                if "staticmethod" in decorators:
+                    return UNKNOWN
+                if "classmethod" in decorators:
+                    return Cls(function.owner)
+                return Obj(function.owner)
+        if arg.annotation is not None and scope.parent is not None:
+            annotated = self.value(arg.annotation, scope.parent)
+            if isinstance(annotated, Cls):
+                return Obj(annotated.info)
+            if isinstance(annotated, Ext) and annotated.qualname in known.KNOWN_CLASSES:
+                return Obj(annotated.qualname, plain=annotated.qualname not in _MOCKS)
+        return UNKNOWN
+
+    # -- attributes and calls ----------------------------------------------------------------
+
+    def attribute(self, base: Value, name: str) -> Value:
+        if isinstance(base, Ext):
+            return Ext(known.canonical(f"{base.qualname}.{name}"))
+        if isinstance(base, Obj):
+            if isinstance(base.cls, ClassInfo):
+                return self.class_attribute(base.cls, name, instance=True)
+            return _external_attribute(base, name)
+        if isinstance(base, Cls):
+            return self.class_attribute(base.info, name, instance=False)
+        if isinstance(base, Super):
+            mro = self.mro(base.cls)
+            return self._mro_attribute(mro[1:] if mro else None, name, instance=True)
+        return UNKNOWN
+
+    def class_attribute(self, cls: ClassInfo, name: str, instance: bool) -> Value:
+        return self._mro_attribute(self.mro(cls), name, instance)
+
+    def _mro_attribute(self, mro: list[ClassInfo | str | None] | None, name: str, instance: bool) -> Value:
+        if mro is None:
+            return UNKNOWN
+        for entry in mro:
+            if entry is None:
+                return UNKNOWN
+            if isinstance(entry, str):
+                return Ext(known.canonical(f"{entry}.{name}"))
+            assigned = entry.self_attrs.get(name) if instance else None
+            method = entry.methods.get(name)
+            if assigned and method is not None:
+                return UNKNOWN
+            if assigned:
+                return self._merge(
+                    self.value(value, function.scope) if value is not None else UNKNOWN for value, function in assigned
+                )
+            if method is not None:
+                return Func(method, bound=instance)
+            bindings = entry.scope.bindings.get(name)
+            if bindings:
+                return self._merge(self._binding_value(b, name, entry.scope) for b in bindings)
+        return UNKNOWN
+
+    def _call(self, call: ast.Call, scope: Scope) -> Value:
+        func = call.func
+        if isinstance(func, ast.Name) and func.id == "super" and not self.bindings("super", scope):
+            function = scope.function
+            if function is not None and function.owner is not None:
+                return Super(function.owner)
+            return UNKNOWN
+        callee = self.value(func, scope)
+        return self.call_result(callee, call)
+
+    def call_result(self, callee: Value, call: ast.Call | None = None) -> Value:
+        """What calling ``callee`` produces."""
+        if isinstance(callee, Func):
+            info = callee.info
+            if not self.plain_decorators(info):
+                return UNKNOWN
+            if info.is_coroutine_function:
+                return Coro(self._annotation_instance(info))
+            if info.is_async:
+                return UNKNOWN  # an async generator
+            return self._annotation_instance(info)
+        if isinstance(callee, Cls):
+            return Obj(callee.info)
+        if isinstance(callee, Ext):
+            qualname = callee.qualname
+            if qualname in known.COROUTINE_FUNCTIONS:
+                return Coro(_result_value(known.COROUTINE_FUNCTIONS[qualname]))
+            if qualname in known.KNOWN_CLASSES:
+                plain = not (qualname in _MOCKS and call is not None and _has_spec(call))
+                return Obj(qualname, plain=plain)
+            if qualname in known.RETURNS:
+                return Obj(known.RETURNS[qualname])
+            return UNKNOWN
+        if isinstance(callee, Obj):
+            if callee.cls == known.ASYNC_MOCK:
+                return Coro()
+            if callee.cls in known.SYNC_MOCKS and callee.plain:
+                return Obj(
+                    "unittest.mock.MagicMock" if callee.cls == "unittest.mock.MagicMock" else "unittest.mock.Mock"
+                )
+            if isinstance(callee.cls, ClassInfo):
+                return self.call_result(self.class_attribute(callee.cls, "__call__", instance=True))
+        return UNKNOWN
+
+    def _annotation_instance(self, info: FunctionInfo) -> Value:
+        returns = info.node.returns
+        if returns is None:
+            return UNKNOWN
+        annotated = self.value(returns, info.parent)
+        if isinstance(annotated, Cls):
+            return Obj(annotated.info)
+        if isinstance(annotated, Ext) and annotated.qualname in known.KNOWN_CLASSES:
+            return Obj(annotated.qualname)
+        return UNKNOWN
+
+    # -- functions and classes ---------------------------------------------------------------
+
+    def _decorator_name(self, decorator: ast.expr, scope: Scope) -> str | None:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if isinstance(target, ast.Name) and target.id in _BUILTIN_DECORATORS and not self.bindings(target.id, scope):
+            return target.id
+        return self.qualname(target, scope)
+
+    def decorator_names(self, info: FunctionInfo | ClassInfo) -> list[str | None]:
+        return [self._decorator_name(d, info.parent) for d in info.node.decorator_list]
+
+    def plain_decorators(self, info: FunctionInfo | ClassInfo) -> bool:
+        """True when every decorator is known to keep the function's nature (async stays async)."""
+        for name in self.decorator_names(info):
+            if name is None:
+                return False
+            if name in _BUILTIN_DECORATORS or name in known.TRANSPARENT_DECORATORS:
+                continue
+            if name.startswith("pytest.mark."):
+                continue
+            return False
+        return True
+
+    def mro(self, cls: ClassInfo) -> list[ClassInfo | str | None] | None:
+        """C3 linearisation over analysed classes; an external base is a leaf (its qualified name),
+        an unknown base is ``None``. ``None`` overall when the hierarchy is inconsistent or cyclic."""
+        if cls in self._mro:
+            return self._mro[cls]
+        self._mro[cls] = None  # a cycle resolves to "unknown"
+        bases: list[object] = []
+        sequences: list[list[object]] = []
+        for base in cls.node.bases:
+            value = self.value(base, cls.parent)
+            if isinstance(value, Cls):
+                base_mro = self.mro(value.info)
+                if base_mro is None:
+                    return None
+                bases.append(value.info)
+                sequences.append([_Opaque() if entry is None else entry for entry in base_mro])
+            else:
+                entry: object = value.qualname if isinstance(value, Ext) else _Opaque()
+                bases.append(entry)
+                sequences.append([entry])
+        merged = _c3([*sequences, bases])
+        if merged is None:
+            return None
+        result = [cls, *(None if isinstance(entry, _Opaque) else entry for entry in merged)]
+        self._mro[cls] = result  # type: ignore[assignment]
+        return result  # type: ignore[return-value]
+
+    def runner(self, cls: ClassInfo) -> Runner | None:
+        """How ``cls`` runs its test methods; None when it is not known to be a unittest class."""
+        if cls not in self._runner:
+            self._runner[cls] = None
+            self._runner[cls] = self._compute_runner(cls)
+        return self._runner[cls]
+
+    def _compute_runner(self, cls: ClassInfo) -> Runner | None:
+        mro = self.mro(cls)
+        if mro is None:
+            return None
+        kinds: set[Runner] = set()
+        opaque = False
+        for entry in mro:
+            if entry is None:
+                opaque = True
+            elif isinstance(entry, str):
+                if entry in known.TEST_CASE_BASES:
+                    kinds.add(known.TEST_CASE_BASES[entry])
+                elif entry not in ("object", "builtins.object"):
+                    opaque = True
+            else:
+                if (
+                    any(k.arg == "metaclass" for k in entry.node.keywords)
+                    or not self.plain_decorators(entry)
+                    or known.RUNNER_HOOKS.intersection(entry.methods)
+                ):
+                    opaque = True
+        if not kinds:
+            return None
+        if opaque or Runner.OTHER in kinds:
+            return Runner.OTHER
+        for kind in (Runner.AWAITS_ALL, Runner.ISOLATED):
+            if kind in kinds:
+                return kind
+        return Runner.SYNC
+
+    def is_coroutine_call(self, call: ast.Call, scope: Scope) -> bool:
+        """True when ``call`` is known to return a coroutine object."""
+        return isinstance(self.value(call, scope), Coro)
+
+
+_MOCKS = frozenset({known.ASYNC_MOCK, *known.SYNC_MOCKS})
+
+
+def _external_attribute(base: Obj, name: str) -> Value:
+    cls = base.cls
+    if cls in _MOCKS:
+        if not base.plain or name in known.MOCK_API or name.startswith(("assert_", "_")):
+            return UNKNOWN
+        if cls == known.ASYNC_MOCK:
+            return Obj(known.ASYNC_MOCK)
+        return Obj("unittest.mock.MagicMock" if cls == "unittest.mock.MagicMock" else "unittest.mock.Mock")
+    return Ext(known.canonical(f"{cls}.{name}"))
+
+
+def _has_spec(call: ast.Call) -> bool:
+    return bool(call.args) or any(k.arg in _MOCK_SPEC_KEYWORDS or k.arg is None for k in call.keywords)
+
+
+def _result_value(result: str | tuple[str, ...] | None) -> Value:
+    if result is None:
+        return UNKNOWN
+    if isinstance(result, tuple):
+        return Tup(tuple(Obj(item) for item in result))
+    return Obj(result)
+
+
+def _first_param(node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.arg | None:
+    args = node.args.posonlyargs + node.args.args
+    return args[0] if args else None
+
+
+class _Opaque:
+    """An unknown base class: distinct from every other entry in a linearisation."""
+
+
+def _c3(sequences: list[list[object]]) -> list[object] | None:
+    result: list[object] = []
+    sequences = [list(s) for s in sequences if s]
+    while sequences:
+        for sequence in sequences:
+            head = sequence[0]
+            if not any(head in other[1:] for other in sequences):
+                break
+        else:
+            return None
+        result.append(head)
+        sequences = [s[1:] if s[0] == head else s for s in sequences]
+        sequences = [s for s in sequences if s]
+    return result

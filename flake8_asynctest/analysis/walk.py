@@ -1,0 +1,229 @@
+"""The one walk over a module's ``ast``: sets parent links, builds scopes and bindings, and collects
+the node types the rules asked for. Nothing else walks the whole tree."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .model import Binding, ClassInfo, FunctionInfo, Module, Scope
+
+_AST = ast.AST
+
+
+def build(tree: ast.Module, filename: str, wanted: Iterable[type] = ()) -> Module:
+    """Walk ``tree`` once and return its model, with the ``wanted`` node types collected."""
+    module_scope = Scope("module", tree, None)
+    module = Module(tree, filename, module_scope)
+    _Walker(module, frozenset(wanted)).run()
+    return module
+
+
+class _Walker:
+    def __init__(self, module: Module, wanted: frozenset[type]) -> None:
+        self.module = module
+        self.wanted = wanted
+        self.stack: list[tuple[_AST, _AST | None, Scope]] = []
+        self.handlers: dict[type, Callable[[Any, Scope], bool]] = {
+            ast.FunctionDef: self._function,
+            ast.AsyncFunctionDef: self._function,
+            ast.Lambda: self._lambda,
+            ast.ClassDef: self._class,
+            ast.Import: self._import,
+            ast.ImportFrom: self._import_from,
+            ast.Assign: self._assign,
+            ast.AnnAssign: self._ann_assign,
+            ast.NamedExpr: self._named_expr,
+            ast.With: self._with,
+            ast.AsyncWith: self._with,
+            ast.Name: self._name,
+            ast.Global: self._global,
+            ast.Nonlocal: self._global,
+            ast.ExceptHandler: self._except_handler,
+            ast.Yield: self._yield,
+            ast.YieldFrom: self._yield,
+            ast.Await: self._await,
+            ast.MatchAs: self._match_capture,
+            ast.MatchStar: self._match_capture,
+            ast.MatchMapping: self._match_capture,
+        }
+
+    def run(self) -> None:
+        stack = self.stack
+        stack.append((self.module.tree, None, self.module.scope))
+        handlers = self.handlers
+        wanted = self.wanted
+        nodes = self.module.nodes
+        pop = stack.pop
+        push = stack.append
+        while stack:
+            node, parent, scope = pop()
+            node._atc_parent = parent  # type: ignore[attr-defined]
+            kind = type(node)
+            if kind in wanted:
+                nodes.setdefault(kind, []).append((node, scope))
+            handler = handlers.get(kind)
+            if handler is not None and handler(node, scope):
+                continue  # the handler pushed the children itself (with their scopes)
+            children: list[_AST] = []
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if type(value) is list:
+                    for item in value:
+                        if isinstance(item, _AST):
+                            children.append(item)
+                elif isinstance(value, _AST):
+                    children.append(value)
+            for child in reversed(children):
+                push((child, node, scope))
+
+    def _push(self, node: _AST, scope: Scope, *fields: str) -> None:
+        """Queue ``fields`` of ``node`` (in source order) to be walked in ``scope``."""
+        children: list[_AST] = []
+        for name in fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                children.extend(item for item in value if isinstance(item, _AST))
+            elif isinstance(value, _AST):
+                children.append(value)
+        for child in reversed(children):
+            self.stack.append((child, node, scope))
+
+    # -- scopes ------------------------------------------------------------------------------
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope) -> bool:
+        inner = node._atc_scope = Scope("function", node, scope)  # type: ignore[union-attr]
+        info = FunctionInfo(node, inner, scope)
+        inner.info = info
+        scope.bind(node.name, Binding("def", node, info=info))
+        if scope.kind == "class":
+            scope.info.methods[node.name] = info  # type: ignore[union-attr]
+        self.module.functions.append(info)
+        _bind_params(node.args, inner)
+        self._push(node, inner, "body")
+        self._push(node, scope, "decorator_list", "args", "returns")
+        return True
+
+    def _lambda(self, node: ast.Lambda, scope: Scope) -> bool:
+        inner = node._atc_scope = Scope("lambda", node, scope)  # type: ignore[attr-defined]
+        _bind_params(node.args, inner)
+        self._push(node, inner, "body")
+        self._push(node, scope, "args")
+        return True
+
+    def _class(self, node: ast.ClassDef, scope: Scope) -> bool:
+        inner = node._atc_scope = Scope("class", node, scope)  # type: ignore[attr-defined]
+        info = ClassInfo(node, inner, scope)
+        inner.info = info
+        scope.bind(node.name, Binding("class", node, info=info))
+        self.module.classes.append(info)
+        self._push(node, inner, "body")
+        self._push(node, scope, "decorator_list", "bases", "keywords")
+        return True
+
+    # -- bindings ----------------------------------------------------------------------------
+
+    def _import(self, node: ast.Import, scope: Scope) -> bool:
+        for alias in node.names:
+            self.module.imported_modules.add(alias.name)
+            if alias.asname:
+                scope.bind(alias.asname, Binding("import", node, qualname=alias.name))
+            else:
+                top = alias.name.partition(".")[0]
+                scope.bind(top, Binding("import", node, qualname=top))
+        return False
+
+    def _import_from(self, node: ast.ImportFrom, scope: Scope) -> bool:
+        base = "." * node.level + (node.module or "")
+        if node.module and not node.level:
+            self.module.imported_modules.add(node.module)
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            qualname = f"{base}.{alias.name}" if base and not base.endswith(".") else base + alias.name
+            scope.bind(alias.asname or alias.name, Binding("import", node, qualname=qualname))
+        return False
+
+    def _assign(self, node: ast.Assign, scope: Scope) -> bool:
+        for target in node.targets:
+            self._bind_target(target, node.value, scope, node)
+        return False
+
+    def _ann_assign(self, node: ast.AnnAssign, scope: Scope) -> bool:
+        if node.value is not None:
+            self._bind_target(node.target, node.value, scope, node)
+        elif isinstance(node.target, ast.Name):
+            node.target._atc_bound = True  # type: ignore[attr-defined]  # a bare annotation binds nothing
+        return False
+
+    def _named_expr(self, node: ast.NamedExpr, scope: Scope) -> bool:
+        while scope.kind not in ("function", "module", "lambda"):
+            scope = scope.parent  # type: ignore[assignment]
+        self._bind_target(node.target, node.value, scope, node)
+        return False
+
+    def _with(self, node: ast.With | ast.AsyncWith, scope: Scope) -> bool:
+        for item in node.items:
+            target = item.optional_vars
+            if isinstance(target, ast.Name):
+                target._atc_bound = True  # type: ignore[attr-defined]
+                scope.bind(target.id, Binding("with", node, value=item.context_expr))
+        return False
+
+    def _bind_target(self, target: ast.expr, value: ast.expr, scope: Scope, stmt: ast.AST) -> None:
+        if isinstance(target, ast.Name):
+            target._atc_bound = True  # type: ignore[attr-defined]
+            scope.bind(target.id, Binding("assign", stmt, value=value))
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            if any(isinstance(elt, ast.Starred) for elt in target.elts):
+                return  # the generic Name handler binds starred targets as unknown
+            literal = isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts)
+            for index, elt in enumerate(target.elts):
+                if literal:
+                    self._bind_target(elt, value.elts[index], scope, stmt)  # type: ignore[attr-defined]
+                elif isinstance(elt, ast.Name):
+                    elt._atc_bound = True  # type: ignore[attr-defined]
+                    scope.bind(elt.id, Binding("assign", stmt, value=value, index=index))
+        elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+            function = scope.function
+            if function is not None and function.owner is not None and target.value.id == function.self_name:
+                attrs = function.owner.self_attrs
+                attrs.setdefault(target.attr, []).append((value, function))
+
+    def _name(self, node: ast.Name, scope: Scope) -> bool:
+        if not isinstance(node.ctx, ast.Load) and not getattr(node, "_atc_bound", False):
+            scope.bind(node.id, Binding("other", node))
+        return False
+
+    def _global(self, node: ast.Global | ast.Nonlocal, scope: Scope) -> bool:
+        for name in node.names:
+            scope.bind(name, Binding("other", node))
+        return False
+
+    def _except_handler(self, node: ast.ExceptHandler, scope: Scope) -> bool:
+        if node.name:
+            scope.bind(node.name, Binding("other", node))
+        return False
+
+    def _match_capture(self, node: ast.AST, scope: Scope) -> bool:
+        name = getattr(node, "name", None) or getattr(node, "rest", None)
+        if name:
+            scope.bind(name, Binding("other", node))
+        return False
+
+    def _yield(self, node: ast.AST, scope: Scope) -> bool:
+        if scope.kind == "function":
+            scope.info.is_generator = True  # type: ignore[union-attr]
+        return False
+
+    def _await(self, node: ast.Await, scope: Scope) -> bool:
+        if scope.kind == "function":
+            scope.info.awaits = True  # type: ignore[union-attr]
+        return False
+
+
+def _bind_params(args: ast.arguments, scope: Scope) -> None:
+    for arg in (*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg):
+        if arg is not None:
+            scope.bind(arg.arg, Binding("param", arg))

@@ -1,0 +1,117 @@
+"""The checker both front ends share: source in, findings out.
+
+One ``ast.parse`` per file (or flake8's tree), one walk, then each family with an enabled rule.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from dataclasses import dataclass, field
+
+from .analysis import walk
+from .analysis.resolve import Resolver
+from .analysis.testcode import TestCode
+from .context import Context, Finding
+from .rules import FAMILIES
+from .settings import Settings
+
+# Text that every file with something for us to find contains; a file without any is not walked.
+_TRIGGERS = ("async", "Mock", "loop")
+_TRIGGERS_BYTES = tuple(t.encode() for t in _TRIGGERS)
+
+# flake8's own syntax, so both front ends honour the same comments.
+NOQA_INLINE = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
+NOQA_FILE = re.compile(r"\s*# flake8[:=]\s*noqa(?!:)", re.IGNORECASE)
+
+SYNTAX_ERROR = "E999"
+IO_ERROR = "E902"
+
+
+@dataclass
+class FileResult:
+    findings: list[Finding] = field(default_factory=list)
+    unreadable: bool = False  # the file could not be read or decoded (exit code 2)
+    source: str | None = None
+    tree: ast.Module | None = None
+
+
+def check_tree(tree: ast.Module, filename: str, source: str, settings: Settings) -> list[Finding]:
+    """Findings for an already parsed module, before ``# noqa`` filtering (flake8 applies its own)."""
+    families = [f for f in FAMILIES if any(r.code in settings.enabled for r in f.rules)]
+    if not families or not any(t in source for t in _TRIGGERS):
+        return []
+    wanted = {t for family in families for t in family.wanted}
+    module = walk.build(tree, filename, wanted)
+    resolver = Resolver(module)
+    tests = TestCode(module, resolver, settings.scope)
+    if not tests.is_test_code:
+        return []
+    ctx = Context(module, resolver, tests, settings, source)
+    for family in families:
+        try:
+            family.check(ctx)
+        except RecursionError:
+            ctx.findings.append(_internal_error(family, "nesting too deep to analyse"))
+    return sorted(set(ctx.findings))
+
+
+def check_source(data: bytes, filename: str, settings: Settings) -> FileResult:
+    """Decode, parse and check one file's bytes; ``# noqa`` comments are applied."""
+    try:
+        source = decode(data)
+    except (SyntaxError, UnicodeDecodeError, LookupError) as error:
+        message = f"{IO_ERROR} cannot decode file: {error}"
+        return FileResult([Finding(1, 0, IO_ERROR, message)], unreadable=True)
+    if any(NOQA_FILE.match(line) for line in source.splitlines()):
+        return FileResult(source=source)
+    try:
+        tree = ast.parse(source, filename)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+        return FileResult([syntax_error(error)], source=source)
+    if not any(t in data for t in _TRIGGERS_BYTES):
+        return FileResult(source=source, tree=tree)
+    findings = check_tree(tree, filename, source, settings)
+    return FileResult(apply_noqa(findings, source), source=source, tree=tree)
+
+
+def decode(data: bytes) -> str:
+    """Decode as Python does: BOM, then an encoding cookie, else UTF-8."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    text = data.decode(encoding)
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def syntax_error(error: BaseException) -> Finding:
+    if isinstance(error, SyntaxError):
+        line, col = error.lineno or 1, max((error.offset or 1) - 1, 0)
+        return Finding(line, col, SYNTAX_ERROR, f"{SYNTAX_ERROR} SyntaxError: {error.msg} (file not checked)")
+    reason = "nesting too deep" if isinstance(error, (RecursionError, MemoryError)) else str(error)
+    return Finding(1, 0, SYNTAX_ERROR, f"{SYNTAX_ERROR} cannot parse: {reason} (file not checked)")
+
+
+def apply_noqa(findings: list[Finding], source: str) -> list[Finding]:
+    if not findings:
+        return findings
+    lines = source.splitlines()
+    kept = []
+    for finding in findings:
+        line = lines[finding.line - 1] if 0 < finding.line <= len(lines) else ""
+        match = NOQA_INLINE.search(line)
+        if match is None:
+            kept.append(finding)
+            continue
+        codes = match.group("codes")
+        if codes is None:
+            continue
+        listed = tuple(c for c in re.split(r"[,\s]+", codes.strip()) if c)
+        if not finding.code.startswith(listed):
+            kept.append(finding)
+    return kept
+
+
+def _internal_error(family: object, reason: str) -> Finding:
+    name = type(family).__name__
+    return Finding(1, 0, "ATC000", f"ATC000 {name} rules skipped: {reason}")

@@ -1,0 +1,72 @@
+"""What a rule is: the one record every catalogue view (README, --explain, tests) is derived from."""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A check's identity and documentation.
+
+    ``message`` is a ``str.format`` template: the detector fills its named fields. It must say what
+    happens at run time and what to do instead, in one line. ``what``/``why``/``example``/
+    ``use_instead`` follow ruff's rule docs and feed ``--explain`` and the README.
+    """
+
+    code: str
+    name: str
+    summary: str
+    message: str
+    what: str
+    why: str
+    example: str
+    use_instead: str
+    default: bool = True
+    fix: str | None = None
+    unsafe_fix: bool = False
+
+    def format(self, **fields: object) -> str:
+        return f"{self.code} {self.message.format(**fields)}"
+
+    @property
+    def fix_text(self) -> str:
+        if not self.fix:
+            return "none"
+        return self.fix + (" (unsafe: applied only with --unsafe-fixes)" if self.unsafe_fix else "")
+
+    def markdown(self) -> str:
+        """The rule's documentation section for the README."""
+        default = "on" if self.default else f"off (opt-in: `--extend-select {self.code}`)"
+        return (
+            f"### {self.code} `{self.name}`\n\n{self.summary}. Default: {default}. Autofix: {self.fix_text}.\n\n"
+            f"**What it does.** {' '.join(self.what.split())}\n\n"
+            f"**Why is this bad.** {' '.join(self.why.split())}\n\n"
+            f"**Example**\n```python\n{_dedent(self.example)}\n```\n\n"
+            f"**Use instead**\n```python\n{_dedent(self.use_instead)}\n```"
+        )
+
+    def explain(self) -> str:
+        parts = [
+            f"{self.code} ({self.name}): {self.summary}",
+            f"Default: {'on' if self.default else 'off (opt-in: --extend-select ' + self.code + ')'}",
+            f"Autofix: {self.fix_text}",
+            "",
+            "What it does",
+            _dedent(self.what),
+            "",
+            "Why is this bad",
+            _dedent(self.why),
+            "",
+            "Example",
+            textwrap.indent(_dedent(self.example), "    "),
+            "",
+            "Use instead",
+            textwrap.indent(_dedent(self.use_instead), "    "),
+        ]
+        return "\n".join(parts)
+
+
+def _dedent(text: str) -> str:
+    return textwrap.dedent(text).strip("\n")

@@ -1,0 +1,313 @@
+"""ATC201-ATC204: the event loop driven by hand."""
+
+from __future__ import annotations
+
+import ast
+
+from ..analysis.model import ClassInfo, Scope, parent
+from ..analysis.usage import describe, name_loads
+from ..context import Context
+from ..rule import Rule
+from .family import Family
+
+ATC201 = Rule(
+    code="ATC201",
+    summary="`asyncio.run`/`run_until_complete`/`run_forever` inside a coroutine",
+    name="loop-run-in-coroutine",
+    message="{call}() inside a coroutine raises RuntimeError (the loop is already running); {advice}",
+    fix="`await X`",
+    what="""
+        Finds `asyncio.run(...)`, `loop.run_until_complete(...)` and `loop.run_forever()` inside
+        an `async def` (test, fixture or helper).
+        """,
+    why="""
+        A coroutine already runs inside an event loop; starting a loop there raises
+        "RuntimeError: asyncio.run() cannot be called from a running event loop" (or "This event
+        loop is already running"), and the coroutine passed in is never awaited.
+        """,
+    example="""
+        async def test_fetch(self):
+            data = asyncio.run(fetch())
+        """,
+    use_instead="""
+        async def test_fetch(self):
+            data = await fetch()
+        """,
+)
+
+ATC202 = Rule(
+    code="ATC202",
+    summary="`asyncio.get_event_loop()` in test code",
+    name="get-event-loop",
+    message="asyncio.get_event_loop() {where}; {advice}",
+    fix="`asyncio.get_running_loop()` in coroutines",
+    what="""
+        Finds `asyncio.get_event_loop()` in test code.
+        """,
+    why="""
+        Inside a coroutine, `get_running_loop()` says what is meant and cannot create a stray
+        loop. Outside one, `get_event_loop()` is deprecated since Python 3.12 and raises
+        RuntimeError on 3.14 when no loop is set, so the test breaks on the next Python.
+        """,
+    example="""
+        async def test_later(self):
+            loop = asyncio.get_event_loop()
+        """,
+    use_instead="""
+        async def test_later(self):
+            loop = asyncio.get_running_loop()
+        """,
+)
+
+ATC203 = Rule(
+    code="ATC203",
+    summary="Sync test drives coroutines with `asyncio.run`/`run_until_complete`",
+    name="sync-test-drives-loop",
+    message="sync test {name} drives coroutines by hand with {call}(); make it an async test "
+    "(IsolatedAsyncioTestCase or a pytest async marker) and await",
+    fix="convert the method to `async def` + `await` when the class can become IsolatedAsyncioTestCase",
+    default=False,
+    what="""
+        Finds sync test methods and functions that run coroutines with `asyncio.run()` or
+        `loop.run_until_complete()`.
+        """,
+    why="""
+        Each call creates or drives a loop by hand: setup and teardown run outside it, tasks
+        leak between calls, and failures in background tasks are lost. An async test runs the
+        whole test in one managed loop. Off by default: many healthy suites (CPython's own) do
+        this on purpose.
+        """,
+    example="""
+        class TestFetch(unittest.TestCase):
+            def test_fetch(self):
+                self.assertEqual(asyncio.run(fetch()), 1)
+        """,
+    use_instead="""
+        class TestFetch(unittest.IsolatedAsyncioTestCase):
+            async def test_fetch(self):
+                self.assertEqual(await fetch(), 1)
+        """,
+)
+
+ATC204 = Rule(
+    code="ATC204",
+    summary="Event loop created and never closed, or installed and never reset",
+    name="event-loop-not-closed",
+    message="{what}; {advice}",
+    what="""
+        Finds an event loop created in test code (`asyncio.new_event_loop()`) that is never
+        closed (no `close()` in the same function, in tearDown, in a cleanup or a `finally`), and
+        `asyncio.set_event_loop(loop)` that is never reset with `set_event_loop(None)`.
+        """,
+    why="""
+        An unclosed loop keeps its selector, self-pipe and executor: ResourceWarnings, leaked file
+        descriptors and threads accumulate across the suite. A loop left installed with
+        `set_event_loop` leaks into the next test, which then passes or fails depending on order.
+        """,
+    example="""
+        def setUp(self):
+            self.loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(self.loop)
+        """,
+    use_instead="""
+        def setUp(self):
+            self.loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(self.loop)
+            self.addCleanup(self.loop.close)
+            self.addCleanup(asyncio.set_event_loop, None)
+        """,
+)
+
+_RUN_METHODS = frozenset({"run_until_complete", "run_forever"})
+_NEW_LOOP = "asyncio.new_event_loop"
+_SET_LOOP = "asyncio.set_event_loop"
+# Tests of asyncio itself start a loop inside a loop on purpose to check the RuntimeError, or do it in
+# a forked child, where no loop runs; a loop made in a forked child dies with it.
+_EXPECTS_NESTED_RUN = frozenset({"RuntimeError", "fork"})
+_FORKS = frozenset({"fork"})
+
+
+class EventLoop(Family):
+    rules = (ATC201, ATC202, ATC203, ATC204)
+    wanted = (ast.Call,)
+
+    def check(self, ctx: Context) -> None:
+        nest_asyncio = "nest_asyncio" in ctx.module.imported_modules
+        sets_loop = self._sets_a_loop(ctx)
+        for call, scope in ctx.module.of_type(ast.Call):
+            run = _loop_runner(ctx, call, scope)
+            if run is not None:
+                if scope.is_coroutine and not nest_asyncio and not _mentions(scope, _EXPECTS_NESTED_RUN):
+                    advice = "await what you wait for" if run.endswith("run_forever") else "await the coroutine instead"
+                    ctx.report(ATC201, call, call=run, advice=advice)
+                elif scope.kind == "function" and not scope.is_coroutine and ctx.enabled(ATC203):
+                    function = scope.function
+                    if function is not None and (
+                        ctx.tests.is_unittest_test(function) or function in ctx.tests.pytest_tests
+                    ):
+                        ctx.report(ATC203, call, name=function.name, call=run)
+                continue
+            name = ctx.resolver.call_name(call, scope)
+            if name == "asyncio.get_event_loop" and not call.args:
+                if scope.is_coroutine:
+                    ctx.report(ATC202, call, where="inside a coroutine", advice="use asyncio.get_running_loop()")
+                elif not sets_loop:
+                    ctx.report(
+                        ATC202,
+                        call,
+                        where="is deprecated outside a running loop and raises on Python 3.14 when no loop is set",
+                        advice="create the loop with asyncio.new_event_loop() or make the test async",
+                    )
+            elif name in (_NEW_LOOP, _SET_LOOP) and ctx.enabled(ATC204) and not _mentions(scope, _FORKS):
+                if name == _NEW_LOOP:
+                    self._new_loop(ctx, call, scope)
+                else:
+                    self._set_loop(ctx, call, scope)
+
+    def _sets_a_loop(self, ctx: Context) -> bool:
+        for call, scope in ctx.module.of_type(ast.Call):
+            if ctx.resolver.call_name(call, scope) == _SET_LOOP and not _is_reset(call):
+                return True
+        return False
+
+    def _new_loop(self, ctx: Context, call: ast.Call, scope: Scope) -> None:
+        stmt = parent(call)
+        if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1:
+            return
+        target = stmt.targets[0]
+        if isinstance(target, ast.Name) and scope.kind == "function":
+            if not any(_closes_or_escapes(load) for load in name_loads(target.id, scope.node)):
+                ctx.report(
+                    ATC204,
+                    call,
+                    what=f"event loop {target.id} is never closed",
+                    advice=f"call {target.id}.close() in a finally block or a cleanup",
+                )
+        elif isinstance(target, ast.Attribute) and _is_self(target.value, scope):
+            cls = scope.function.owner  # type: ignore[union-attr]  # _is_self proved it is a method
+            assert cls is not None
+            if not any(_closes_or_escapes(a) for a in _self_attribute_reads(ctx, cls, target.attr)):
+                ctx.report(
+                    ATC204,
+                    call,
+                    what=f"event loop self.{target.attr} is never closed",
+                    advice=f"add self.addCleanup(self.{target.attr}.close) or close it in tearDown",
+                )
+
+    def _set_loop(self, ctx: Context, call: ast.Call, scope: Scope) -> None:
+        """Only a loop created right here is judged: one handed in (a parameter, a context manager,
+        a helper's result) is someone else's to uninstall."""
+        if _is_reset(call) or not call.args or not _created_here(ctx, call.args[0], scope):
+            return
+        function = scope.function
+        owner = function.owner if function is not None else None
+        region: list[ast.AST] = [owner.node] if owner is not None else [scope.node]
+        region += [f.node for f in ctx.module.functions if f.name == "tearDownModule" and f.parent.kind == "module"]
+        for node in region:
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Call) and _resets_loop(inner):
+                    return
+        ctx.report(
+            ATC204,
+            call,
+            what="the event loop installed by set_event_loop() is never uninstalled",
+            advice="reset it with asyncio.set_event_loop(None) in tearDown or a cleanup",
+        )
+
+
+def _created_here(ctx: Context, expr: ast.expr, scope: Scope) -> bool:
+    """``expr`` is a call to ``new_event_loop()``, or a local or ``self`` attribute assigned from one."""
+    if isinstance(expr, ast.Call):
+        return ctx.resolver.call_name(expr, scope) == _NEW_LOOP
+    if isinstance(expr, ast.Name) and scope.kind == "function":
+        bindings = scope.bindings.get(expr.id, [])
+        return bool(bindings) and all(
+            b.kind == "assign"
+            and b.index is None
+            and isinstance(b.value, ast.Call)
+            and _created_here(ctx, b.value, scope)
+            for b in bindings
+        )
+    if isinstance(expr, ast.Attribute) and _is_self(expr.value, scope):
+        assigned = scope.function.owner.self_attrs.get(expr.attr, [])  # type: ignore[union-attr]
+        return bool(assigned) and all(
+            isinstance(value, ast.Call) and _created_here(ctx, value, function.scope) for value, function in assigned
+        )
+    return False
+
+
+def _loop_runner(ctx: Context, call: ast.Call, scope: Scope) -> str | None:
+    """``asyncio.run`` or ``<loop>.run_until_complete``/``run_forever``: the name to show, else None."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in _RUN_METHODS:
+        return describe(func)
+    if ctx.resolver.call_name(call, scope) == "asyncio.run":
+        return describe(func)
+    return None
+
+
+def _mentions(scope: Scope, names: frozenset[str]) -> bool:
+    """Does the code around ``scope`` (it and its enclosing functions) use one of ``names``?"""
+    current: Scope | None = scope
+    while current is not None and current.kind in ("function", "lambda"):
+        for node in ast.walk(current.node):
+            if (isinstance(node, ast.Name) and node.id in names) or (
+                isinstance(node, ast.Attribute) and node.attr in names
+            ):
+                return True
+        current = current.parent
+    return False
+
+
+def _is_reset(call: ast.Call) -> bool:
+    return bool(call.args) and isinstance(call.args[0], ast.Constant) and call.args[0].value is None
+
+
+def _resets_loop(call: ast.Call) -> bool:
+    """``set_event_loop(None)``, or ``set_event_loop`` handed to a cleanup (``addCleanup(set_event_loop, None)``)."""
+    if _names_set_event_loop(call.func) and _is_reset(call):
+        return True
+    return any(_names_set_event_loop(arg) for arg in call.args)
+
+
+def _names_set_event_loop(expr: ast.expr) -> bool:
+    return (isinstance(expr, ast.Attribute) and expr.attr == "set_event_loop") or (
+        isinstance(expr, ast.Name) and expr.id == "set_event_loop"
+    )
+
+
+def _is_self(expr: ast.expr, scope: Scope) -> bool:
+    function = scope.function
+    return (
+        isinstance(expr, ast.Name)
+        and function is not None
+        and function.owner is not None
+        and expr.id == function.self_name
+    )
+
+
+def _self_attribute_reads(ctx: Context, cls: ClassInfo, attr: str) -> list[ast.Attribute]:
+    """Reads of ``self.<attr>`` in the class and its same-file relatives (bases and subclasses)."""
+    related = {entry for entry in ctx.resolver.mro(cls) or () if isinstance(entry, ClassInfo)}
+    related |= {c for c in ctx.module.classes if cls in (ctx.resolver.mro(c) or ())}
+    found = []
+    for klass in related:
+        for node in ast.walk(klass.node):
+            if isinstance(node, ast.Attribute) and node.attr == attr and isinstance(node.ctx, ast.Load):
+                found.append(node)
+    return found
+
+
+def _closes_or_escapes(use: ast.expr) -> bool:
+    """Does this read of a loop close it, or hand it to code we cannot see (which may close it)?"""
+    context = parent(use)
+    if isinstance(context, ast.Attribute):
+        return context.attr == "close"
+    if isinstance(context, ast.Call):
+        func = context.func
+        if _names_set_event_loop(func):
+            return False
+        return True  # passed to a function: it may close it
+    if isinstance(context, (ast.Expr, ast.Compare, ast.Assert, ast.If, ast.While, ast.UnaryOp, ast.BoolOp)):
+        return False
+    return True  # returned, yielded, stored, put in a container...

@@ -1,0 +1,23 @@
+"""The contract between the checker and a family of rules."""
+
+from __future__ import annotations
+
+import ast
+from typing import ClassVar
+
+from ..context import Context
+from ..rule import Rule
+
+
+class Family:
+    """Rules that share their detection work.
+
+    ``wanted`` names the node types the family reads from the module model (the one walk collects
+    them); ``check`` runs after the walk, when every binding in the file is known.
+    """
+
+    rules: ClassVar[tuple[Rule, ...]] = ()
+    wanted: ClassVar[tuple[type[ast.AST], ...]] = ()
+
+    def check(self, ctx: Context) -> None:
+        raise NotImplementedError

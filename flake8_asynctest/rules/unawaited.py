@@ -1,0 +1,267 @@
+"""ATC101, ATC102, ATC106: coroutine objects that are made and never awaited."""
+
+from __future__ import annotations
+
+import ast
+
+from ..analysis import known
+from ..analysis.known import Runner
+from ..analysis.model import FunctionInfo, Scope, parent, scope_of
+from ..analysis.usage import describe, name_loads, own_nodes
+from ..analysis.values import Coro, Ext, Func, Obj
+from ..context import Context
+from ..rule import Rule
+from .family import Family
+
+ATC101 = Rule(
+    code="ATC101",
+    summary="Coroutine created and never awaited",
+    name="coroutine-never-awaited",
+    message="{callee}() makes a coroutine that is never awaited, so its body never runs; {advice}",
+    fix="add `await` (in a coroutine)",
+    what="""
+        Finds calls to coroutine functions whose coroutine is dropped: the call is a statement of
+        its own, or its result goes into a name that is never read.
+        """,
+    why="""
+        Calling an `async def` function only creates a coroutine object; nothing in its body runs
+        until it is awaited. The test goes on as if the work was done, and at best Python prints
+        "RuntimeWarning: coroutine ... was never awaited" to stderr after the test has passed.
+        """,
+    example="""
+        async def test_close(self):
+            self.client.close()          # async def close(): nothing happens
+            self.assertTrue(self.client.closed)
+        """,
+    use_instead="""
+        async def test_close(self):
+            await self.client.close()
+            self.assertTrue(self.client.closed)
+        """,
+)
+
+ATC102 = Rule(
+    code="ATC102",
+    summary="Coroutine object tested as a value (`assert coro()`, `assertTrue(coro())`)",
+    name="coroutine-used-as-value",
+    message="{callee}() is a coroutine object here, always true and equal to nothing, and never awaited; add `await`",
+    fix="add `await`",
+    what="""
+        Finds a coroutine used where its value is tested: `assert coro()`, `if coro():`,
+        `self.assertTrue(coro())`, `self.assertEqual(coro(), x)`, `self.assertIsNotNone(coro())`...
+        """,
+    why="""
+        A coroutine object is always truthy and never equal to a result, so `assert` and
+        `assertTrue` pass and the code under test never runs: the assertion checks nothing.
+        """,
+    example="""
+        async def test_ready(self):
+            self.assertTrue(self.server.is_ready())   # async def is_ready()
+        """,
+    use_instead="""
+        async def test_ready(self):
+            self.assertTrue(await self.server.is_ready())
+        """,
+)
+
+ATC106 = Rule(
+    code="ATC106",
+    summary="Cleanup that produces a coroutine nobody awaits",
+    name="cleanup-never-awaited",
+    message="{what} is never awaited by {method}(), so the cleanup never runs; {advice}",
+    fix="`addAsyncCleanup(fn, *args)`",
+    what="""
+        Finds cleanups that produce a coroutine nobody awaits: `addCleanup(lambda: coro())`,
+        `addCleanup(fn)` where a plain `def fn` returns a coroutine, a coroutine function given to
+        `addCleanup` on a plain `unittest.TestCase`, or a coroutine object passed as the cleanup.
+        """,
+    why="""
+        Since Python 3.11, `IsolatedAsyncioTestCase` awaits a cleanup only when the function
+        itself is a coroutine function. A lambda or plain function that returns a coroutine is
+        called, its coroutine dropped, and the resource (server, connection, task) leaks into the
+        next test. A plain `TestCase` never awaits anything.
+        """,
+    example="""
+        async def asyncSetUp(self):
+            self.conn = await connect()
+            self.addCleanup(lambda: self.conn.close())    # async def close()
+        """,
+    use_instead="""
+        async def asyncSetUp(self):
+            self.conn = await connect()
+            self.addAsyncCleanup(self.conn.close)
+        """,
+)
+
+_TRUTHY_PARENTS = (ast.If, ast.While, ast.IfExp, ast.Assert)
+_EQUALITY_OPS = (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)
+_SYNC_CLEANUPS = {"addCleanup": (Runner.SYNC,), "addClassCleanup": (Runner.SYNC, Runner.ISOLATED)}
+_MODULE_CLEANUP = "unittest.addModuleCleanup"
+
+
+class Unawaited(Family):
+    rules = (ATC101, ATC102, ATC106)
+    wanted = (ast.Call,)
+
+    def check(self, ctx: Context) -> None:
+        resolver = ctx.resolver
+        for call, scope in ctx.module.of_type(ast.Call):
+            if ctx.enabled(ATC106):
+                self._cleanup(ctx, call, scope)
+            context = parent(call)
+            if not _interesting(call, context):
+                continue
+            if not resolver.is_coroutine_call(call, scope):
+                continue
+            callee = describe(call.func)
+            if isinstance(context, ast.Expr):
+                ctx.report(ATC101, call, callee=callee, advice=_advice(scope))
+            elif isinstance(context, (ast.Assign, ast.AnnAssign)):
+                self._assigned(ctx, call, context, scope, callee)
+            else:
+                ctx.report(ATC102, call, callee=callee)
+
+    def _assigned(
+        self, ctx: Context, call: ast.Call, stmt: ast.Assign | ast.AnnAssign, scope: Scope, callee: str
+    ) -> None:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        if len(targets) != 1 or not isinstance(targets[0], ast.Name):
+            return
+        if scope.kind not in ("function", "lambda"):
+            return  # a module or class attribute can be read from anywhere
+        if not name_loads(targets[0].id, scope.node):
+            ctx.report(ATC101, call, callee=callee, advice="await it, or pass it to whoever must")
+
+    def _cleanup(self, ctx: Context, call: ast.Call, scope: Scope) -> None:
+        method = _cleanup_method(ctx, call, scope)
+        if method is None or not call.args:
+            return
+        resolver = ctx.resolver
+        target = call.args[0]
+        runner = _runner_for(ctx, scope)
+        if isinstance(target, ast.Lambda):
+            body = target.body
+            if isinstance(body, ast.Call) and resolver.is_coroutine_call(body, scope_of(target)):
+                if runner in (Runner.SYNC, Runner.ISOLATED) or method != "addCleanup":
+                    ctx.report(
+                        ATC106,
+                        call,
+                        what="the lambda's coroutine",
+                        method=method,
+                        advice=_cleanup_advice(runner, method),
+                    )
+            return
+        value = resolver.value(target, scope)
+        if isinstance(value, Coro):
+            ctx.report(
+                ATC106,
+                call,
+                what=f"the coroutine {describe(target)}",
+                method=method,
+                advice="pass the coroutine function (and its arguments) to addAsyncCleanup",
+            )
+            return
+        if _is_coroutine_function(value):
+            if runner in _SYNC_CLEANUPS.get(method, (Runner.SYNC, Runner.ISOLATED)):
+                ctx.report(
+                    ATC106,
+                    call,
+                    what=f"coroutine function {describe(target)}",
+                    method=method,
+                    advice=_cleanup_advice(runner, method),
+                )
+            return
+        if isinstance(value, Func) and _returns_coroutine(ctx, value.info):
+            if runner in (Runner.SYNC, Runner.ISOLATED) or method != "addCleanup":
+                ctx.report(
+                    ATC106,
+                    call,
+                    what=f"the coroutine returned by {describe(target)}",
+                    method=method,
+                    advice=_cleanup_advice(runner, method),
+                )
+
+
+def _interesting(call: ast.AST, context: ast.AST | None) -> bool:
+    """Cheap test on the syntax first: is this call in a place where a coroutine would be dropped
+    or misused? Only then is it worth resolving the callee."""
+    if isinstance(context, (ast.Expr, *_TRUTHY_PARENTS)):
+        return not isinstance(context, _TRUTHY_PARENTS) or context.test is call  # type: ignore[union-attr]
+    if isinstance(context, (ast.Assign, ast.AnnAssign)):
+        return context.value is call
+    if isinstance(context, ast.UnaryOp):
+        return isinstance(context.op, ast.Not)
+    if isinstance(context, ast.BoolOp):
+        grand = parent(context)
+        return isinstance(grand, (*_TRUTHY_PARENTS, ast.UnaryOp)) or _asserted(context, grand)
+    if isinstance(context, ast.Compare):
+        return all(isinstance(op, _EQUALITY_OPS) for op in context.ops)
+    if isinstance(context, ast.Call):
+        return _asserted(call, context)
+    return False
+
+
+def _asserted(arg: ast.AST, call: ast.AST | None) -> bool:
+    """``arg`` is a checked argument of a unittest assertion or of ``bool()``."""
+    if not isinstance(call, ast.Call) or not call.args:
+        return False
+    func = call.func
+    if isinstance(func, ast.Name) and func.id == "bool":
+        return call.args[0] is arg
+    if not isinstance(func, ast.Attribute):
+        return False
+    if func.attr in known.UNITTEST_ASSERTS_TRUTHY:
+        return call.args[0] is arg
+    if func.attr in known.UNITTEST_ASSERTS_VALUE:
+        return any(a is arg for a in call.args[:2])
+    return False
+
+
+def _advice(scope: Scope) -> str:
+    if scope.is_coroutine:
+        return "add `await`"
+    return "await it from a coroutine (this function is not async)"
+
+
+def _cleanup_method(ctx: Context, call: ast.Call, scope: Scope) -> str | None:
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in _SYNC_CLEANUPS:
+        return func.attr
+    if ctx.resolver.qualname(func, scope) == _MODULE_CLEANUP:
+        return "addModuleCleanup"
+    return None
+
+
+def _runner_for(ctx: Context, scope: Scope) -> Runner | None:
+    function = scope.function
+    while function is not None and function.owner is None:
+        function = function.parent.function
+    if function is None or function.owner is None:
+        return None
+    return ctx.tests.runner(function.owner)
+
+
+def _is_coroutine_function(value: object) -> bool:
+    if isinstance(value, Func):
+        return value.info.is_coroutine_function
+    if isinstance(value, Ext):
+        return value.qualname in known.COROUTINE_FUNCTIONS
+    return isinstance(value, Obj) and value.cls == known.ASYNC_MOCK
+
+
+def _returns_coroutine(ctx: Context, info: FunctionInfo) -> bool:
+    """A plain ``def`` whose every ``return`` hands back a coroutine."""
+    if info.is_async or not ctx.resolver.plain_decorators(info):
+        return False
+    returns = [n for n in own_nodes(info.node) if isinstance(n, ast.Return) and n.value is not None]
+    if not returns:
+        return False
+    return all(isinstance(r.value, ast.Call) and ctx.resolver.is_coroutine_call(r.value, info.scope) for r in returns)
+
+
+def _cleanup_advice(runner: Runner | None, method: str) -> str:
+    if runner is Runner.ISOLATED and method == "addCleanup":
+        return "use self.addAsyncCleanup(fn, *args)"
+    if method == "addCleanup":
+        return "derive from unittest.IsolatedAsyncioTestCase and use addAsyncCleanup"
+    return "close it from an async cleanup (addAsyncCleanup or asyncTearDown)"

@@ -1,0 +1,42 @@
+"""Which codes a run reports: flake8's prefix rules, plus opt-in rules that need naming."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from .catalogue import RULES
+
+PREFIX = "ATC"
+
+
+def _longest(code: str, prefixes: Iterable[str]) -> str | None:
+    matches = [p for p in prefixes if p and code.startswith(p)]
+    return max(matches, key=len) if matches else None
+
+
+def opted_in(code: str, selected: Iterable[str]) -> bool:
+    """An opt-in rule runs only when a selection names it more precisely than the bare ``ATC``."""
+    return any(code.startswith(p) and len(p) > len(PREFIX) for p in selected)
+
+
+def enabled_codes(
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] = (),
+    extend_select: Sequence[str] = (),
+    extend_ignore: Sequence[str] = (),
+) -> frozenset[str]:
+    """The codes to report: the longest matching prefix decides (a tie goes to ignore, as in flake8)."""
+    chosen = [*(select if select is not None else [PREFIX]), *extend_select]
+    ignored = [*ignore, *extend_ignore]
+    enabled = set()
+    for code, rule in RULES.items():
+        sel = _longest(code, chosen)
+        if sel is None:
+            continue
+        ign = _longest(code, ignored)
+        if ign is not None and len(ign) >= len(sel):
+            continue
+        if not rule.default and not opted_in(code, chosen):
+            continue
+        enabled.add(code)
+    return frozenset(enabled)

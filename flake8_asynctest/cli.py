@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .checker import check_source
+from .checker import batched_gc, check_source, collect_if_due
 from .discovery import python_files
 from .settings import DEFAULT_MAX_SLEEP, SCOPES, Settings
 
@@ -75,6 +75,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(paths: Sequence[str], settings: Settings) -> int:
+    with batched_gc():
+        return _run(paths, settings)
+
+
+def _run(paths: Sequence[str], settings: Settings) -> int:
     status = EXIT_CLEAN
     out = sys.stdout
     for path in paths:
@@ -91,6 +96,7 @@ def run(paths: Sequence[str], settings: Settings) -> int:
                 status = EXIT_ERROR
                 continue
             result = check_source(data, filename, settings)
+            collect_if_due()
             if result.unreadable:
                 status = EXIT_ERROR
             elif result.findings and status == EXIT_CLEAN:

@@ -7,6 +7,7 @@ and rules stay silent on unknown names.
 from __future__ import annotations
 
 import enum
+from functools import lru_cache
 
 # Public re-exports: a private module path is rewritten to the name users import.
 _MODULE_ALIASES = {
@@ -46,6 +47,7 @@ _CLASS_ALIASES = {
 }
 
 
+@lru_cache(maxsize=4096)
 def canonical(qualname: str) -> str:
     """The one spelling of a qualified name that the tables below use."""
     probe = qualname

@@ -37,12 +37,25 @@ class Scope:
     parent: Scope | None
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     info: FunctionInfo | ClassInfo | None = None
+    loads: dict[str, list[ast.Name]] = field(default_factory=dict)  # reads of names directly in this scope
+    children: list[Scope] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.parent is not None:
+            self.parent.children.append(self)
 
     def __repr__(self) -> str:
         return f"<Scope {self.kind} line {getattr(self.node, 'lineno', 0)}>"
 
     def bind(self, name: str, binding: Binding) -> None:
         self.bindings.setdefault(name, []).append(binding)
+
+    def reads(self, name: str) -> list[ast.Name]:
+        """Every read of ``name`` in this scope and the scopes nested in it (closures included)."""
+        found = list(self.loads.get(name, ()))
+        for child in self.children:
+            found.extend(child.reads(name))
+        return found
 
     @property
     def function(self) -> FunctionInfo | None:
@@ -131,6 +144,24 @@ class Module:
     # nodes the rules asked for, by type, each with the scope it runs in
     nodes: dict[type, list[tuple[ast.AST, Scope]]] = field(default_factory=dict)
     imported_modules: set[str] = field(default_factory=set)
+    imports: list[tuple[str, Binding]] = field(default_factory=list)  # every import binding, any scope
+    uses_async_mocks: bool = False  # the source mentions AsyncMock: any attribute may be a child mock
+    _calls_by_name: dict[str, list[tuple[ast.Call, Scope]]] | None = None
+
+    def calls_named(self, *names: str) -> list[tuple[ast.Call, Scope]]:
+        """Calls whose callee's last name is one of ``names`` (``f()``, ``x.f()``): a cheap syntactic
+        filter to run before asking the resolver what the callee really is."""
+        index = self._calls_by_name
+        if index is None:
+            index = self._calls_by_name = {}
+            for call, scope in self.nodes.get(ast.Call, ()):
+                func = call.func
+                name = func.attr if func.__class__ is ast.Attribute else getattr(func, "id", None)
+                if name is not None:
+                    index.setdefault(name, []).append((call, scope))
+        if len(names) == 1:
+            return index.get(names[0], [])
+        return [item for name in names for item in index.get(name, ())]
 
     def of_type(self, *types: type) -> list[tuple[Any, Scope]]:
         if len(types) == 1:

@@ -27,6 +27,7 @@ class Resolver:
         self._active: set[ast.AST] = set()
         self._mro: dict[ClassInfo, list[ClassInfo | str | None] | None] = {}
         self._runner: dict[ClassInfo, Runner | None] = {}
+        self._coroutine_names: frozenset[str] | _Everything | None = None
 
     # -- names -----------------------------------------------------------------------------
 
@@ -50,6 +51,22 @@ class Resolver:
 
     def call_name(self, call: ast.Call, scope: Scope) -> str | None:
         return self.qualname(call.func, scope)
+
+    def calls_to(self, *qualnames: str) -> list[tuple[ast.Call, Scope, str]]:
+        """Calls in the module to any of ``qualnames``, however they were imported or aliased.
+
+        Only calls whose callee's last name could be one of them are resolved (the name itself, or a
+        local alias from an import), so this is cheap on big files."""
+        wanted = set(qualnames)
+        names = {q.rpartition(".")[2] for q in wanted}
+        names.update(name for name, binding in self.module.imports if known.canonical(binding.qualname or "") in wanted)
+        found = []
+        for call, scope in self.module.calls_named(*names):
+            qualname = self.call_name(call, scope)
+            if qualname in wanted:
+                found.append((call, scope, qualname))
+        found.sort(key=lambda item: (item[0].lineno, item[0].col_offset))
+        return found
 
     # -- values ----------------------------------------------------------------------------
 
@@ -332,10 +349,33 @@ class Resolver:
 
     def is_coroutine_call(self, call: ast.Call, scope: Scope) -> bool:
         """True when ``call`` is known to return a coroutine object."""
-        return isinstance(self.value(call, scope), Coro)
+        return self._may_make_coroutine(call) and isinstance(self.value(call, scope), Coro)
+
+    def _may_make_coroutine(self, call: ast.Call) -> bool:
+        """A syntactic filter, true for every call the resolver could prove makes a coroutine: the
+        callee's last name is an ``async def`` of this module or a known coroutine function, or the
+        module uses async mocks (whose children can have any name)."""
+        func = call.func
+        name = func.attr if func.__class__ is ast.Attribute else getattr(func, "id", None)
+        if name is None:
+            return True
+        names = self._coroutine_names
+        if names is None:
+            names = self._coroutine_names = _KNOWN_COROUTINE_NAMES | {
+                f.name for f in self.module.functions if f.is_async
+            }
+            if "__call__" in names or self.module.uses_async_mocks:
+                names = self._coroutine_names = _Everything()
+        return name in names
 
 
 _MOCKS = frozenset({known.ASYNC_MOCK, *known.SYNC_MOCKS})
+_KNOWN_COROUTINE_NAMES = frozenset(q.rpartition(".")[2] for q in known.COROUTINE_FUNCTIONS)
+
+
+class _Everything:
+    def __contains__(self, item: object) -> bool:
+        return True
 
 
 def _external_attribute(base: Obj, name: str) -> Value:

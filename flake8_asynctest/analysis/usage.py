@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from .model import parent
+from .walk import descendants
 
 _MAX_DESCRIPTION = 40
 
@@ -18,9 +19,20 @@ def describe(expr: ast.AST) -> str:
     return text if len(text) <= _MAX_DESCRIPTION else text[: _MAX_DESCRIPTION - 3] + "..."
 
 
-def name_loads(name: str, root: ast.AST) -> list[ast.Name]:
-    """Every read of ``name`` inside ``root`` (nested functions included: they may close over it)."""
-    return [n for n in ast.walk(root) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)]
+def attribute_loads(attr: str, root: ast.AST) -> list[ast.Attribute]:
+    """Every read of ``<anything>.<attr>`` inside ``root``."""
+    return _reads(root).get(attr, [])
+
+
+def _reads(root: ast.AST) -> dict[str, list[ast.Attribute]]:
+    """Reads of attributes under ``root``, indexed once per root."""
+    cached = getattr(root, "_atc_reads", None)
+    if cached is None:
+        cached = root._atc_reads = {}  # type: ignore[attr-defined]
+        for node in descendants(root):
+            if node.__class__ is ast.Attribute and node.ctx.__class__ is ast.Load:  # type: ignore[attr-defined]
+                cached.setdefault(node.attr, []).append(node)  # type: ignore[attr-defined]
+    return cached
 
 
 def statement_of(node: ast.AST) -> ast.AST | None:
@@ -36,11 +48,19 @@ _NEW_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 def own_nodes(function: ast.AST) -> list[ast.AST]:
     """The nodes of a function's own body, not those of functions or classes nested in it."""
-    found: list[ast.AST] = []
-    stack = list(ast.iter_child_nodes(function))
-    while stack:
-        node = stack.pop()
-        found.append(node)
-        if not isinstance(node, _NEW_SCOPES):
-            stack.extend(ast.iter_child_nodes(node))
-    return found
+    return descendants(function, stop=_NEW_SCOPES)
+
+
+def identifiers(root: ast.AST) -> frozenset[str]:
+    """Every name and attribute name used under ``root``, computed once per root."""
+    cached = getattr(root, "_atc_identifiers", None)
+    if cached is None:
+        found = set()
+        for node in descendants(root):
+            kind = node.__class__
+            if kind is ast.Name:
+                found.add(node.id)  # type: ignore[attr-defined]
+            elif kind is ast.Attribute:
+                found.add(node.attr)  # type: ignore[attr-defined]
+        cached = root._atc_identifiers = frozenset(found)  # type: ignore[attr-defined]
+    return cached

@@ -12,10 +12,10 @@ from .model import Binding, ClassInfo, FunctionInfo, Module, Scope
 _AST = ast.AST
 
 
-def build(tree: ast.Module, filename: str, wanted: Iterable[type] = ()) -> Module:
+def build(tree: ast.Module, filename: str, wanted: Iterable[type] = (), source: str = "") -> Module:
     """Walk ``tree`` once and return its model, with the ``wanted`` node types collected."""
     module_scope = Scope("module", tree, None)
-    module = Module(tree, filename, module_scope)
+    module = Module(tree, filename, module_scope, uses_async_mocks="AsyncMock" in source or "CoroutineMock" in source)
     _Walker(module, frozenset(wanted)).run()
     return module
 
@@ -37,7 +37,6 @@ class _Walker:
             ast.NamedExpr: self._named_expr,
             ast.With: self._with,
             ast.AsyncWith: self._with,
-            ast.Name: self._name,
             ast.Global: self._global,
             ast.Nonlocal: self._global,
             ast.ExceptHandler: self._except_handler,
@@ -55,40 +54,51 @@ class _Walker:
         handlers = self.handlers
         wanted = self.wanted
         nodes = self.module.nodes
+        child_fields = _CHILD_FIELDS
         pop = stack.pop
         push = stack.append
+        name_type, load_type = ast.Name, ast.Load
         while stack:
             node, parent, scope = pop()
             node._atc_parent = parent  # type: ignore[attr-defined]
-            kind = type(node)
+            kind = node.__class__
             if kind in wanted:
                 nodes.setdefault(kind, []).append((node, scope))
+            if kind is name_type:
+                if node.ctx.__class__ is load_type:
+                    loads = scope.loads.get(node.id)
+                    if loads is None:
+                        scope.loads[node.id] = [node]
+                    else:
+                        loads.append(node)
+                elif not getattr(node, "_atc_bound", False):
+                    scope.bind(node.id, Binding("other", node))
+                continue
             handler = handlers.get(kind)
             if handler is not None and handler(node, scope):
-                continue  # the handler pushed the children itself (with their scopes)
-            children: list[_AST] = []
-            for name in node._fields:
+                continue  # the handler queued the children itself, each with its scope
+            fields = child_fields.get(kind)
+            if fields is None:
+                fields = child_fields[kind] = _child_fields(kind)
+            for name in fields:
                 value = getattr(node, name, None)
-                if type(value) is list:
-                    for item in value:
+                if value.__class__ is list:
+                    for item in reversed(value):
                         if isinstance(item, _AST):
-                            children.append(item)
-                elif isinstance(value, _AST):
-                    children.append(value)
-            for child in reversed(children):
-                push((child, node, scope))
+                            push((item, node, scope))
+                elif value is not None and isinstance(value, _AST):
+                    push((value, node, scope))
 
     def _push(self, node: _AST, scope: Scope, *fields: str) -> None:
-        """Queue ``fields`` of ``node`` (in source order) to be walked in ``scope``."""
-        children: list[_AST] = []
-        for name in fields:
+        """Queue ``fields`` of ``node`` to be walked in ``scope`` (popped in source order)."""
+        push = self.stack.append
+        for name in reversed(fields):
             value = getattr(node, name, None)
-            if type(value) is list:
-                children.extend(item for item in value if isinstance(item, _AST))
-            elif isinstance(value, _AST):
-                children.append(value)
-        for child in reversed(children):
-            self.stack.append((child, node, scope))
+            if value.__class__ is list:
+                for item in reversed(value):
+                    push((item, node, scope))
+            elif value is not None:
+                push((value, node, scope))
 
     # -- scopes ------------------------------------------------------------------------------
 
@@ -128,10 +138,10 @@ class _Walker:
         for alias in node.names:
             self.module.imported_modules.add(alias.name)
             if alias.asname:
-                scope.bind(alias.asname, Binding("import", node, qualname=alias.name))
+                self._bind_import(scope, alias.asname, Binding("import", node, qualname=alias.name))
             else:
                 top = alias.name.partition(".")[0]
-                scope.bind(top, Binding("import", node, qualname=top))
+                self._bind_import(scope, top, Binding("import", node, qualname=top))
         return False
 
     def _import_from(self, node: ast.ImportFrom, scope: Scope) -> bool:
@@ -142,8 +152,12 @@ class _Walker:
             if alias.name == "*":
                 continue
             qualname = f"{base}.{alias.name}" if base and not base.endswith(".") else base + alias.name
-            scope.bind(alias.asname or alias.name, Binding("import", node, qualname=qualname))
+            self._bind_import(scope, alias.asname or alias.name, Binding("import", node, qualname=qualname))
         return False
+
+    def _bind_import(self, scope: Scope, name: str, binding: Binding) -> None:
+        scope.bind(name, binding)
+        self.module.imports.append((name, binding))
 
     def _assign(self, node: ast.Assign, scope: Scope) -> bool:
         for target in node.targets:
@@ -191,11 +205,6 @@ class _Walker:
                 attrs = function.owner.self_attrs
                 attrs.setdefault(target.attr, []).append((value, function))
 
-    def _name(self, node: ast.Name, scope: Scope) -> bool:
-        if not isinstance(node.ctx, ast.Load) and not getattr(node, "_atc_bound", False):
-            scope.bind(node.id, Binding("other", node))
-        return False
-
     def _global(self, node: ast.Global | ast.Nonlocal, scope: Scope) -> bool:
         for name in node.names:
             scope.bind(name, Binding("other", node))
@@ -221,6 +230,69 @@ class _Walker:
         if scope.kind == "function":
             scope.info.awaits = True  # type: ignore[union-attr]
         return False
+
+
+# Fields that never hold a child worth visiting: names, flags, and the shared singleton nodes for
+# contexts and operators.
+_SCALAR_FIELDS = frozenset(
+    {
+        "ctx",
+        "op",
+        "ops",
+        "id",
+        "attr",
+        "name",
+        "arg",
+        "kind",
+        "level",
+        "module",
+        "asname",
+        "conversion",
+        "type_comment",
+        "is_async",
+        "names",
+        "rest",
+        "kwd_attrs",
+        "tag",
+        "lineno",
+    }
+)
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(kind: type) -> tuple[str, ...]:
+    """A node type's fields that can hold children, last first (the stack pops them in source order)."""
+    if kind in (ast.Constant, ast.MatchSingleton):
+        return ()
+    return tuple(reversed([f for f in kind._fields if f not in _SCALAR_FIELDS]))  # type: ignore[attr-defined]
+
+
+def descendants(root: _AST, stop: tuple[type, ...] = ()) -> list[_AST]:
+    """Every node under ``root`` (not ``root`` itself): a faster ``ast.walk`` that skips the fields
+    that hold no children. Nodes of a ``stop`` type are included but not entered."""
+    found: list[_AST] = []
+    stack = [root]
+    pop, push, add = stack.pop, stack.append, found.append
+    child_fields = _CHILD_FIELDS
+    while stack:
+        node = pop()
+        kind = node.__class__
+        fields = child_fields.get(kind)
+        if fields is None:
+            fields = child_fields[kind] = _child_fields(kind)
+        for name in fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, _AST):
+                        add(item)
+                        if not isinstance(item, stop):
+                            push(item)
+            elif value is not None and isinstance(value, _AST):
+                add(value)
+                if not isinstance(value, stop):
+                    push(value)
+    return found
 
 
 def _bind_params(args: ast.arguments, scope: Scope) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import ast
 
 from ..analysis.model import ClassInfo, Scope, parent
-from ..analysis.usage import describe, name_loads
+from ..analysis.usage import attribute_loads, describe, identifiers
+from ..analysis.walk import descendants
 from ..context import Context
 from ..rule import Rule
 from .family import Family
@@ -119,6 +120,7 @@ ATC204 = Rule(
 )
 
 _RUN_METHODS = frozenset({"run_until_complete", "run_forever"})
+_GET_LOOP = "asyncio.get_event_loop"
 _NEW_LOOP = "asyncio.new_event_loop"
 _SET_LOOP = "asyncio.set_event_loop"
 # Tests of asyncio itself start a loop inside a loop on purpose to check the RuntimeError, or do it in
@@ -132,23 +134,11 @@ class EventLoop(Family):
     wanted = (ast.Call,)
 
     def check(self, ctx: Context) -> None:
-        nest_asyncio = "nest_asyncio" in ctx.module.imported_modules
-        sets_loop = self._sets_a_loop(ctx)
-        for call, scope in ctx.module.of_type(ast.Call):
-            run = _loop_runner(ctx, call, scope)
-            if run is not None:
-                if scope.is_coroutine and not nest_asyncio and not _mentions(scope, _EXPECTS_NESTED_RUN):
-                    advice = "await what you wait for" if run.endswith("run_forever") else "await the coroutine instead"
-                    ctx.report(ATC201, call, call=run, advice=advice)
-                elif scope.kind == "function" and not scope.is_coroutine and ctx.enabled(ATC203):
-                    function = scope.function
-                    if function is not None and (
-                        ctx.tests.is_unittest_test(function) or function in ctx.tests.pytest_tests
-                    ):
-                        ctx.report(ATC203, call, name=function.name, call=run)
-                continue
-            name = ctx.resolver.call_name(call, scope)
-            if name == "asyncio.get_event_loop" and not call.args:
+        self._loop_runs(ctx)
+        calls = ctx.resolver.calls_to(_GET_LOOP, _NEW_LOOP, _SET_LOOP)
+        sets_loop = any(name == _SET_LOOP and not _is_reset(call) for call, _, name in calls)
+        for call, scope, name in calls:
+            if name == _GET_LOOP and not call.args:
                 if scope.is_coroutine:
                     ctx.report(ATC202, call, where="inside a coroutine", advice="use asyncio.get_running_loop()")
                 elif not sets_loop:
@@ -158,17 +148,30 @@ class EventLoop(Family):
                         where="is deprecated outside a running loop and raises on Python 3.14 when no loop is set",
                         advice="create the loop with asyncio.new_event_loop() or make the test async",
                     )
-            elif name in (_NEW_LOOP, _SET_LOOP) and ctx.enabled(ATC204) and not _mentions(scope, _FORKS):
+            elif name != _GET_LOOP and ctx.enabled(ATC204) and not _mentions(scope, _FORKS):
                 if name == _NEW_LOOP:
                     self._new_loop(ctx, call, scope)
                 else:
                     self._set_loop(ctx, call, scope)
 
-    def _sets_a_loop(self, ctx: Context) -> bool:
-        for call, scope in ctx.module.of_type(ast.Call):
-            if ctx.resolver.call_name(call, scope) == _SET_LOOP and not _is_reset(call):
-                return True
-        return False
+    def _loop_runs(self, ctx: Context) -> None:
+        """ATC201 and ATC203: ``asyncio.run()``, ``loop.run_until_complete()``, ``loop.run_forever()``."""
+        nest_asyncio = "nest_asyncio" in ctx.module.imported_modules
+        runs = [(call, scope) for call, scope, _ in ctx.resolver.calls_to("asyncio.run")]
+        runs += ctx.module.calls_named(*_RUN_METHODS)
+        for call, scope in runs:
+            if isinstance(call.func, ast.Name) and call.func.id in _RUN_METHODS:
+                continue  # a plain function that happens to share the name
+            run = describe(call.func)
+            if scope.is_coroutine and not nest_asyncio and not _mentions(scope, _EXPECTS_NESTED_RUN):
+                advice = "await what you wait for" if run.endswith("run_forever") else "await the coroutine instead"
+                ctx.report(ATC201, call, call=run, advice=advice)
+            elif scope.kind == "function" and not scope.is_coroutine and ctx.enabled(ATC203):
+                function = scope.function
+                if function is not None and (
+                    ctx.tests.is_unittest_test(function) or function in ctx.tests.pytest_tests
+                ):
+                    ctx.report(ATC203, call, name=function.name, call=run)
 
     def _new_loop(self, ctx: Context, call: ast.Call, scope: Scope) -> None:
         stmt = parent(call)
@@ -176,7 +179,7 @@ class EventLoop(Family):
             return
         target = stmt.targets[0]
         if isinstance(target, ast.Name) and scope.kind == "function":
-            if not any(_closes_or_escapes(load) for load in name_loads(target.id, scope.node)):
+            if not any(_closes_or_escapes(load) for load in scope.reads(target.id)):
                 ctx.report(
                     ATC204,
                     call,
@@ -204,7 +207,7 @@ class EventLoop(Family):
         region: list[ast.AST] = [owner.node] if owner is not None else [scope.node]
         region += [f.node for f in ctx.module.functions if f.name == "tearDownModule" and f.parent.kind == "module"]
         for node in region:
-            for inner in ast.walk(node):
+            for inner in descendants(node):
                 if isinstance(inner, ast.Call) and _resets_loop(inner):
                     return
         ctx.report(
@@ -236,25 +239,12 @@ def _created_here(ctx: Context, expr: ast.expr, scope: Scope) -> bool:
     return False
 
 
-def _loop_runner(ctx: Context, call: ast.Call, scope: Scope) -> str | None:
-    """``asyncio.run`` or ``<loop>.run_until_complete``/``run_forever``: the name to show, else None."""
-    func = call.func
-    if isinstance(func, ast.Attribute) and func.attr in _RUN_METHODS:
-        return describe(func)
-    if ctx.resolver.call_name(call, scope) == "asyncio.run":
-        return describe(func)
-    return None
-
-
 def _mentions(scope: Scope, names: frozenset[str]) -> bool:
     """Does the code around ``scope`` (it and its enclosing functions) use one of ``names``?"""
     current: Scope | None = scope
     while current is not None and current.kind in ("function", "lambda"):
-        for node in ast.walk(current.node):
-            if (isinstance(node, ast.Name) and node.id in names) or (
-                isinstance(node, ast.Attribute) and node.attr in names
-            ):
-                return True
+        if names & identifiers(current.node):
+            return True
         current = current.parent
     return False
 
@@ -290,12 +280,7 @@ def _self_attribute_reads(ctx: Context, cls: ClassInfo, attr: str) -> list[ast.A
     """Reads of ``self.<attr>`` in the class and its same-file relatives (bases and subclasses)."""
     related = {entry for entry in ctx.resolver.mro(cls) or () if isinstance(entry, ClassInfo)}
     related |= {c for c in ctx.module.classes if cls in (ctx.resolver.mro(c) or ())}
-    found = []
-    for klass in related:
-        for node in ast.walk(klass.node):
-            if isinstance(node, ast.Attribute) and node.attr == attr and isinstance(node.ctx, ast.Load):
-                found.append(node)
-    return found
+    return [node for klass in related for node in attribute_loads(attr, klass.node)]
 
 
 def _closes_or_escapes(use: ast.expr) -> bool:

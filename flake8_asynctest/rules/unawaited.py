@@ -7,7 +7,7 @@ import ast
 from ..analysis import known
 from ..analysis.known import Runner
 from ..analysis.model import FunctionInfo, Scope, parent, scope_of
-from ..analysis.usage import describe, name_loads, own_nodes
+from ..analysis.usage import describe, own_nodes
 from ..analysis.values import Coro, Ext, Func, Obj
 from ..context import Context
 from ..rule import Rule
@@ -104,10 +104,14 @@ class Unawaited(Family):
     wanted = (ast.Call,)
 
     def check(self, ctx: Context) -> None:
+        if ctx.enabled(ATC106):
+            for call, scope in ctx.module.calls_named(*_SYNC_CLEANUPS):
+                if isinstance(call.func, ast.Attribute):
+                    self._cleanup(ctx, call, scope, call.func.attr)
+            for call, scope, _ in ctx.resolver.calls_to(_MODULE_CLEANUP):
+                self._cleanup(ctx, call, scope, "addModuleCleanup")
         resolver = ctx.resolver
         for call, scope in ctx.module.of_type(ast.Call):
-            if ctx.enabled(ATC106):
-                self._cleanup(ctx, call, scope)
             context = parent(call)
             if not _interesting(call, context):
                 continue
@@ -129,12 +133,11 @@ class Unawaited(Family):
             return
         if scope.kind not in ("function", "lambda"):
             return  # a module or class attribute can be read from anywhere
-        if not name_loads(targets[0].id, scope.node):
+        if not scope.reads(targets[0].id):
             ctx.report(ATC101, call, callee=callee, advice="await it, or pass it to whoever must")
 
-    def _cleanup(self, ctx: Context, call: ast.Call, scope: Scope) -> None:
-        method = _cleanup_method(ctx, call, scope)
-        if method is None or not call.args:
+    def _cleanup(self, ctx: Context, call: ast.Call, scope: Scope, method: str) -> None:
+        if not call.args:
             return
         resolver = ctx.resolver
         target = call.args[0]
@@ -221,15 +224,6 @@ def _advice(scope: Scope) -> str:
     if scope.is_coroutine:
         return "add `await`"
     return "await it from a coroutine (this function is not async)"
-
-
-def _cleanup_method(ctx: Context, call: ast.Call, scope: Scope) -> str | None:
-    func = call.func
-    if isinstance(func, ast.Attribute) and func.attr in _SYNC_CLEANUPS:
-        return func.attr
-    if ctx.resolver.qualname(func, scope) == _MODULE_CLEANUP:
-        return "addModuleCleanup"
-    return None
 
 
 def _runner_for(ctx: Context, scope: Scope) -> Runner | None:

@@ -1,9 +1,16 @@
 import gc
+import os
 import sys
 
-from .cli import main
+from .cli import EXIT_FINDINGS, main
 
-# This process ends with the run: collect in batches (see checker.batched_gc) and skip the final
-# traversal that re-enabling the collector would cost.
+# This process ends with the run, so it collects cyclic garbage in batches (checker.batched_gc)
+# and skips interpreter teardown, which would otherwise traverse every syntax tree once more.
 gc.disable()
-sys.exit(main())
+try:
+    status = main()
+    sys.stdout.flush()
+except BrokenPipeError:  # the reader went away (`... | head`): stop quietly
+    status = EXIT_FINDINGS
+sys.stderr.flush()
+os._exit(status)

@@ -12,7 +12,6 @@ import re
 import tokenize
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 from .analysis import walk
 from .analysis.resolve import Resolver
@@ -33,12 +32,20 @@ SYNTAX_ERROR = "E999"
 IO_ERROR = "E902"
 
 
-@dataclass
 class FileResult:
-    findings: list[Finding] = field(default_factory=list)
-    unreadable: bool = False  # the file could not be read or decoded (exit code 2)
-    source: str | None = None
-    tree: ast.Module | None = None
+    __slots__ = ("findings", "unreadable", "source", "tree")
+
+    def __init__(
+        self,
+        findings: list[Finding] | None = None,
+        unreadable: bool = False,
+        source: str | None = None,
+        tree: ast.Module | None = None,
+    ) -> None:
+        self.findings = findings if findings is not None else []
+        self.unreadable = unreadable  # the file could not be read or decoded (exit code 2)
+        self.source = source
+        self.tree = tree
 
 
 def check_tree(tree: ast.Module, filename: str, source: str, settings: Settings) -> list[Finding]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
-
 from .analysis.model import Module
 from .analysis.resolve import Resolver
 from .analysis.testcode import TestCode
@@ -12,13 +10,33 @@ from .rule import Rule
 from .settings import Settings
 
 
-@dataclass(frozen=True, order=True)
 class Finding:
-    line: int
-    col: int  # 0-based, as in ast and flake8's plugin API
-    code: str
-    message: str  # starts with the code
-    node: ast.AST | None = field(default=None, compare=False, hash=False)
+    """One reported problem. Findings compare and sort by position, code and message."""
+
+    __slots__ = ("line", "col", "code", "message", "node")
+
+    def __init__(self, line: int, col: int, code: str, message: str, node: ast.AST | None = None) -> None:
+        self.line = line
+        self.col = col  # 0-based, as in ast and flake8's plugin API
+        self.code = code
+        self.message = message  # starts with the code
+        self.node = node
+
+    @property
+    def key(self) -> tuple[int, int, str, str]:
+        return (self.line, self.col, self.code, self.message)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Finding) and other.key == self.key
+
+    def __lt__(self, other: Finding) -> bool:
+        return self.key < other.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __repr__(self) -> str:
+        return f"Finding{self.key!r}"
 
 
 class Context:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
 class Rule:
     """A check's identity and documentation.
 
@@ -15,17 +13,49 @@ class Rule:
     ``use_instead`` follow ruff's rule docs and feed ``--explain`` and the README.
     """
 
-    code: str
-    name: str
-    summary: str
-    message: str
-    what: str
-    why: str
-    example: str
-    use_instead: str
-    default: bool = True
-    fix: str | None = None
-    unsafe_fix: bool = False
+    __slots__ = (
+        "code",
+        "name",
+        "summary",
+        "message",
+        "what",
+        "why",
+        "example",
+        "use_instead",
+        "default",
+        "fix",
+        "unsafe_fix",
+    )
+
+    def __init__(
+        self,
+        *,
+        code: str,
+        name: str,
+        summary: str,
+        message: str,
+        what: str,
+        why: str,
+        example: str,
+        use_instead: str,
+        default: bool = True,
+        fix: str | None = None,
+        unsafe_fix: bool = False,
+    ) -> None:
+        self.code = code
+        self.name = name
+        self.summary = summary
+        self.message = message
+        self.what = what
+        self.why = why
+        self.example = example
+        self.use_instead = use_instead
+        self.default = default
+        self.fix = fix
+        self.unsafe_fix = unsafe_fix
+
+    def __repr__(self) -> str:
+        return f"<Rule {self.code}>"
 
     def format(self, **fields: object) -> str:
         return f"{self.code} {self.message.format(**fields)}"

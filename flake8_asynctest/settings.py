@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 DEFAULT_MAX_SLEEP = 0.1
 SCOPES = ("tests", "all")
 
 
-@dataclass(frozen=True)
 class Settings:
     """What a run checks: the enabled codes and the rules' options."""
 
-    enabled: frozenset[str] = field(default_factory=frozenset)
-    max_sleep: float = DEFAULT_MAX_SLEEP
-    scope: str = "tests"  # "tests": only test code; "all": every file
+    __slots__ = ("enabled", "max_sleep", "scope")
+
+    def __init__(
+        self, enabled: frozenset[str] = frozenset(), max_sleep: float = DEFAULT_MAX_SLEEP, scope: str = "tests"
+    ) -> None:
+        self.enabled = enabled
+        self.max_sleep = max_sleep
+        self.scope = scope  # "tests": only test code; "all": every file

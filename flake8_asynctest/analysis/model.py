@@ -2,18 +2,17 @@
 
 Built by one walk (``walk.build``); rules read it after the walk, when every binding is known, so a
 method defined below its caller or a name assigned after a loop's first use are both seen.
+Plain classes with ``__slots__``: thousands are made per file, and import time counts.
 """
 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
 from typing import Any, Union
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 
 
-@dataclass(eq=False, repr=False)
 class Binding:
     """One way a name gets a value in a scope.
 
@@ -22,27 +21,38 @@ class Binding:
     (``node`` is the ``ast.arg``), ``other`` (loops, except handlers, globals...: unknown value).
     """
 
-    kind: str
-    node: ast.AST
-    value: ast.expr | None = None
-    index: int | None = None
-    qualname: str | None = None
-    info: FunctionInfo | ClassInfo | None = None
+    __slots__ = ("kind", "node", "value", "index", "qualname", "info")
+
+    def __init__(
+        self,
+        kind: str,
+        node: ast.AST,
+        value: ast.expr | None = None,
+        index: int | None = None,
+        qualname: str | None = None,
+        info: FunctionInfo | ClassInfo | None = None,
+    ) -> None:
+        self.kind = kind
+        self.node = node
+        self.value = value
+        self.index = index
+        self.qualname = qualname
+        self.info = info
 
 
-@dataclass(eq=False, repr=False)
 class Scope:
-    kind: str  # module | class | function | lambda
-    node: ast.AST
-    parent: Scope | None
-    bindings: dict[str, list[Binding]] = field(default_factory=dict)
-    info: FunctionInfo | ClassInfo | None = None
-    loads: dict[str, list[ast.Name]] = field(default_factory=dict)  # reads of names directly in this scope
-    children: list[Scope] = field(default_factory=list)
+    __slots__ = ("kind", "node", "parent", "bindings", "info", "loads", "children")
 
-    def __post_init__(self) -> None:
-        if self.parent is not None:
-            self.parent.children.append(self)
+    def __init__(self, kind: str, node: ast.AST, parent: Scope | None) -> None:
+        self.kind = kind  # module | class | function | lambda
+        self.node = node
+        self.parent = parent
+        self.bindings: dict[str, list[Binding]] = {}
+        self.info: FunctionInfo | ClassInfo | None = None
+        self.loads: dict[str, list[ast.Name]] = {}  # reads of names directly in this scope
+        self.children: list[Scope] = []
+        if parent is not None:
+            parent.children.append(self)
 
     def __repr__(self) -> str:
         return f"<Scope {self.kind} line {getattr(self.node, 'lineno', 0)}>"
@@ -75,13 +85,15 @@ class Scope:
         return self.kind == "function" and self.info.is_async  # type: ignore[union-attr]
 
 
-@dataclass(eq=False, repr=False)
 class FunctionInfo:
-    node: FunctionNode
-    scope: Scope  # the function's own scope
-    parent: Scope  # where the def statement is
-    is_generator: bool = False
-    awaits: bool = False
+    __slots__ = ("node", "scope", "parent", "is_generator", "awaits")
+
+    def __init__(self, node: FunctionNode, scope: Scope, parent: Scope) -> None:
+        self.node = node
+        self.scope = scope  # the function's own scope
+        self.parent = parent  # where the def statement is
+        self.is_generator = False
+        self.awaits = False
 
     def __repr__(self) -> str:
         return f"<function {self.node.name} line {self.node.lineno}>"
@@ -115,14 +127,16 @@ class FunctionInfo:
         return args[0].arg if args else None
 
 
-@dataclass(eq=False, repr=False)
 class ClassInfo:
-    node: ast.ClassDef
-    scope: Scope
-    parent: Scope
-    methods: dict[str, FunctionInfo] = field(default_factory=dict)
-    # attribute name -> values assigned through ``self.<name> = value`` in any method
-    self_attrs: dict[str, list[tuple[ast.expr | None, FunctionInfo]]] = field(default_factory=dict)
+    __slots__ = ("node", "scope", "parent", "methods", "self_attrs")
+
+    def __init__(self, node: ast.ClassDef, scope: Scope, parent: Scope) -> None:
+        self.node = node
+        self.scope = scope
+        self.parent = parent
+        self.methods: dict[str, FunctionInfo] = {}
+        # attribute name -> values assigned through ``self.<name> = value`` in any method
+        self.self_attrs: dict[str, list[tuple[ast.expr | None, FunctionInfo]]] = {}
 
     def __repr__(self) -> str:
         return f"<class {self.node.name} line {self.node.lineno}>"
@@ -132,21 +146,21 @@ class ClassInfo:
         return self.node.name
 
 
-@dataclass(eq=False, repr=False)
 class Module:
     """Everything one walk learns about one file."""
 
-    tree: ast.Module
-    filename: str
-    scope: Scope
-    functions: list[FunctionInfo] = field(default_factory=list)
-    classes: list[ClassInfo] = field(default_factory=list)
-    # nodes the rules asked for, by type, each with the scope it runs in
-    nodes: dict[type, list[tuple[ast.AST, Scope]]] = field(default_factory=dict)
-    imported_modules: set[str] = field(default_factory=set)
-    imports: list[tuple[str, Binding]] = field(default_factory=list)  # every import binding, any scope
-    uses_async_mocks: bool = False  # the source mentions AsyncMock: any attribute may be a child mock
-    _calls_by_name: dict[str, list[tuple[ast.Call, Scope]]] | None = None
+    def __init__(self, tree: ast.Module, filename: str, scope: Scope, uses_async_mocks: bool = False) -> None:
+        self.tree = tree
+        self.filename = filename
+        self.scope = scope
+        self.functions: list[FunctionInfo] = []
+        self.classes: list[ClassInfo] = []
+        # nodes the rules asked for, by type, each with the scope it runs in
+        self.nodes: dict[type, list[tuple[ast.AST, Scope]]] = {}
+        self.imported_modules: set[str] = set()
+        self.imports: list[tuple[str, Binding]] = []  # every import binding, in any scope
+        self.uses_async_mocks = uses_async_mocks  # the source mentions AsyncMock: any attribute may be a child
+        self._calls_by_name: dict[str, list[tuple[ast.Call, Scope]]] | None = None
 
     def calls_named(self, *names: str) -> list[tuple[ast.Call, Scope]]:
         """Calls whose callee's last name is one of ``names`` (``f()``, ``x.f()``): a cheap syntactic

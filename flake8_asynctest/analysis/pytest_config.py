@@ -5,24 +5,17 @@ Read-only, text-level, cached per directory for the whole run. Nothing here is i
 
 from __future__ import annotations
 
-import configparser
 import os
 import re
-from dataclasses import dataclass
 from functools import lru_cache
-
-try:  # Python 3.11+
-    import tomllib
-except ImportError:  # pragma: no cover - Python 3.10
-    tomllib = None  # type: ignore[assignment]
+from typing import NamedTuple
 
 # pytest's search order within one directory: the first file that configures pytest wins.
 _CANDIDATES = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
 _ASYNCIO_MODE_OPT = re.compile(r"--asyncio-mode[= ](\w+)")
 
 
-@dataclass(frozen=True)
-class PytestConfig:
+class PytestConfig(NamedTuple):
     path: str | None = None
     asyncio_mode: str | None = None
     uses_pytest_asyncio: bool = False  # asyncio_* keys, or the plugin named in addopts/required_plugins
@@ -34,8 +27,7 @@ class PytestConfig:
         return os.path.dirname(self.path) if self.path else None
 
 
-@dataclass(frozen=True)
-class SuiteFacts:
+class SuiteFacts(NamedTuple):
     """What the conftest.py files above a test file tell us (text-level evidence only)."""
 
     pytest_asyncio: bool = False
@@ -65,6 +57,8 @@ def _config_in(directory: str) -> PytestConfig:
 
 def _read_options(path: str) -> dict[str, str] | None:
     """The pytest options in ``path`` as strings, or None when the file does not configure pytest."""
+    import configparser  # only suites with pytest tests get here: keep it off the start-up path
+
     name = os.path.basename(path)
     try:
         if name == "pyproject.toml":
@@ -80,6 +74,10 @@ def _read_options(path: str) -> dict[str, str] | None:
 
 
 def _read_toml(path: str) -> dict[str, str] | None:
+    try:
+        import tomllib
+    except ImportError:  # pragma: no cover - Python 3.10
+        tomllib = None  # type: ignore[assignment]
     with open(path, "rb") as handle:
         data = handle.read()
     if tomllib is not None:
@@ -163,4 +161,4 @@ def _conftest_facts(directory: str) -> SuiteFacts:
 
 
 def _merge(a: SuiteFacts, b: SuiteFacts) -> SuiteFacts:
-    return SuiteFacts(*(x or y for x, y in zip(a.__dict__.values(), b.__dict__.values())))
+    return SuiteFacts(*(x or y for x, y in zip(a, b)))

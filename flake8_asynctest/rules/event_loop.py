@@ -202,6 +202,9 @@ class EventLoop(Family):
         a helper's result) is someone else's to uninstall."""
         if _is_reset(call) or not call.args or not _created_here(ctx, call.args[0], scope):
             return
+        loop = call.args[0]
+        if isinstance(loop, ast.Name) and any(isinstance(parent(read), ast.Return) for read in scope.reads(loop.id)):
+            return  # a helper that returns the loop it installed: the caller owns both
         function = scope.function
         owner = function.owner if function is not None else None
         region: list[ast.AST] = [owner.node] if owner is not None else [scope.node]

@@ -55,7 +55,7 @@ def check_tree(tree: ast.Module, filename: str, source: str, settings: Settings)
         return []
     wanted = {t for family in families for t in family.wanted}
     module = walk.build(tree, filename, wanted, source)
-    resolver = Resolver(module)
+    resolver = Resolver(module, settings.knowledge)
     tests = TestCode(module, resolver, settings.scope)
     if not tests.is_test_code:
         return []

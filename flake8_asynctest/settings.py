@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .analysis.known import DEFAULT_KNOWLEDGE, Knowledge
+
 DEFAULT_MAX_SLEEP = 0.1
 SCOPES = ("tests", "all")
 
@@ -9,11 +11,16 @@ SCOPES = ("tests", "all")
 class Settings:
     """What a run checks: the enabled codes and the rules' options."""
 
-    __slots__ = ("enabled", "max_sleep", "scope")
+    __slots__ = ("enabled", "max_sleep", "scope", "knowledge")
 
     def __init__(
-        self, enabled: frozenset[str] = frozenset(), max_sleep: float = DEFAULT_MAX_SLEEP, scope: str = "tests"
+        self,
+        enabled: frozenset[str] = frozenset(),
+        max_sleep: float = DEFAULT_MAX_SLEEP,
+        scope: str = "tests",
+        knowledge: Knowledge = DEFAULT_KNOWLEDGE,
     ) -> None:
         self.enabled = enabled
         self.max_sleep = max_sleep
         self.scope = scope  # "tests": only test code; "all": every file
+        self.knowledge = knowledge  # the well-known APIs plus the configured extras

@@ -330,3 +330,23 @@ UNITTEST_ASSERTS_VALUE = frozenset(
         "assertNotRegex",
     }
 )
+
+
+class Knowledge:
+    """The tables above plus what the user's configuration adds (in-house test bases, runner
+    decorators, coroutine functions). One per run; the resolver asks it, never the tables."""
+
+    def __init__(
+        self,
+        coroutine_functions: tuple[str, ...] = (),
+        runner_bases: tuple[str, ...] = (),
+        runner_decorators: tuple[str, ...] = (),
+    ) -> None:
+        self.coroutine_functions = {**COROUTINE_FUNCTIONS, **{canonical(q): None for q in coroutine_functions}}
+        # a configured base runs coroutines its own way: we do not judge its tests
+        self.test_case_bases = {**TEST_CASE_BASES, **{canonical(q): Runner.OTHER for q in runner_bases}}
+        self.runner_decorators = frozenset(canonical(q) for q in runner_decorators)
+        self.coroutine_names = frozenset(q.rpartition(".")[2] for q in self.coroutine_functions)
+
+
+DEFAULT_KNOWLEDGE = Knowledge()

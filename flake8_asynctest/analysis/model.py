@@ -156,7 +156,7 @@ class Module:
         self.functions: list[FunctionInfo] = []
         self.classes: list[ClassInfo] = []
         # nodes the rules asked for, by type, each with the scope it runs in
-        self.nodes: dict[type, list[tuple[ast.AST, Scope]]] = {}
+        self.nodes: dict[type, list[tuple[Any, Scope]]] = {}
         self.imported_modules: set[str] = set()
         self.imports: list[tuple[str, Binding]] = []  # every import binding, in any scope
         self.uses_async_mocks = uses_async_mocks  # the source mentions AsyncMock: any attribute may be a child

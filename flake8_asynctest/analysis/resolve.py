@@ -21,8 +21,9 @@ _MOCK_SPEC_KEYWORDS = frozenset({"spec", "spec_set", "wraps"})
 
 
 class Resolver:
-    def __init__(self, module: Module) -> None:
+    def __init__(self, module: Module, knowledge: known.Knowledge = known.DEFAULT_KNOWLEDGE) -> None:
         self.module = module
+        self.knowledge = knowledge
         self._memo: dict[ast.AST, Value] = {}
         self._active: set[ast.AST] = set()
         self._mro: dict[ClassInfo, list[ClassInfo | str | None] | None] = {}
@@ -230,8 +231,8 @@ class Resolver:
             return Obj(callee.info)
         if isinstance(callee, Ext):
             qualname = callee.qualname
-            if qualname in known.COROUTINE_FUNCTIONS:
-                return Coro(_result_value(known.COROUTINE_FUNCTIONS[qualname]))
+            if qualname in self.knowledge.coroutine_functions:
+                return Coro(_result_value(self.knowledge.coroutine_functions[qualname]))
             if qualname in known.KNOWN_CLASSES:
                 plain = not (qualname in _MOCKS and call is not None and _has_spec(call))
                 return Obj(qualname, plain=plain)
@@ -275,6 +276,8 @@ class Resolver:
         """True when every decorator is known to keep the function's nature (async stays async)."""
         for name in self.decorator_names(info):
             if name is None:
+                return False
+            if name in self.knowledge.runner_decorators:
                 return False
             if name in _BUILTIN_DECORATORS or name in known.TRANSPARENT_DECORATORS:
                 continue
@@ -327,8 +330,8 @@ class Resolver:
             if entry is None:
                 opaque = True
             elif isinstance(entry, str):
-                if entry in known.TEST_CASE_BASES:
-                    kinds.add(known.TEST_CASE_BASES[entry])
+                if entry in self.knowledge.test_case_bases:
+                    kinds.add(self.knowledge.test_case_bases[entry])
                 elif entry not in ("object", "builtins.object"):
                     opaque = True
             else:
@@ -347,6 +350,14 @@ class Resolver:
                 return kind
         return Runner.SYNC
 
+    def is_coroutine_function(self, value: Value) -> bool:
+        """Is ``value`` a function that returns a coroutine when called?"""
+        if isinstance(value, Func):
+            return value.info.is_coroutine_function and self.plain_decorators(value.info)
+        if isinstance(value, Ext):
+            return value.qualname in self.knowledge.coroutine_functions
+        return isinstance(value, Obj) and value.cls == known.ASYNC_MOCK
+
     def is_coroutine_call(self, call: ast.Call, scope: Scope) -> bool:
         """True when ``call`` is known to return a coroutine object."""
         return self._may_make_coroutine(call) and isinstance(self.value(call, scope), Coro)
@@ -361,7 +372,7 @@ class Resolver:
             return True
         names = self._coroutine_names
         if names is None:
-            names = self._coroutine_names = _KNOWN_COROUTINE_NAMES | {
+            names = self._coroutine_names = self.knowledge.coroutine_names | {
                 f.name for f in self.module.functions if f.is_async
             }
             if "__call__" in names or self.module.uses_async_mocks:
@@ -370,7 +381,6 @@ class Resolver:
 
 
 _MOCKS = frozenset({known.ASYNC_MOCK, *known.SYNC_MOCKS})
-_KNOWN_COROUTINE_NAMES = frozenset(q.rpartition(".")[2] for q in known.COROUTINE_FUNCTIONS)
 
 
 class _Everything:

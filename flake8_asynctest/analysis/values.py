@@ -18,7 +18,8 @@ class Value:
     __slots__ = ()
 
     def _fields(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in self.__slots__)
+        slots: tuple[str, ...] = self.__slots__  # type: ignore[assignment]
+        return tuple(getattr(self, name) for name in slots)
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and other._fields() == self._fields()  # type: ignore[attr-defined]

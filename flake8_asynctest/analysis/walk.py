@@ -24,7 +24,7 @@ class _Walker:
     def __init__(self, module: Module, wanted: frozenset[type]) -> None:
         self.module = module
         self.wanted = wanted
-        self.stack: list[tuple[_AST, _AST | None, Scope]] = []
+        self.stack: list[tuple[Any, _AST | None, Scope]] = []
         self.handlers: dict[type, Callable[[Any, Scope], bool]] = {
             ast.FunctionDef: self._function,
             ast.AsyncFunctionDef: self._function,

@@ -8,7 +8,7 @@ from ..analysis import known
 from ..analysis.known import Runner
 from ..analysis.model import FunctionInfo, Scope, parent, scope_of
 from ..analysis.usage import describe, own_nodes
-from ..analysis.values import Coro, Ext, Func, Obj
+from ..analysis.values import Coro, Func
 from ..context import Context
 from ..rule import Rule
 from .family import Family
@@ -164,7 +164,7 @@ class Unawaited(Family):
                 advice="pass the coroutine function (and its arguments) to addAsyncCleanup",
             )
             return
-        if _is_coroutine_function(value):
+        if resolver.is_coroutine_function(value):
             if runner in _SYNC_CLEANUPS.get(method, (Runner.SYNC, Runner.ISOLATED)):
                 ctx.report(
                     ATC106,
@@ -233,14 +233,6 @@ def _runner_for(ctx: Context, scope: Scope) -> Runner | None:
     if function is None or function.owner is None:
         return None
     return ctx.tests.runner(function.owner)
-
-
-def _is_coroutine_function(value: object) -> bool:
-    if isinstance(value, Func):
-        return value.info.is_coroutine_function
-    if isinstance(value, Ext):
-        return value.qualname in known.COROUTINE_FUNCTIONS
-    return isinstance(value, Obj) and value.cls == known.ASYNC_MOCK
 
 
 def _returns_coroutine(ctx: Context, info: FunctionInfo) -> bool:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from . import known
+from . import known, patches
 from .known import Runner
+from .modules import module_name_for
+from .usage import attribute_loads, own_nodes
 from .model import Binding, ClassInfo, FunctionInfo, Module, Scope
 from .values import UNKNOWN, Cls, Coro, Ext, Func, Obj, Super, Tup, Value
 
@@ -29,6 +31,7 @@ class Resolver:
         self._mro: dict[ClassInfo, list[ClassInfo | str | None] | None] = {}
         self._runner: dict[ClassInfo, Runner | None] = {}
         self._coroutine_names: frozenset[str] | _Everything | None = None
+        self._own_name: str | None = None
 
     # -- names -----------------------------------------------------------------------------
 
@@ -52,6 +55,53 @@ class Resolver:
 
     def call_name(self, call: ast.Call, scope: Scope) -> str | None:
         return self.qualname(call.func, scope)
+
+    def dotted(self, expr: ast.expr, scope: Scope) -> Value:
+        """What a dotted-name string (a patch target such as ``"pkg.mod.fn"``) refers to.
+
+        Names in this module (its own dotted name, or ``__name__``/``f"{__name__}..."``) resolve to
+        their definitions; anything else is external."""
+        text = self._dotted_text(expr)
+        if text is None:
+            return UNKNOWN
+        own = self._own_name
+        if own is None:
+            own = self._own_name = module_name_for(self.module.filename)
+        if text.startswith("__name__."):
+            text = own + text[len("__name__") :]
+        if own and text.startswith(own + "."):
+            head, *rest = text[len(own) + 1 :].split(".")
+            bindings = self.module.scope.bindings.get(head)
+            if not bindings:
+                return UNKNOWN
+            value = self._merge(self._binding_value(b, head, self.module.scope) for b in bindings)
+            for attr in rest:
+                value = self.attribute(value, attr)
+            return value
+        return Ext(known.canonical(text))
+
+    def _dotted_text(self, expr: ast.expr) -> str | None:
+        """The string ``expr`` spells, with ``__name__`` kept symbolic."""
+        if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+            return expr.value
+        if isinstance(expr, ast.JoinedStr):
+            parts = []
+            for value in expr.values:
+                if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    parts.append(value.value)
+                elif isinstance(value, ast.FormattedValue) and isinstance(value.value, ast.Name):
+                    if value.value.id != "__name__":
+                        return None
+                    parts.append("__name__")
+                else:
+                    return None
+            return "".join(parts)
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+            left, right = self._dotted_text(expr.left), self._dotted_text(expr.right)
+            return left + right if left is not None and right is not None else None
+        if isinstance(expr, ast.Name) and expr.id == "__name__":
+            return "__name__"
+        return None
 
     def calls_to(self, *qualnames: str) -> list[tuple[ast.Call, Scope, str]]:
         """Calls in the module to any of ``qualnames``, however they were imported or aliased.
@@ -127,7 +177,12 @@ class Resolver:
                 return value.items[binding.index]
             return UNKNOWN
         if kind == "with":
-            return self._entered(self.value(binding.value, scope))  # type: ignore[arg-type]
+            manager = binding.value
+            if isinstance(manager, ast.Call):
+                patch = patches.patch_of(self, manager, scope)
+                if patch is not None:
+                    return patches.installed_mock(self, patch, scope)
+            return self._entered(self.value(manager, scope))  # type: ignore[arg-type]
         if kind == "param":
             return self._param(binding.node, scope)  # type: ignore[arg-type]
         return UNKNOWN
@@ -350,6 +405,30 @@ class Resolver:
                 return kind
         return Runner.SYNC
 
+    def self_attribute_reads(self, cls: ClassInfo, attr: str) -> list[ast.Attribute]:
+        """Reads of ``<x>.<attr>`` in ``cls`` and its same-file relatives (bases and subclasses):
+        where a value stored on ``self`` may be used."""
+        related = {entry for entry in self.mro(cls) or () if isinstance(entry, ClassInfo)}
+        related |= {c for c in self.module.classes if cls in (self.mro(c) or ())}
+        return [node for klass in related for node in attribute_loads(attr, klass.node)]
+
+    def is_plain_sync_function(self, value: Value) -> bool:
+        """A plain ``def`` whose calls give no awaitable: every ``return`` is a literal or nothing.
+        (A plain def returning a call result might return a coroutine: we do not judge it.)"""
+        if not isinstance(value, Func):
+            return False
+        info = value.info
+        if info.is_async or info.is_generator or not self.plain_decorators(info):
+            return False
+        names = self.decorator_names(info)
+        if any(name not in (None, "staticmethod", "classmethod") for name in names):
+            return False
+        return all(
+            node.value is None or isinstance(node.value, _LITERALS)
+            for node in own_nodes(info.node)
+            if isinstance(node, ast.Return)
+        )
+
     def is_coroutine_function(self, value: Value) -> bool:
         """Is ``value`` a function that returns a coroutine when called?"""
         if isinstance(value, Func):
@@ -381,6 +460,7 @@ class Resolver:
 
 
 _MOCKS = frozenset({known.ASYNC_MOCK, *known.SYNC_MOCKS})
+_LITERALS = (ast.Constant, ast.JoinedStr, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.Compare, ast.BoolOp)
 
 
 class _Everything:

@@ -72,7 +72,7 @@ def _patcher_arity(resolver: Resolver, func: ast.expr, scope: Scope) -> int | No
     if name in PATCHERS:
         return PATCHERS[name]
     # mocker.patch(...) / mocker.patch.object(...) with pytest-mock's injected fixture
-    chain = []
+    chain: list[str] = []
     while isinstance(func, ast.Attribute):
         chain.insert(0, func.attr)
         func = func.value

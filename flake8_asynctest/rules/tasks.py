@@ -161,7 +161,7 @@ class Tasks(Family):
         if isinstance(task, ast.Name):
             if not _holds_task(ctx, task.id, scope):
                 return
-            later = [r for r in scope.reads(task.id) if after(r, call)]
+            later: list[ast.expr] = [r for r in scope.reads(task.id) if after(r, call)]
         elif isinstance(task, ast.Attribute) and is_self(task.value, scope):
             cls = function.owner
             assert cls is not None
@@ -242,4 +242,4 @@ def _task_creations_cached(ctx: Context) -> list[tuple[ast.Call, Scope, str]]:
     cached = ctx.cache.get("task_creations")
     if cached is None:
         cached = ctx.cache["task_creations"] = _task_creations(ctx)
-    return cached  # type: ignore[no-any-return]
+    return cached  # type: ignore[return-value]

@@ -221,7 +221,7 @@ class Timing(Family):
 
 def _constant_delay(call: ast.Call) -> float | None:
     delay = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg in _DELAY_KEYWORDS), None)
-    if isinstance(delay, ast.Constant) and type(delay.value) in (int, float):
+    if isinstance(delay, ast.Constant) and isinstance(delay.value, (int, float)) and not isinstance(delay.value, bool):
         return float(delay.value)
     return None
 

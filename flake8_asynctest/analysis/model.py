@@ -61,10 +61,22 @@ class Scope:
         self.bindings.setdefault(name, []).append(binding)
 
     def reads(self, name: str) -> list[ast.Name]:
-        """Every read of ``name`` in this scope and the scopes nested in it (closures included)."""
+        """Every read of ``name`` in this scope and the scopes nested in it (closures included).
+
+        A name declared ``global``/``nonlocal`` here lives further out: its reads are those of the
+        scope that owns it (which include this one's)."""
+        if any(isinstance(b.node, (ast.Global, ast.Nonlocal)) for b in self.bindings.get(name, ())):
+            owner = self.parent
+            while owner is not None and (owner.kind == "class" or name not in owner.bindings) and owner.parent:
+                owner = owner.parent
+            if owner is not None:
+                return owner._reads_below(name)
+        return self._reads_below(name)
+
+    def _reads_below(self, name: str) -> list[ast.Name]:
         found = list(self.loads.get(name, ()))
         for child in self.children:
-            found.extend(child.reads(name))
+            found.extend(child._reads_below(name))
         return found
 
     @property

@@ -100,8 +100,9 @@ ATC303 = Rule(
 )
 
 _FACTORIES = ("asyncio.create_task", "asyncio.ensure_future")
-# Uses of a task that hand it to someone who can await or cancel it.
-_HANDLING_METHODS = frozenset({"cancel", "result", "exception", "add_done_callback"})
+# Uses of a task that deal with its outcome: cancel it, read its result, or check that it finished
+# (a test asserting `task.done()` or `task.cancelled()` is about the task's life cycle).
+_HANDLING_METHODS = frozenset({"cancel", "result", "exception", "add_done_callback", "done", "cancelled"})
 _ESCAPES = (
     ast.Return,
     ast.Yield,

@@ -103,6 +103,7 @@ _FACTORIES = ("asyncio.create_task", "asyncio.ensure_future")
 # Uses of a task that deal with its outcome: cancel it, read its result, or check that it finished
 # (a test asserting `task.done()` or `task.cancelled()` is about the task's life cycle).
 _HANDLING_METHODS = frozenset({"cancel", "result", "exception", "add_done_callback", "done", "cancelled"})
+_OUTCOME_METHODS = frozenset({"result", "exception", "done", "cancelled"})
 _ESCAPES = (
     ast.Return,
     ast.Yield,
@@ -215,11 +216,15 @@ def _handles(read: ast.expr) -> bool:
 
 
 def _awaits_or_hands_on(read: ast.expr) -> bool:
+    """After ``cancel()``: awaited, handed to someone who can await it, or its outcome checked
+    (``task.cancelled()``: the test steps the loop on purpose and verifies the cancellation)."""
     context = parent(read)
     if isinstance(context, ast.Await):
         return True
     if isinstance(context, ast.Call):
         return read is not context.func
+    if isinstance(context, ast.Attribute):
+        return context.attr in _OUTCOME_METHODS
     return isinstance(context, _ESCAPES)
 
 

@@ -141,6 +141,8 @@ _TIMEOUTS = frozenset(
         "trio.move_on_after",
     }
 )
+# Blocks where a sleep is interrupted on purpose: timeouts, cancel scopes, expected errors.
+_EXPECTING = _TIMEOUTS | {"pytest.raises", "assertRaises", "assertRaisesRegex", "anyio.CancelScope", "trio.CancelScope"}
 _LOOPS = (ast.While, ast.For, ast.AsyncFor)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
@@ -167,9 +169,9 @@ class Timing(Family):
                     polling.setdefault(loop, name)
                     continue
                 if isinstance(parent(context), ast.Expr):
-                    self._long_sleep(ctx, call, name)
+                    self._long_sleep(ctx, call, name, scope)
             elif isinstance(context, ast.Call) and _is_run_until_complete(context):
-                self._long_sleep(ctx, call, name)
+                self._long_sleep(ctx, call, name, scope)
         if ctx.enabled(ATC403):
             for loop, name in polling.items():
                 self._polling(ctx, loop, name, sleep_calls)
@@ -178,10 +180,13 @@ class Timing(Family):
                 if scope.kind == "function" and ctx.tests.is_test_body(scope.function):
                     self._unbounded(ctx, await_, scope)
 
-    def _long_sleep(self, ctx: Context, call: ast.Call, name: str) -> None:
+    def _long_sleep(self, ctx: Context, call: ast.Call, name: str, scope: Scope) -> None:
         delay = _constant_delay(call)
-        if delay is not None and delay >= ctx.settings.max_sleep:
-            ctx.report(ATC401, call, call=name, delay=f"{delay:g}")
+        if delay is None or delay < ctx.settings.max_sleep:
+            return
+        if _under_timeout(ctx, call, scope, _EXPECTING):
+            return  # the sleep is what a timeout or an expected error interrupts: the test's subject
+        ctx.report(ATC401, call, call=name, delay=f"{delay:g}")
 
     def _polling(self, ctx: Context, loop: ast.AST, name: str, sleep_calls: set[int]) -> None:
         if isinstance(loop, ast.While):
@@ -252,14 +257,18 @@ def _steps_the_loop(loop: ast.For, sleep_calls: set[int]) -> bool:
     )
 
 
-def _under_timeout(ctx: Context, node: ast.AST, scope: Scope) -> bool:
+def _under_timeout(ctx: Context, node: ast.AST, scope: Scope, managers: frozenset[str] = _TIMEOUTS) -> bool:
+    """Is ``node`` inside a ``with`` block of one of ``managers`` (by qualified name, or by method
+    name for ``self.assertRaises``-style methods)?"""
     current = parent(node)
     while current is not None and not isinstance(current, _SCOPES):
         if isinstance(current, (ast.With, ast.AsyncWith)):
             for item in current.items:
                 manager = item.context_expr
                 target = manager.func if isinstance(manager, ast.Call) else manager
-                if ctx.resolver.qualname(target, scope) in _TIMEOUTS:
+                if ctx.resolver.qualname(target, scope) in managers:
+                    return True
+                if isinstance(target, ast.Attribute) and target.attr in managers:
                     return True
         current = parent(current)
     return False

@@ -65,7 +65,7 @@ def check_tree(tree: ast.Module, filename: str, source: str, settings: Settings)
             family.check(ctx)
         except RecursionError:
             ctx.findings.append(_internal_error(family, "nesting too deep to analyse"))
-    return sorted(set(ctx.findings))
+    return _drop_peer_noqa(sorted(set(ctx.findings)), source)
 
 
 def check_source(data: bytes, filename: str, settings: Settings) -> FileResult:
@@ -120,6 +120,25 @@ def apply_noqa(findings: list[Finding], source: str) -> list[Finding]:
         if not finding.code.startswith(listed):
             kept.append(finding)
     return kept
+
+
+def _drop_peer_noqa(findings: list[Finding], source: str) -> list[Finding]:
+    """A ``# noqa`` for another linter's code for the same check (``ASYNC251`` for ATC402) silences
+    ours too, in both front ends: the author already said the line is intended."""
+    from .catalogue import RULES
+
+    peered = [f for f in findings if f.code in RULES and RULES[f.code].peers]
+    if not peered:
+        return findings
+    lines = source.splitlines()
+    silenced = set()
+    for finding in peered:
+        line = lines[finding.line - 1] if 0 < finding.line <= len(lines) else ""
+        match = NOQA_INLINE.search(line)
+        codes = match.group("codes") if match else None
+        if codes and any(peer in re.split(r"[,\s]+", codes) for peer in RULES[finding.code].peers):
+            silenced.add(finding)
+    return [f for f in findings if f not in silenced]
 
 
 def _internal_error(family: object, reason: str) -> Finding:

@@ -16,6 +16,7 @@ ATC301 = Rule(
     code="ATC301",
     name="task-dropped",
     summary="Task created and dropped",
+    peers=("RUF006", "ASYNC300"),
     message="the task made by {creator}() is dropped: it can be garbage-collected mid-run, its exception is "
     "lost and it outlives the test; keep it and await or cancel it",
     what="""

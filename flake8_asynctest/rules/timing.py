@@ -50,9 +50,11 @@ ATC402 = Rule(
     message="time.sleep() in a coroutine blocks the event loop, so nothing else runs meanwhile; "
     "use await asyncio.sleep()",
     fix="`await asyncio.sleep(N)`",
+    peers=("ASYNC251",),
     what="""
         Finds `time.sleep(...)` called directly in an `async def` (a test, fixture or any
-        coroutine in test code). A nested plain function (a thread target) is not reported.
+        coroutine in test code). A nested plain function (a thread target) is not reported, nor a
+        sleep inside a timeout block or an expected error (a test of the timeout itself).
         """,
     why="""
         The whole event loop stops for the duration: the tasks the test waits for cannot make
@@ -154,7 +156,7 @@ class Timing(Family):
     def check(self, ctx: Context) -> None:
         if ctx.enabled(ATC402):
             for call, scope, _ in ctx.resolver.calls_to("time.sleep"):
-                if scope.is_coroutine:
+                if scope.is_coroutine and not _under_timeout(ctx, call, scope, _EXPECTING):
                     ctx.report(ATC402, call)
         polling: dict[ast.AST, str] = {}
         sleeps = ctx.resolver.calls_to(*_SLEEPS)

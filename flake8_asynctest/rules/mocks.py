@@ -7,8 +7,8 @@ import ast
 from ..analysis import known
 from ..analysis.model import Scope
 from ..analysis.patches import Patch, patch_of
-from ..analysis.usage import describe
-from ..analysis.values import Coro, Obj, Value
+from ..analysis.usage import describe, own_nodes
+from ..analysis.values import Coro, Ext, Func, Obj, Value
 from ..context import Context
 from ..rule import Rule
 from .family import Family
@@ -173,9 +173,13 @@ class Mocks(Family):
         if not isinstance(replacement, Obj) or replacement.cls not in _ALL_MOCKS:
             return
         replaced = resolver.attribute(resolver.value(target.value, scope), target.attr)
+        if _is_sync_mock(replacement) and _configured_to_raise_or_await(assign, target, scope):
+            return
         self._replaced(ctx, assign.value, replacement, replaced, describe(target))
 
     def _replaced(self, ctx: Context, node: ast.AST, replacement: Value, target: Value, text: str) -> None:
+        if not isinstance(target, (Func, Ext)):
+            return  # only real code is replaced: re-configuring a mock's child is not
         resolver = ctx.resolver
         if _is_sync_mock(replacement) and resolver.is_coroutine_function(target):
             ctx.report(ATC501, node, mock=describe(node), target=text)
@@ -220,6 +224,26 @@ def _is_sync_mock(value: Value) -> bool:
 
 def _is_async_mock(value: Value) -> bool:
     return isinstance(value, Obj) and value.cls == known.ASYNC_MOCK
+
+
+def _configured_to_raise_or_await(assign: ast.Assign, target: ast.Attribute, scope: Scope) -> bool:
+    """``obj.fn = Mock(side_effect=OSError)``, or ``obj.fn.side_effect = ...`` / ``.return_value =
+    ...`` later in the same function: a sync mock that raises when called stands in well for a
+    coroutine function that raises, and one given an awaitable return value is ATC502's business."""
+    value = assign.value
+    if isinstance(value, ast.Call) and any(k.arg in ("side_effect", "return_value") for k in value.keywords):
+        return True
+    text = describe(target)
+    for node in own_nodes(scope.node):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            configured = node.targets[0]
+            if (
+                isinstance(configured, ast.Attribute)
+                and configured.attr in ("side_effect", "return_value")
+                and describe(configured.value) == text
+            ):
+                return True
+    return False
 
 
 def _hand_made_awaitable(value: Value) -> str | None:

@@ -7,7 +7,7 @@ import ast
 from .model import Scope, parent
 from .walk import descendants
 
-_MAX_DESCRIPTION = 40
+_MAX_DESCRIPTION = 60
 
 
 def describe(expr: ast.AST) -> str:

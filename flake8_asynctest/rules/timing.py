@@ -222,7 +222,7 @@ class Timing(Family):
             value = ctx.resolver.value(waited, scope)
             if isinstance(value, Obj) and value.cls == known.FUTURE:
                 what = describe(waited)
-        if what is not None and not _under_timeout(ctx, await_, scope):
+        if what is not None and not _under_timeout(ctx, await_, scope, _EXPECTING):
             ctx.report(ATC404, await_, what=what)
 
 

@@ -50,8 +50,14 @@ class FileResult:
 
 def check_tree(tree: ast.Module, filename: str, source: str, settings: Settings) -> list[Finding]:
     """Findings for an already parsed module, before ``# noqa`` filtering (flake8 applies its own)."""
-    families = [f for f in FAMILIES if any(r.code in settings.enabled for r in f.rules)]
-    if not families or not any(t in source for t in _TRIGGERS):
+    if not any(t in source for t in _TRIGGERS):
+        return []
+    families = [
+        f
+        for f in FAMILIES
+        if any(r.code in settings.enabled for r in f.rules) and (not f.triggers or any(t in source for t in f.triggers))
+    ]
+    if not families:
         return []
     wanted = {t for family in families for t in family.wanted}
     module = walk.build(tree, filename, wanted, source)

@@ -48,6 +48,7 @@ def _is_asynctest(module: str | None) -> bool:
 
 class AsynctestPackage(Family):
     rules = (ATC601,)
+    triggers = ("asynctest",)
     wanted = (ast.Import, ast.ImportFrom)
 
     def check(self, ctx: Context) -> None:

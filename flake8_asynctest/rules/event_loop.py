@@ -131,6 +131,7 @@ _FORKS = frozenset({"fork"})
 
 class EventLoop(Family):
     rules = (ATC201, ATC202, ATC203, ATC204)
+    triggers = ("loop", "run")
     wanted = (ast.Call,)
 
     def check(self, ctx: Context) -> None:

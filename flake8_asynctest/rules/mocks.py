@@ -131,6 +131,7 @@ AWAITED_ASSERTS = {
 
 class Mocks(Family):
     rules = (ATC501, ATC502, ATC503, ATC504)
+    triggers = ("Mock", "patch")
     wanted = (ast.Call, ast.Await, ast.Assign)
 
     def check(self, ctx: Context) -> None:
@@ -140,7 +141,7 @@ class Mocks(Family):
             if patch is not None:
                 self._patch(ctx, patch, scope)
         for assign, scope in ctx.module.of_type(ast.Assign):
-            if len(assign.targets) == 1 and isinstance(assign.targets[0], ast.Attribute):
+            if len(assign.targets) == 1 and isinstance(assign.targets[0], ast.Attribute) and _may_be_mock(assign):
                 self._assigned(ctx, assign, assign.targets[0], scope)
         if ctx.enabled(ATC502):
             for await_, scope in ctx.module.of_type(ast.Await):
@@ -216,6 +217,12 @@ class Mocks(Family):
 
 
 _ALL_MOCKS = frozenset({known.ASYNC_MOCK, *known.SYNC_MOCKS})
+
+
+def _may_be_mock(assign: ast.Assign) -> bool:
+    """Cheap syntax test before resolving: ``x.return_value = ...``, or a value that is a call
+    (a mock is made by calling its class)."""
+    return assign.targets[0].attr == "return_value" or isinstance(assign.value, (ast.Call, ast.Name))  # type: ignore[attr-defined]
 
 
 def _is_sync_mock(value: Value) -> bool:

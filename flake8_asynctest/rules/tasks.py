@@ -127,6 +127,7 @@ _ESCAPES = (
 
 class Tasks(Family):
     rules = (ATC301, ATC302, ATC303)
+    triggers = ("create_task", "ensure_future")
     wanted = (ast.Call,)
 
     def check(self, ctx: Context) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from .analysis import walk
+from .analysis.project import Project, default_search_path
 from .analysis.resolve import Resolver
 from .analysis.testcode import TestCode
 from .context import Context, Finding
@@ -61,7 +62,7 @@ def check_tree(tree: ast.Module, filename: str, source: str, settings: Settings)
         return []
     wanted = {t for family in families for t in family.wanted}
     module = walk.build(tree, filename, wanted, source)
-    resolver = Resolver(module, settings.knowledge)
+    resolver = Resolver(module, settings.knowledge, project_for(settings))
     tests = TestCode(module, resolver, settings.scope)
     if not tests.is_test_code:
         return []
@@ -126,6 +127,20 @@ def apply_noqa(findings: list[Finding], source: str) -> list[Finding]:
         if not finding.code.startswith(listed):
             kept.append(finding)
     return kept
+
+
+_PROJECTS: dict[tuple[str, ...], Project] = {}
+
+
+def project_for(settings: Settings) -> Project | None:
+    """The run's module cache, shared by every file this process checks with the same search path."""
+    if settings.resolve != "imports":
+        return None
+    search_path = settings.search_path if settings.search_path is not None else default_search_path()
+    project = _PROJECTS.get(search_path)
+    if project is None:
+        project = _PROJECTS[search_path] = Project(search_path)
+    return project
 
 
 def _drop_peer_noqa(findings: list[Finding], source: str) -> list[Finding]:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from . import __version__
 from .checker import batched_gc, check_source, collect_if_due
 from .discovery import python_files
-from .settings import DEFAULT_MAX_SLEEP, SCOPES, Settings
+from .settings import DEFAULT_MAX_SLEEP, RESOLVE, SCOPES, Settings
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -42,6 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="tests",
         help="check only test code (default) or every file",
     )
+    parser.add_argument(
+        "--asynctest-resolve",
+        choices=RESOLVE,
+        default="imports",
+        help="follow imports into the project and installed packages (default), or stay within each file",
+    )
     parser.add_argument("--list-rules", action="store_true", help="print the rule catalogue and exit")
     parser.add_argument("--explain", metavar="CODE", help="explain one rule and exit")
     parser.add_argument("--version", action="version", version=f"flake8-asynctest {__version__}")
@@ -70,6 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         enabled=enabled_codes(args.select, args.ignore, args.extend_select, args.extend_ignore),
         max_sleep=args.asynctest_max_sleep,
         scope=args.asynctest_scope,
+        resolve=args.asynctest_resolve,
     )
     return run(args.paths, settings)
 

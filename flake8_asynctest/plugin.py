@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from . import __version__
-from .settings import DEFAULT_MAX_SLEEP, SCOPES, Settings
+from .settings import DEFAULT_MAX_SLEEP, RESOLVE, SCOPES, Settings
 
 
 class Plugin:
@@ -31,6 +31,13 @@ class Plugin:
             help="ATC401: report constant sleeps of at least this long (default: %(default)s)",
         )
         manager.add_option(
+            "--asynctest-resolve",
+            choices=RESOLVE,
+            default="imports",
+            parse_from_config=True,
+            help="flake8-asynctest: follow imports into the project and installed packages (default), or not",
+        )
+        manager.add_option(
             "--asynctest-scope",
             choices=SCOPES,
             default="tests",
@@ -44,6 +51,7 @@ class Plugin:
             enabled=_enabled_under_flake8(options),
             max_sleep=options.asynctest_max_sleep,
             scope=options.asynctest_scope,
+            resolve=options.asynctest_resolve,
         )
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:

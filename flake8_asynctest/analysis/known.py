@@ -347,6 +347,20 @@ class Knowledge:
         self.test_case_bases = {**TEST_CASE_BASES, **{canonical(q): Runner.OTHER for q in runner_bases}}
         self.runner_decorators = frozenset(canonical(q) for q in runner_decorators)
         self.coroutine_names = frozenset(q.rpartition(".")[2] for q in self.coroutine_functions)
+        self._known = frozenset(
+            [
+                *self.coroutine_functions,
+                *self.test_case_bases,
+                *self.runner_decorators,
+                *RETURNS,
+                *KNOWN_CLASSES,
+                *TRANSPARENT_DECORATORS,
+            ]
+        )
+
+    def knows(self, qualname: str) -> bool:
+        """Is ``qualname`` (or the class it is a member of) described by the tables?"""
+        return qualname in self._known or qualname.rpartition(".")[0] in self._known
 
 
 DEFAULT_KNOWLEDGE = Knowledge()

@@ -41,7 +41,7 @@ class Binding:
 
 
 class Scope:
-    __slots__ = ("kind", "node", "parent", "bindings", "info", "loads", "children")
+    __slots__ = ("kind", "node", "parent", "bindings", "info", "loads", "children", "module")
 
     def __init__(self, kind: str, node: ast.AST, parent: Scope | None) -> None:
         self.kind = kind  # module | class | function | lambda
@@ -51,6 +51,7 @@ class Scope:
         self.info: FunctionInfo | ClassInfo | None = None
         self.loads: dict[str, list[ast.Name]] = {}  # reads of names directly in this scope
         self.children: list[Scope] = []
+        self.module: Module | None = None  # set on a module's own scope
         if parent is not None:
             parent.children.append(self)
 
@@ -59,6 +60,14 @@ class Scope:
 
     def bind(self, name: str, binding: Binding) -> None:
         self.bindings.setdefault(name, []).append(binding)
+
+    @property
+    def root(self) -> Module:
+        """The module this scope belongs to."""
+        scope = self
+        while scope.parent is not None:
+            scope = scope.parent
+        return scope.module  # type: ignore[return-value]
 
     def reads(self, name: str) -> list[ast.Name]:
         """Every read of ``name`` in this scope and the scopes nested in it (closures included).
@@ -164,7 +173,10 @@ class Module:
     def __init__(self, tree: ast.Module, filename: str, scope: Scope, uses_async_mocks: bool = False) -> None:
         self.tree = tree
         self.filename = filename
+        self.name: str | None = None  # dotted module name, found when first needed
         self.scope = scope
+        scope.module = self
+        self.star_imports: list[str] = []  # modules whose names ``from m import *`` brings in
         self.functions: list[FunctionInfo] = []
         self.classes: list[ClassInfo] = []
         # nodes the rules asked for, by type, each with the scope it runs in

@@ -1,18 +1,22 @@
 """The one resolver: what a name or expression refers to, and what calling it produces.
 
 Rules ask this module and never look at imports or bindings themselves. It follows names through
-scopes, imports, assignments, ``self`` attributes and class hierarchies in the analysed file, and
-answers from ``known`` for well-known libraries. What it cannot prove is ``UNKNOWN``.
+scopes, imports, assignments, ``self`` attributes and class hierarchies: in the analysed file, and,
+given a ``Project``, into the project's other modules and installed packages (read with ``ast``,
+never imported). Well-known libraries are answered from ``known``. What it cannot prove is
+``UNKNOWN``.
 """
 
 from __future__ import annotations
 
 import ast
+import os
 from collections.abc import Iterator
 
 from . import known, patches
 from .known import Runner
 from .modules import module_name_for
+from .project import Project, is_opaque
 from .usage import attribute_loads, own_nodes
 from .model import Binding, ClassInfo, FunctionInfo, Module, Scope
 from .values import UNKNOWN, Cls, Coro, Ext, Func, Obj, Super, Tup, Value
@@ -23,9 +27,14 @@ _MOCK_SPEC_KEYWORDS = frozenset({"spec", "spec_set", "wraps"})
 
 
 class Resolver:
-    def __init__(self, module: Module, knowledge: known.Knowledge = known.DEFAULT_KNOWLEDGE) -> None:
+    def __init__(
+        self, module: Module, knowledge: known.Knowledge = known.DEFAULT_KNOWLEDGE, project: Project | None = None
+    ) -> None:
         self.module = module
         self.knowledge = knowledge
+        self.project = project
+        self._roots: tuple[str, ...] | None = None
+        self._external: dict[str, Value] = {}
         self._memo: dict[ast.AST, Value] = {}
         self._active: set[ast.AST] = set()
         self._mro: dict[ClassInfo, list[ClassInfo | str | None] | None] = {}
@@ -78,7 +87,7 @@ class Resolver:
             for attr in rest:
                 value = self.attribute(value, attr)
             return value
-        return Ext(known.canonical(text))
+        return self.external(text)
 
     def _dotted_text(self, expr: ast.expr) -> str | None:
         """The string ``expr`` spells, with ``__name__`` kept symbolic."""
@@ -102,6 +111,65 @@ class Resolver:
         if isinstance(expr, ast.Name) and expr.id == "__name__":
             return "__name__"
         return None
+
+    def external(self, qualname: str) -> Value:
+        """What a qualified name outside the current scope chain is: a definition read from the
+        module that holds it (following re-exports), or ``Ext`` for what we only know by name."""
+        qualname = known.canonical(qualname)
+        if self.project is None or is_opaque(qualname) or self.knowledge.knows(qualname):
+            return Ext(qualname)
+        found = self._external.get(qualname)
+        if found is None:
+            self._external[qualname] = Ext(qualname)  # a re-export cycle resolves to "only a name"
+            found = self._external[qualname] = self._locate(qualname)
+        return found
+
+    def _locate(self, qualname: str) -> Value:
+        project = self.project
+        assert project is not None
+        if self._roots is None:
+            self._roots = project.roots_for(self.module.filename)
+        parts = qualname.split(".")
+        for cut in range(len(parts), 0, -1):
+            name = ".".join(parts[:cut])
+            path = project.find(name, self._roots)
+            if path is None:
+                continue
+            module = project.load(path, name)
+            if module is None or cut == len(parts):
+                return Ext(qualname)
+            value = self._member(module, parts[cut], f"{name}.{parts[cut]}")
+            for attr in parts[cut + 1 :]:
+                value = self.attribute(value, attr)
+            return value
+        return Ext(qualname)
+
+    def _member(self, module: Module, name: str, qualname: str) -> Value:
+        """``name`` in another module's namespace: a binding, or one from a ``*`` import."""
+        bindings = module.scope.bindings.get(name)
+        if bindings:
+            return self._merge(self._binding_value(b, name, module.scope) for b in bindings)
+        for star in reversed(module.star_imports):
+            value = self.external(f"{self._absolute(star + '.' + name, module.scope)}")
+            if not isinstance(value, Ext):
+                return value
+        return Ext(qualname)  # a submodule, or a name we cannot see
+
+    def _absolute(self, qualname: str, scope: Scope) -> str:
+        """``.sibling.name`` made absolute against the module that holds ``scope``."""
+        if not qualname.startswith("."):
+            return qualname
+        module = scope.root
+        if module.name is None:
+            module.name = module_name_for(module.filename)
+        package = module.name.split(".")
+        if os.path.basename(module.filename).split(".")[0] != "__init__":
+            package = package[:-1]
+        level = len(qualname) - len(qualname.lstrip("."))
+        if level > 1:
+            package = package[: len(package) - (level - 1)] if level - 1 <= len(package) else []
+        rest = qualname[level:]
+        return ".".join([*package, rest]) if rest else ".".join(package)
 
     def calls_to(self, *qualnames: str) -> list[tuple[ast.Call, Scope, str]]:
         """Calls in the module to any of ``qualnames``, however they were imported or aliased.
@@ -163,7 +231,7 @@ class Resolver:
     def _binding_value(self, binding: Binding, name: str, use_scope: Scope) -> Value:
         kind = binding.kind
         if kind == "import":
-            return Ext(known.canonical(binding.qualname))  # type: ignore[arg-type]
+            return self.external(self._absolute(binding.qualname, use_scope))  # type: ignore[arg-type]
         if kind == "def":
             return Func(binding.info)  # type: ignore[arg-type]
         if kind == "class":
@@ -223,7 +291,7 @@ class Resolver:
 
     def attribute(self, base: Value, name: str) -> Value:
         if isinstance(base, Ext):
-            return Ext(known.canonical(f"{base.qualname}.{name}"))
+            return self.external(f"{base.qualname}.{name}")
         if isinstance(base, Obj):
             if isinstance(base.cls, ClassInfo):
                 return self.class_attribute(base.cls, name, instance=True)

@@ -150,6 +150,8 @@ class _Walker:
             self.module.imported_modules.add(node.module)
         for alias in node.names:
             if alias.name == "*":
+                if scope.kind == "module":
+                    self.module.star_imports.append(base)
                 continue
             qualname = f"{base}.{alias.name}" if base and not base.endswith(".") else base + alias.name
             self._bind_import(scope, alias.asname or alias.name, Binding("import", node, qualname=qualname))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import ast
 
 from ..analysis import known
-from ..analysis.model import Scope
+from ..analysis.known import Runner
+from ..analysis.model import Scope, parent, scope_of
 from ..analysis.patches import Patch, patch_of
-from ..analysis.usage import describe, own_nodes
+from ..analysis.usage import describe, identifiers, own_nodes
 from ..analysis.values import Coro, Ext, Func, Obj, Value
 from ..context import Context
 from ..rule import Rule
@@ -163,7 +164,9 @@ class Mocks(Family):
             replacement, node = resolver.call_result(resolver.value(patch.new_callable, scope)), patch.new_callable
         else:
             return
-        self._replaced(ctx, node, replacement, patch.target, patch.target_text)
+        self._replaced(
+            ctx, node, replacement, patch.target, patch.target_text, _runs_coroutines(ctx, patch.call, scope)
+        )
 
     def _assigned(self, ctx: Context, assign: ast.Assign, target: ast.Attribute, scope: Scope) -> None:
         resolver = ctx.resolver
@@ -176,13 +179,15 @@ class Mocks(Family):
         replaced = resolver.attribute(resolver.value(target.value, scope), target.attr)
         if _is_sync_mock(replacement) and _configured_to_raise_or_await(assign, target, scope):
             return
-        self._replaced(ctx, assign.value, replacement, replaced, describe(target))
+        self._replaced(ctx, assign.value, replacement, replaced, describe(target), _runs_coroutines(ctx, assign, scope))
 
-    def _replaced(self, ctx: Context, node: ast.AST, replacement: Value, target: Value, text: str) -> None:
+    def _replaced(
+        self, ctx: Context, node: ast.AST, replacement: Value, target: Value, text: str, awaits: bool
+    ) -> None:
         if not isinstance(target, (Func, Ext)):
             return  # only real code is replaced: re-configuring a mock's child is not
         resolver = ctx.resolver
-        if _is_sync_mock(replacement) and resolver.is_coroutine_function(target):
+        if awaits and _is_sync_mock(replacement) and resolver.is_coroutine_function(target):
             ctx.report(ATC501, node, mock=describe(node), target=text)
         elif _is_async_mock(replacement) and resolver.is_plain_sync_function(target):
             ctx.report(ATC503, node, target=text)
@@ -217,12 +222,32 @@ class Mocks(Family):
 
 
 _ALL_MOCKS = frozenset({known.ASYNC_MOCK, *known.SYNC_MOCKS})
+_LOOP_DRIVERS = frozenset({"run_until_complete", "run", "run_forever"})
+
+
+def _runs_coroutines(ctx: Context, node: ast.AST, scope: Scope) -> bool:
+    """Is the patch in effect while coroutines run? A sync test (pytest, plain TestCase) that patches
+    an ``async def`` with a MagicMock often does so precisely so that nothing is awaited (aiohttp's
+    ``session.get`` tests): only async tests, hooks of async test classes, and code that drives a
+    loop await what the mock returns."""
+    owner = parent(node)
+    if isinstance(owner, (ast.FunctionDef, ast.AsyncFunctionDef)) and node in owner.decorator_list:
+        function = scope_of(owner).info
+    else:
+        function = scope.function
+    if function is None or function.is_async:
+        return True
+    cls = ctx.tests.unittest_class(function)  # type: ignore[arg-type]
+    if cls is not None and ctx.tests.runner(cls) in (Runner.ISOLATED, Runner.AWAITS_ALL):
+        return True
+    return bool(_LOOP_DRIVERS & identifiers(function.node))  # type: ignore[union-attr]
 
 
 def _may_be_mock(assign: ast.Assign) -> bool:
     """Cheap syntax test before resolving: ``x.return_value = ...``, or a value that is a call
     (a mock is made by calling its class)."""
-    return assign.targets[0].attr == "return_value" or isinstance(assign.value, (ast.Call, ast.Name))  # type: ignore[attr-defined]
+    target: ast.Attribute = assign.targets[0]  # type: ignore[assignment]
+    return target.attr == "return_value" or isinstance(assign.value, (ast.Call, ast.Name))
 
 
 def _is_sync_mock(value: Value) -> bool:

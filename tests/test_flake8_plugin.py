@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -11,15 +12,20 @@ import pytest
 from .annotations import FIXTURES, ROOT
 
 
+# fixtures/site stands in for an installed package: put it on sys.path, as site-packages is
+ENV = {**os.environ, "PYTHONPATH": str(FIXTURES / "site")}
+
+
 def flake8(*args, cwd=ROOT):
     return subprocess.run(
-        [sys.executable, "-m", "flake8", "--isolated", *map(str, args)], capture_output=True, text=True, cwd=cwd
+        [sys.executable, "-m", "flake8", "--isolated", *map(str, args)], capture_output=True, text=True, cwd=cwd,
+        env=ENV,
     )
 
 
 def standalone(*args, cwd=ROOT):
     return subprocess.run(
-        [sys.executable, "-m", "flake8_asynctest", *map(str, args)], capture_output=True, text=True, cwd=cwd
+        [sys.executable, "-m", "flake8_asynctest", *map(str, args)], capture_output=True, text=True, cwd=cwd, env=ENV
     )
 
 

@@ -300,6 +300,16 @@ MOCK_API = frozenset(
     }
 )
 
+FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture", "pytest_asyncio.plugin.fixture"})
+# Annotations of generator fixtures: the fixture's value is the first type argument.
+ITERATOR_TYPES = frozenset(
+    {
+        "typing.Iterator", "typing.Iterable", "typing.Generator", "typing.AsyncIterator", "typing.AsyncIterable",
+        "typing.AsyncGenerator", "collections.abc.Iterator", "collections.abc.Iterable", "collections.abc.Generator",
+        "collections.abc.AsyncIterator", "collections.abc.AsyncIterable", "collections.abc.AsyncGenerator",
+    }
+)
+
 UNITTEST_ASSERTS_TRUTHY = frozenset({"assertTrue", "assertFalse", "assert_", "failUnless", "failIf"})
 UNITTEST_ASSERTS_VALUE = frozenset(
     {

@@ -85,6 +85,22 @@ class Project:
             self._located[key] = _find(dotted, roots)
         return self._located[key]
 
+    def conftests(self, filename: str) -> list[Module]:
+        """The conftest.py modules whose fixtures a test in ``filename`` can request, nearest first."""
+        found = []
+        directory = os.path.dirname(os.path.abspath(filename))
+        stop = _project_root(directory)
+        while True:
+            path = os.path.join(directory, "conftest.py")
+            if os.path.isfile(path) and os.path.abspath(filename) != path:
+                module = self.load(path, module_name_for(path))
+                if module is not None:
+                    found.append(module)
+            parent = os.path.dirname(directory)
+            if directory == stop or parent == directory:
+                return found
+            directory = parent
+
     def load(self, path: str, name: str) -> Module | None:
         """Module ``name`` from ``path``, parsed once per run; None if it cannot be read or parsed."""
         if path not in self._modules:

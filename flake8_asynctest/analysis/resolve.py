@@ -250,7 +250,7 @@ class Resolver:
                 patch = patches.patch_of(self, manager, scope)
                 if patch is not None:
                     return patches.installed_mock(self, patch, scope)
-            return self._entered(self.value(manager, scope))  # type: ignore[arg-type]
+            return self._entered(self.value(manager, scope), isinstance(binding.node, ast.AsyncWith))  # type: ignore[arg-type]
         if kind == "param":
             return self._param(binding.node, scope)  # type: ignore[arg-type]
         return UNKNOWN
@@ -263,11 +263,21 @@ class Resolver:
             current = current.parent
         return use_scope
 
-    def _entered(self, manager: Value) -> Value:
-        """What ``with manager as x`` binds to ``x``."""
+    def _entered(self, manager: Value, asynchronous: bool) -> Value:
+        """What ``with manager as x`` binds to ``x``: the manager itself when its ``__aenter__``/
+        ``__enter__`` returns ``self``, else the enter method's annotated type."""
         if isinstance(manager, Obj) and manager.cls in ("asyncio.TaskGroup", "asyncio.Runner"):
             return manager
-        return UNKNOWN
+        if not (isinstance(manager, Obj) and isinstance(manager.cls, ClassInfo)):
+            return UNKNOWN
+        enter = self.class_attribute(manager.cls, "__aenter__" if asynchronous else "__enter__", instance=True)
+        if not isinstance(enter, Func) or enter.info.is_async != asynchronous:
+            return UNKNOWN
+        returns = [n.value for n in own_nodes(enter.info.node) if isinstance(n, ast.Return)]
+        if returns and all(isinstance(r, ast.Name) and r.id == enter.info.self_name for r in returns):
+            return manager
+        result = self._annotation_instance(enter.info)
+        return result
 
     def _param(self, arg: ast.arg, scope: Scope) -> Value:
         function = scope.info if scope.kind == "function" else None
@@ -280,12 +290,61 @@ class Resolver:
                     return Cls(function.owner)
                 return Obj(function.owner)
         if arg.annotation is not None and scope.parent is not None:
-            annotated = self.value(arg.annotation, scope.parent)
-            if isinstance(annotated, Cls):
-                return Obj(annotated.info)
-            if isinstance(annotated, Ext) and annotated.qualname in known.KNOWN_CLASSES:
-                return Obj(annotated.qualname, plain=annotated.qualname not in _MOCKS)
+            return self._instance_of(arg.annotation, scope.parent)
+        if isinstance(function, FunctionInfo) and arg in function.node.args.args:
+            fixture = self._fixture(arg.arg, function)
+            if fixture is not None:
+                return self._fixture_value(fixture)
         return UNKNOWN
+
+    def _instance_of(self, annotation: ast.expr, scope: Scope) -> Value:
+        """An instance of the class an annotation names (the item type of an iterator annotation)."""
+        if isinstance(annotation, ast.Subscript):
+            if self.qualname(annotation.value, scope) not in known.ITERATOR_TYPES:
+                return UNKNOWN
+            item = annotation.slice
+            annotation = item.elts[0] if isinstance(item, ast.Tuple) and item.elts else item
+        annotated = self.value(annotation, scope)
+        if isinstance(annotated, Cls):
+            return Obj(annotated.info)
+        if isinstance(annotated, Ext) and annotated.qualname in known.KNOWN_CLASSES:
+            return Obj(annotated.qualname, plain=annotated.qualname not in _MOCKS)
+        return UNKNOWN
+
+    def _fixture(self, name: str, requester: FunctionInfo) -> FunctionInfo | None:
+        """The pytest fixture a test or fixture parameter ``name`` receives: in the requester's
+        class, its module, or a conftest.py above it."""
+        modules = [self.module]
+        if self.project is not None:
+            modules += self.project.conftests(self.module.filename)
+        for module in modules:
+            for function in module.functions:
+                if function.parent.kind == "class" and function.parent is not requester.parent:
+                    continue
+                if function is not requester and self._fixture_name(function) == name:
+                    return function
+        return None
+
+    def _fixture_name(self, function: FunctionInfo) -> str | None:
+        for decorator in function.node.decorator_list:
+            if self._decorator_name(decorator, function.parent) in known.FIXTURE_DECORATORS:
+                if isinstance(decorator, ast.Call):
+                    for keyword in decorator.keywords:
+                        if keyword.arg == "name" and isinstance(keyword.value, ast.Constant):
+                            return str(keyword.value.value)
+                return function.name
+        return None
+
+    def _fixture_value(self, fixture: FunctionInfo) -> Value:
+        """What a fixture hands to the test: its annotated type, or what it returns or yields."""
+        if fixture.node.returns is not None:
+            return self._instance_of(fixture.node.returns, fixture.parent)
+        produced = [
+            n.value for n in own_nodes(fixture.node) if isinstance(n, (ast.Return, ast.Yield)) and n.value is not None
+        ]
+        if len(produced) != 1:
+            return UNKNOWN
+        return self.value(produced[0], fixture.scope)
 
     # -- attributes and calls ----------------------------------------------------------------
 
@@ -375,14 +434,9 @@ class Resolver:
 
     def _annotation_instance(self, info: FunctionInfo) -> Value:
         returns = info.node.returns
-        if returns is None:
+        if returns is None or isinstance(returns, ast.Subscript):
             return UNKNOWN
-        annotated = self.value(returns, info.parent)
-        if isinstance(annotated, Cls):
-            return Obj(annotated.info)
-        if isinstance(annotated, Ext) and annotated.qualname in known.KNOWN_CLASSES:
-            return Obj(annotated.qualname)
-        return UNKNOWN
+        return self._instance_of(returns, info.parent)
 
     # -- functions and classes ---------------------------------------------------------------
 
@@ -397,8 +451,10 @@ class Resolver:
 
     def plain_decorators(self, info: FunctionInfo | ClassInfo) -> bool:
         """True when every decorator is known to keep the function's nature (async stays async)."""
-        for name in self.decorator_names(info):
+        for decorator, name in zip(info.node.decorator_list, self.decorator_names(info)):
             if name is None:
+                if isinstance(info, FunctionInfo) and self._passes_through(decorator, info):
+                    continue
                 return False
             if name in self.knowledge.runner_decorators:
                 return False
@@ -408,6 +464,28 @@ class Resolver:
                 continue
             return False
         return True
+
+    def _passes_through(self, decorator: ast.expr, decorated: FunctionInfo) -> bool:
+        """A decorator read from source that keeps an async function async: it returns a nested
+        ``async def`` wrapper (``functools.wraps`` style), or a plain wrapper that returns what the
+        wrapped function returns. A wrapper that runs the coroutine itself changes its nature."""
+        value = self.value(decorator, decorated.parent)
+        if not isinstance(value, Func) or value.info.is_async or not value.info.node.args.args:
+            return False
+        wrapped = value.info.node.args.args[0].arg
+        returns = [n for n in own_nodes(value.info.node) if isinstance(n, ast.Return)]
+        if len(returns) != 1 or not isinstance(returns[0].value, ast.Name):
+            return False
+        wrappers = value.info.scope.bindings.get(returns[0].value.id, [])
+        if len(wrappers) != 1 or wrappers[0].kind != "def":
+            return False
+        wrapper: FunctionInfo = wrappers[0].info  # type: ignore[assignment]
+        if wrapper.is_async:
+            return decorated.is_async and not wrapper.is_generator
+        results = [n.value for n in own_nodes(wrapper.node) if isinstance(n, ast.Return)]
+        return bool(results) and all(
+            isinstance(r, ast.Call) and isinstance(r.func, ast.Name) and r.func.id == wrapped for r in results
+        )
 
     def mro(self, cls: ClassInfo) -> list[ClassInfo | str | None] | None:
         """C3 linearisation over analysed classes; an external base is a leaf (its qualified name),

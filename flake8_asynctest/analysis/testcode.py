@@ -6,13 +6,12 @@ import ast
 import os
 from functools import cached_property
 
-from .known import Runner
+from .known import FIXTURE_DECORATORS, Runner
 from .model import ClassInfo, FunctionInfo, Module, Scope
 from .resolve import Resolver
 
 _TEST_DIRS = frozenset({"tests", "test", "testing"})
 _TEST_LIBRARIES = ("asynctest", "pytest_asyncio", "aiounittest", "pytest")
-FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture", "pytest_asyncio.plugin.fixture"})
 ASYNC_MARKS = frozenset({"pytest.mark.asyncio", "pytest.mark.anyio", "pytest.mark.trio"})
 _UNITTEST_HOOKS = frozenset({"setUp", "tearDown", "asyncSetUp", "asyncTearDown"})
 _PYTEST_HOOKS = frozenset({"setup_method", "teardown_method"})

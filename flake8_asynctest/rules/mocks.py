@@ -232,7 +232,7 @@ def _runs_coroutines(ctx: Context, node: ast.AST, scope: Scope) -> bool:
     loop await what the mock returns."""
     owner = parent(node)
     if isinstance(owner, (ast.FunctionDef, ast.AsyncFunctionDef)) and node in owner.decorator_list:
-        function = scope_of(owner).info
+        function = scope_of(owner).function
     else:
         function = scope.function
     if function is None or function.is_async:

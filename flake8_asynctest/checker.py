@@ -186,5 +186,8 @@ def batched_gc() -> Iterator[None]:
 
 
 def collect_if_due() -> None:
+    """Collect the garbage of the files checked so far, then freeze what survives (modules kept for
+    cross-file resolution, mostly) so that later collections do not traverse it again."""
     if gc.get_count()[0] > _GC_BATCH:
         gc.collect()
+        gc.freeze()

@@ -35,6 +35,7 @@ class Resolver:
         self.project = project
         self._roots: tuple[str, ...] | None = None
         self._external: dict[str, Value] = {}
+        self._fixture_maps: dict[Module, dict[str, list[FunctionInfo]]] = {}
         self._memo: dict[ast.AST, Value] = {}
         self._active: set[ast.AST] = set()
         self._mro: dict[ClassInfo, list[ClassInfo | str | None] | None] = {}
@@ -250,7 +251,8 @@ class Resolver:
                 patch = patches.patch_of(self, manager, scope)
                 if patch is not None:
                     return patches.installed_mock(self, patch, scope)
-            return self._entered(self.value(manager, scope), isinstance(binding.node, ast.AsyncWith))  # type: ignore[arg-type]
+            entered = self.value(manager, scope)  # type: ignore[arg-type]
+            return self._entered(entered, isinstance(binding.node, ast.AsyncWith))
         if kind == "param":
             return self._param(binding.node, scope)  # type: ignore[arg-type]
         return UNKNOWN
@@ -318,12 +320,21 @@ class Resolver:
         if self.project is not None:
             modules += self.project.conftests(self.module.filename)
         for module in modules:
-            for function in module.functions:
-                if function.parent.kind == "class" and function.parent is not requester.parent:
-                    continue
-                if function is not requester and self._fixture_name(function) == name:
+            for function in self._fixtures_of(module).get(name, ()):
+                if function is not requester and function.parent in (module.scope, requester.parent):
                     return function
         return None
+
+    def _fixtures_of(self, module: Module) -> dict[str, list[FunctionInfo]]:
+        fixtures = self._fixture_maps.get(module)
+        if fixtures is None:
+            fixtures = self._fixture_maps[module] = {}
+            for function in module.functions:
+                if function.node.decorator_list:
+                    name = self._fixture_name(function)
+                    if name is not None:
+                        fixtures.setdefault(name, []).append(function)
+        return fixtures
 
     def _fixture_name(self, function: FunctionInfo) -> str | None:
         for decorator in function.node.decorator_list:

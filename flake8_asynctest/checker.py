@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from .analysis import walk
+from .analysis.model import release
 from .analysis.project import Project, default_search_path
 from .analysis.resolve import Resolver
 from .analysis.testcode import TestCode
@@ -62,17 +63,20 @@ def check_tree(tree: ast.Module, filename: str, source: str, settings: Settings)
         return []
     wanted = {t for family in families for t in family.wanted}
     module = walk.build(tree, filename, wanted, source)
-    resolver = Resolver(module, settings.knowledge, project_for(settings))
-    tests = TestCode(module, resolver, settings.scope)
-    if not tests.is_test_code:
-        return []
-    ctx = Context(module, resolver, tests, settings, source)
-    for family in families:
-        try:
-            family.check(ctx)
-        except RecursionError:
-            ctx.findings.append(_internal_error(family, "nesting too deep to analyse"))
-    return _drop_peer_noqa(sorted(set(ctx.findings)), source)
+    try:
+        resolver = Resolver(module, settings.knowledge, project_for(settings))
+        tests = TestCode(module, resolver, settings.scope)
+        if not tests.is_test_code:
+            return []
+        ctx = Context(module, resolver, tests, settings, source)
+        for family in families:
+            try:
+                family.check(ctx)
+            except RecursionError:
+                ctx.findings.append(_internal_error(family, "nesting too deep to analyse"))
+        return _drop_peer_noqa(sorted(set(ctx.findings)), source)
+    finally:
+        release(module)
 
 
 def check_source(data: bytes, filename: str, settings: Settings) -> FileResult:

@@ -209,11 +209,45 @@ class Module:
         return found
 
 
+# Links of the module under check. They live in dicts, not on the nodes: a node pointing at its
+# parent would make every syntax tree a reference cycle that only the garbage collector can free,
+# and collecting those cost a third of a run. Only one module is checked at a time per process.
+_PARENTS: dict[ast.AST, ast.AST] = {}
+_SCOPES: dict[ast.AST, Scope] = {}
+
+
 def parent(node: ast.AST) -> ast.AST | None:
-    """The node's parent, set by the walk."""
-    return getattr(node, "_atc_parent", None)
+    """The node's parent in the module under check."""
+    return _PARENTS.get(node)
 
 
 def scope_of(node: ast.AST) -> Scope:
-    """The scope a def, lambda or class statement opens (set by the walk)."""
-    return node._atc_scope  # type: ignore[attr-defined,no-any-return]
+    """The scope a def, lambda or class statement of the module under check opens."""
+    return _SCOPES[node]
+
+
+def release(module: Module) -> None:
+    """Forget the module under check: drop its links and break the model's own cycles (scope and
+    function, class and scope, parent and child scopes) so that plain reference counting frees it."""
+    _PARENTS.clear()
+    _SCOPES.clear()
+    stack = [module.scope]
+    while stack:
+        scope = stack.pop()
+        stack.extend(scope.children)
+        scope.children = []
+        scope.bindings = {}
+        scope.loads = {}
+        scope.parent = None
+        scope.module = None
+        if scope.info is not None:
+            scope.info.scope = scope.info.parent = None  # type: ignore[assignment]
+            if isinstance(scope.info, ClassInfo):
+                scope.info.methods = {}
+                scope.info.self_attrs = {}
+            scope.info = None
+    module.functions = []
+    module.classes = []
+    module.nodes = {}
+    module.imports = []
+    module._calls_by_name = None

@@ -170,6 +170,6 @@ def _parse(path: str, name: str) -> Module | None:
         tree = ast.parse(data, path)
     except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    module = build(tree, path)
+    module = build(tree, path, links=False)
     module.name = name
     return module

@@ -32,7 +32,7 @@ def build(
 
 class _Walker:
     def __init__(
-        self, module: Module, wanted: frozenset[type], parents: dict[_AST, _AST], scopes: dict[_AST, Scope]
+        self, module: Module, wanted: frozenset[type], parents: dict[_AST, Any], scopes: dict[_AST, Scope]
     ) -> None:
         self.module = module
         self.wanted = wanted

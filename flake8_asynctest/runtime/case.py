@@ -1,0 +1,142 @@
+"""``TestCase`` and ``ClockedTestCase``: IsolatedAsyncioTestCase that fails leaky tests.
+
+The checker is registered with ``addCleanup`` *before* ``setUp`` runs. Cleanups run
+last-in-first-out, so it runs after every cleanup the test registers (a task cancelled
+in a cleanup is not a leak), inside the test's outcome (a failure is an ordinary test
+failure), and before ``IsolatedAsyncioTestCase`` closes the loop (which would cancel
+leaked tasks silently).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import unittest
+from collections.abc import Awaitable
+from typing import Any
+
+from . import internals
+from .checks import LoopMonitor
+from .clock import VirtualClock
+from .decorators import resolve_checks
+from .helpers import exhaust_callbacks
+
+internals.require_case_hooks()
+
+
+class TestCase(unittest.IsolatedAsyncioTestCase):
+    """IsolatedAsyncioTestCase that fails a test leaving work behind on its loop.
+
+    Choose checks with ``@fail_on(...)``, ``@strict`` or ``@lenient`` on the class or method.
+    """
+
+    _asynctest_monitor: LoopMonitor | None = None
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The test's event loop (asynctest's ``self.loop``)."""
+        return internals.case_loop(self)
+
+    def _asynctest_checks(self) -> dict[str, bool]:
+        return resolve_checks(type(self), getattr(self, self._testMethodName))
+
+    def _asynctest_start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Prepare the loop before setUp runs."""
+        self._asynctest_monitor = LoopMonitor(loop, self._asynctest_checks())
+        self._asynctest_monitor.start()
+
+    def _callSetUp(self) -> None:
+        self.addCleanup(self._asynctest_finish)  # registered first, so it runs last
+        self._asynctest_start(internals.case_loop(self))
+        super()._callSetUp()
+
+    def _callTestMethod(self, method: Any) -> None:
+        monitor = self._asynctest_monitor
+        if monitor is None or "unused_loop" not in monitor.checks \
+                or inspect.iscoroutinefunction(method):
+            return super()._callTestMethod(method)
+        ran: list[bool] = []
+        probe = monitor.loop.call_soon(ran.append, True)  # runs only if the loop runs
+        try:
+            super()._callTestMethod(method)
+        finally:
+            probe.cancel()
+        if not ran:
+            monitor.record("unused_loop", f"{method.__qualname__} is not a coroutine "
+                           "function and did not run the event loop")
+
+    async def _asynctest_finish(self) -> None:
+        monitor = self._asynctest_monitor
+        if monitor is None:  # _asynctest_start failed: setUp already reported the error
+            return
+        try:
+            report = "" if internals.case_already_failed(self) else await monitor.finish()
+        finally:
+            monitor.stop()
+        if report:
+            self.fail(report)
+
+    # --- migration helpers from asynctest ----------------------------------------------
+
+    async def exhaust_callbacks(self, max_iterations: int = 1000) -> None:
+        """Run the loop until no callback is ready (asynctest.helpers.exhaust_callbacks)."""
+        if not await exhaust_callbacks(self.loop, max_iterations):
+            self.fail(f"callbacks were still ready after {max_iterations} loop iterations")
+
+    async def assertAsyncRaises(self, exception: Any, awaitable: Awaitable[Any]) -> Any:
+        """Await ``awaitable`` and assert it raises; returns the assertRaises context."""
+        with self.assertRaises(exception) as context:
+            await awaitable
+        return context
+
+    async def assertAsyncRaisesRegex(self, exception: Any, regex: Any,
+                                     awaitable: Awaitable[Any]) -> Any:
+        """Like assertAsyncRaises, and the message must match ``regex``."""
+        with self.assertRaisesRegex(exception, regex) as context:
+            await awaitable
+        return context
+
+    async def assertAsyncWarns(self, warning: Any, awaitable: Awaitable[Any]) -> Any:
+        """Await ``awaitable`` and assert it warns; returns the assertWarns context."""
+        with self.assertWarns(warning) as context:
+            await awaitable
+        return context
+
+    async def assertAsyncWarnsRegex(self, warning: Any, regex: Any,
+                                    awaitable: Awaitable[Any]) -> Any:
+        """Like assertAsyncWarns, and the message must match ``regex``."""
+        with self.assertWarnsRegex(warning, regex) as context:
+            await awaitable
+        return context
+
+
+class ClockedTestCase(TestCase):
+    """TestCase on virtual time: ``await self.advance(s)``; sleeps complete instantly.
+
+    Set ``autojump = False`` on the class for asynctest's manual clock, where time only
+    jumps in ``advance()`` (and otherwise flows in real time rather than hanging).
+    ``slow_callbacks`` is never checked: under a virtual clock durations are not real.
+    """
+
+    autojump: bool = True
+    clock: VirtualClock
+
+    def _asynctest_checks(self) -> dict[str, bool]:
+        return {**super()._asynctest_checks(), "slow_callbacks": False}
+
+    def _asynctest_start(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.clock = VirtualClock(loop, autojump=self.autojump)
+        self.clock.install()
+        super()._asynctest_start(loop)
+
+    async def _asynctest_finish(self) -> None:
+        try:
+            await super()._asynctest_finish()
+        finally:
+            # Before the runner closes the loop: its executor shutdown waits on a timeout
+            # that a virtual clock would expire at once.
+            self.clock.uninstall()
+
+    async def advance(self, seconds: float) -> None:
+        """Move the loop's clock forward, running every timer due on its due time."""
+        await self.clock.advance(seconds)

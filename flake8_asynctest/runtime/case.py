@@ -31,6 +31,7 @@ class TestCase(unittest.IsolatedAsyncioTestCase):
     """
 
     _asynctest_monitor: LoopMonitor | None = None
+    _asynctest_failed = False  # set when setUp, the test, tearDown or a cleanup fails
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -46,7 +47,11 @@ class TestCase(unittest.IsolatedAsyncioTestCase):
         self._asynctest_monitor.start()
 
     def _callSetUp(self) -> None:
+        self._asynctest_failed = False
         self.addCleanup(self._asynctest_finish)  # registered first, so it runs last
+        self._asynctest_watch(self._asynctest_set_up)
+
+    def _asynctest_set_up(self) -> None:
         self._asynctest_start(internals.case_loop(self))
         super()._callSetUp()
 
@@ -54,23 +59,39 @@ class TestCase(unittest.IsolatedAsyncioTestCase):
         monitor = self._asynctest_monitor
         if monitor is None or "unused_loop" not in monitor.checks \
                 or inspect.iscoroutinefunction(method):
-            return super()._callTestMethod(method)
+            return self._asynctest_watch(super()._callTestMethod, method)
         ran: list[bool] = []
         probe = monitor.loop.call_soon(ran.append, True)  # runs only if the loop runs
         try:
-            super()._callTestMethod(method)
+            self._asynctest_watch(super()._callTestMethod, method)
         finally:
             probe.cancel()
         if not ran:
             monitor.record("unused_loop", f"{method.__qualname__} is not a coroutine "
                            "function and did not run the event loop")
 
+    def _callTearDown(self) -> None:
+        self._asynctest_watch(super()._callTearDown)
+
+    def _callCleanup(self, function: Any, /, *args: Any, **kwargs: Any) -> None:
+        self._asynctest_watch(super()._callCleanup, function, *args, **kwargs)
+
+    def _asynctest_watch(self, part: Any, *args: Any, **kwargs: Any) -> None:
+        """Run one part of the test, noting whether it failed (or skipped, or failed a subTest)."""
+        try:
+            part(*args, **kwargs)
+        except BaseException:
+            self._asynctest_failed = True
+            raise
+        if internals.case_part_failed(self):
+            self._asynctest_failed = True
+
     async def _asynctest_finish(self) -> None:
         monitor = self._asynctest_monitor
         if monitor is None:  # _asynctest_start failed: setUp already reported the error
             return
         try:
-            report = "" if internals.case_already_failed(self) else await monitor.finish()
+            report = "" if self._asynctest_failed else await monitor.finish()
         finally:
             monitor.stop()
         if report:

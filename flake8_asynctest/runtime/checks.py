@@ -19,6 +19,7 @@ from typing import Any
 
 from . import internals
 from .helpers import exhaust_callbacks
+from .patching import shadow
 
 #: Loop iterations given to cleanups (a ``task.cancel()`` needs one or two) before checking.
 SETTLE_ITERATIONS = 20
@@ -26,6 +27,10 @@ SETTLE_ITERATIONS = 20
 ORIGIN_DEPTH = 8
 #: Lines shown per check; the rest are counted.
 MAX_LINES = 10
+
+#: Objects frozen before this module was imported: CPython 3.12 freezes a few hundred
+#: tuples at startup, which unfreezing harmlessly hands back to the collector.
+_FROZEN_AT_IMPORT = gc.get_freeze_count()
 
 _SLOW_CALLBACK_MESSAGE = "Executing %s took %.3f seconds"  # asyncio.base_events' log format
 
@@ -43,15 +48,20 @@ _HINT = {
 class LoopMonitor:
     """Records a loop's state at the start of a test and what the test left at its end."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, checks: Mapping[str, bool]) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, checks: Mapping[str, bool],
+                 silence_hint: str = "decorate the test with @fail_on({})") -> None:
         self.loop = loop
         self.checks = frozenset(name for name, on in checks.items() if on)
+        self._silence_hint = silence_hint
         self._problems: dict[str, list[str]] = {}
         self._undo: list[Callable[[], None]] = []
         self._tasks_before: weakref.WeakSet[asyncio.Task] = weakref.WeakSet()
         self._timers_before: weakref.WeakSet[asyncio.TimerHandle] = weakref.WeakSet()
         self._io_before: set[tuple[int, str]] = set()
         self._created: weakref.WeakSet[asyncio.Task] = weakref.WeakSet()
+        # Where tasks and timers were created, when asyncio debug mode does not record it.
+        self._sites: weakref.WeakKeyDictionary[Any, tuple[str, int, str]] = \
+            weakref.WeakKeyDictionary()
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -66,11 +76,13 @@ class LoopMonitor:
             self._io_before = {(fd, kind) for fd, kind, _, _ in _io_callbacks(loop)}
         if checks & {"lost_exceptions", "pending_tasks"}:
             self._install_exception_handler()
-        if "lost_exceptions" in checks:
+        if checks & {"lost_exceptions", "pending_tasks"}:
             self._install_task_factory()
+        if "active_handles" in checks and not loop.get_debug():
+            self._install_timer_sites()
         if "unawaited_coroutines" in checks:
             self._install_unawaited_hook()
-        if checks & {"unawaited_coroutines", "lost_exceptions"} and gc.get_freeze_count() == 0:
+        if checks & {"unawaited_coroutines", "lost_exceptions"} and _may_freeze():
             # Objects older than the test are moved out of the collector's sight, so
             # finish()'s collection only walks what the test allocated (cheap even in a
             # huge heap) and never takes an unrelated old object's finaliser for a leak.
@@ -89,24 +101,26 @@ class LoopMonitor:
                    if t is not current and t not in self._tasks_before]
         if "pending_tasks" in self.checks:
             for task in sorted(pending, key=lambda t: t.get_name()):
-                self.record("pending_tasks", _describe_task(task))
+                self.record("pending_tasks", self._describe_task(task))
         if "active_handles" in self.checks:
             owned = _timers_owned_by(self.loop, pending) if "pending_tasks" in self.checks else set()
             for handle in internals.scheduled_timers(self.loop):
                 if not handle.cancelled() and handle not in self._timers_before \
                         and id(handle) not in owned:
-                    self.record("active_handles", _describe_timer(handle, self.loop))
+                    due = handle.when() - self.loop.time()
+                    self.record("active_handles",
+                                f"timer due in {due:.3f} s: {self._describe_handle(handle)}")
         if "active_selector_callbacks" in self.checks:
             for fd, kind, fileobj, handle in _io_callbacks(self.loop):
                 if (fd, kind) not in self._io_before:
                     self.record("active_selector_callbacks",
-                                f"{kind} on fd {fd} ({fileobj!r}): {_describe_handle(handle)}")
+                                f"{kind} on fd {fd} ({fileobj!r}): {self._describe_handle(handle)}")
         if "lost_exceptions" in self.checks:
             for task in list(self._created):
                 if task.done() and not task.cancelled() and internals.exception_unretrieved(task):
                     task.exception()  # mark it retrieved: reported here, not again on stderr
                     self.record("lost_exceptions", "Task exception was never retrieved: "
-                                + _describe_task(task) + _describe_exception(task.exception()))
+                                + self._describe_task(task) + _describe_exception(task.exception()))
         return self.report()
 
     def stop(self) -> None:
@@ -132,8 +146,40 @@ class LoopMonitor:
             if len(lines) > MAX_LINES:
                 parts.append(f"  ... and {len(lines) - MAX_LINES} more")
         names = ", ".join(f"{check}=False" for check in self._problems)
-        parts.append(f"(if this is intended, decorate the test with @fail_on({names}))")
+        parts.append(f"(if this is intended, {self._silence_hint.format(names)})")
         return "\n".join(parts)
+
+    # --- describing what was found -----------------------------------------------------
+
+    def _site(self, obj: Any) -> str | None:
+        site = internals.creation_site(obj)
+        if site is None and obj in self._sites:
+            filename, lineno, name = self._sites[obj]
+            site = f"{internals.short_path(filename)}:{lineno} in {name}"
+        return site
+
+    def _describe_task(self, task: asyncio.Task) -> str:
+        coro = task.get_coro()
+        name = getattr(coro, "__qualname__", repr(coro))
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+        state = "" if frame is None else \
+            f" suspended at {internals.short_path(frame.f_code.co_filename)}:{frame.f_lineno}"
+        site = self._site(task)
+        created = f", created at {site}" if site else ""
+        return f"task {task.get_name()!r} running {name}(){state}{created}"
+
+    def _describe_handle(self, handle: asyncio.Handle) -> str:
+        callback, _ = internals.handle_callback(handle)
+        site = self._site(handle)
+        return _describe_callback(callback) + (f", created at {site}" if site else "")
+
+    def _describe(self, culprit: Any) -> str:
+        if isinstance(culprit, asyncio.Task):
+            return self._describe_task(culprit)
+        if isinstance(culprit, asyncio.Handle):
+            return self._describe_handle(culprit)
+        site = self._site(culprit)
+        return repr(culprit) + (f", created at {site}" if site else "")
 
     # --- hooks -------------------------------------------------------------------------
 
@@ -146,11 +192,11 @@ class LoopMonitor:
             exc = context.get("exception")
             culprit = context.get("task") or context.get("future") or context.get("handle")
             if exc is not None and "lost_exceptions" in self.checks:
-                self.record("lost_exceptions", f"{message}: {_describe(culprit)}"
+                self.record("lost_exceptions", f"{message}: {self._describe(culprit)}"
                             + _describe_exception(exc))
             elif message.startswith("Task was destroyed but it is pending") \
                     and "pending_tasks" in self.checks:
-                self.record("pending_tasks", f"destroyed while pending: {_describe(culprit)}")
+                self.record("pending_tasks", f"destroyed while pending: {self._describe(culprit)}")
             elif previous is not None:
                 previous(loop, context)
             else:
@@ -160,8 +206,9 @@ class LoopMonitor:
         self._undo.append(lambda: loop.set_exception_handler(previous))
 
     def _install_task_factory(self) -> None:
-        loop, created = self.loop, self._created
+        loop, created, sites = self.loop, self._created, self._sites
         inner = loop.get_task_factory()
+        debug = loop.get_debug()
 
         def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Future:
             # kwargs pass through: 3.11 passes context=, later versions name=/eager_start= too.
@@ -170,10 +217,26 @@ class LoopMonitor:
             else:
                 task = inner(loop, coro, **kwargs)
             created.add(task)
+            site = None if debug else internals.caller_site()
+            if site is not None:
+                sites[task] = site
             return task
 
         loop.set_task_factory(factory)
         self._undo.append(lambda: loop.set_task_factory(inner))
+
+    def _install_timer_sites(self) -> None:
+        real_call_at, sites = self.loop.call_at, self._sites
+
+        def call_at(when: float, callback: Callable[..., Any], *args: Any,
+                    context: Any = None) -> asyncio.TimerHandle:
+            handle = real_call_at(when, callback, *args, context=context)
+            site = internals.caller_site()
+            if site is not None:
+                sites[handle] = site
+            return handle
+
+        self._undo.append(shadow(self.loop, "call_at", call_at))
 
     def _install_unawaited_hook(self) -> None:
         previous = internals.unawaited_coroutine_hook()
@@ -209,7 +272,12 @@ class LoopMonitor:
             self._undo.append(lambda: loop.set_debug(False))
 
 
-# --- describing what was found ----------------------------------------------------------
+# --- helpers ---------------------------------------------------------------------------
+
+def _may_freeze() -> bool:
+    """False if the program froze objects itself: our gc.unfreeze() would undo that."""
+    return gc.get_freeze_count() in (0, _FROZEN_AT_IMPORT)
+
 
 def _io_callbacks(loop: asyncio.AbstractEventLoop) -> Iterable[tuple[int, str, Any, Any]]:
     """(fd, "reader"|"writer", file object, handle) registered on a selector loop."""
@@ -246,17 +314,6 @@ def _where(filename: str, lineno: int | None, name: str) -> str:
     return f"{internals.short_path(filename)}:{lineno} in {name}"
 
 
-def _describe_task(task: asyncio.Task) -> str:
-    coro = task.get_coro()
-    name = getattr(coro, "__qualname__", repr(coro))
-    frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
-    state = "" if frame is None else \
-        f" suspended at {internals.short_path(frame.f_code.co_filename)}:{frame.f_lineno}"
-    site = internals.creation_site(task)
-    created = f", created at {site}" if site else ""
-    return f"task {task.get_name()!r} running {name}(){state}{created}"
-
-
 def _describe_callback(callback: Any) -> str:
     func = getattr(callback, "func", callback)  # functools.partial
     name = getattr(func, "__qualname__", None) or repr(func)
@@ -264,26 +321,6 @@ def _describe_callback(callback: Any) -> str:
     if code is None:
         return f"{name}()"
     return f"{name}() defined at {internals.short_path(code.co_filename)}:{code.co_firstlineno}"
-
-
-def _describe_handle(handle: asyncio.Handle) -> str:
-    callback, _ = internals.handle_callback(handle)
-    site = internals.creation_site(handle)
-    return _describe_callback(callback) + (f", registered at {site}" if site else "")
-
-
-def _describe_timer(handle: asyncio.TimerHandle, loop: asyncio.AbstractEventLoop) -> str:
-    due = handle.when() - loop.time()
-    return f"timer due in {due:.3f} s: {_describe_handle(handle)}"
-
-
-def _describe(culprit: Any) -> str:
-    if isinstance(culprit, asyncio.Task):
-        return _describe_task(culprit)
-    if isinstance(culprit, asyncio.Handle):
-        return _describe_handle(culprit)
-    site = internals.creation_site(culprit)
-    return repr(culprit) + (f", created at {site}" if site else "")
 
 
 def _describe_exception(exc: BaseException | None) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 
 from . import internals
 from .helpers import exhaust_callbacks
+from .patching import shadow
 
 #: A jump may land this close short of the next timer through float rounding.
 _EPSILON = 1e-6
@@ -83,9 +84,9 @@ class VirtualClock:
             future.add_done_callback(self._executor_jobs.discard)
             return future
 
-        _patch(self._undo, selector, "select", select)
-        _patch(self._undo, loop, "time", self.time)
-        _patch(self._undo, loop, "run_in_executor", run_in_executor)
+        self._undo.append(shadow(selector, "select", select))
+        self._undo.append(shadow(loop, "time", self.time))
+        self._undo.append(shadow(loop, "run_in_executor", run_in_executor))
         # In debug mode asyncio times each callback with loop.time(): under virtual time a
         # step that advances the clock would be logged as taking hours.
         slow = loop.slow_callback_duration
@@ -122,8 +123,3 @@ class VirtualClock:
             target = max(target, timers[0].when())
         self._now = target
 
-
-def _patch(undo: list[Callable[[], None]], obj: object, name: str, value: object) -> None:
-    """Shadow a method with an instance attribute; undo removes it again."""
-    setattr(obj, name, value)
-    undo.append(lambda: vars(obj).pop(name, None))

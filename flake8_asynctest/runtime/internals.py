@@ -42,7 +42,7 @@ def _get(obj: object, name: str) -> Any:
 # --- unittest ------------------------------------------------------------------------
 
 #: Methods of IsolatedAsyncioTestCase that flake8_asynctest.runtime.TestCase overrides or calls.
-CASE_HOOKS = ("_callSetUp", "_callTestMethod", "_setupAsyncioRunner", "_tearDownAsyncioRunner")
+CASE_HOOKS = ("_callSetUp", "_callTestMethod", "_callTearDown", "_callCleanup")
 
 
 def require_case_hooks() -> None:
@@ -59,12 +59,14 @@ def case_loop(case: unittest.IsolatedAsyncioTestCase) -> asyncio.AbstractEventLo
     return runner.get_loop()
 
 
-def case_already_failed(case: unittest.TestCase) -> bool:
-    """True when the running test failed, errored, was skipped or failed as expected."""
+def case_part_failed(case: unittest.TestCase) -> bool:
+    """True when a subTest failed in the test part (setUp, test, tearDown, cleanup) running now.
+
+    unittest resets the outcome's flag at the start of every part, so this only sees the
+    current part: TestCase records each part's result as it ends.
+    """
     outcome = _get(case, "_outcome")
-    if outcome is None:  # TestCase.debug(): no outcome, failures raise directly
-        return False
-    return not _get(outcome, "success") or _get(outcome, "expectedFailure") is not None
+    return outcome is not None and not _get(outcome, "success")
 
 
 # --- asyncio loop ----------------------------------------------------------------------
@@ -116,6 +118,14 @@ def creation_site(obj: object) -> str | None:
     return f"{short_path(frame.filename)}:{frame.lineno} in {frame.name}"
 
 
+def caller_site() -> tuple[str, int, str] | None:
+    """(file, line, function) of the nearest caller outside asyncio and this package."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith((ASYNCIO_DIR, RUNTIME_DIR)):
+        frame = frame.f_back
+    return None if frame is None else (frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
+
+
 def short_path(filename: str) -> str:
     """A path relative to the working directory when under it, else as given."""
     cwd = os.getcwd() + os.sep
@@ -144,7 +154,7 @@ def missing_private_names() -> list[str]:
             *((unittest.IsolatedAsyncioTestCase, name) for name in CASE_HOOKS),
             (unittest.IsolatedAsyncioTestCase("run"), "_asyncioRunner"),
             (unittest.TestCase("run"), "_outcome"),
-            (unittest.case._Outcome(), "success"), (unittest.case._Outcome(), "expectedFailure"),
+            (unittest.case._Outcome(), "success"),
             (loop, "_scheduled"), (loop, "_ready"), (loop, "_selector"),
             (handle, "_callback"), (handle, "_args"),
             (task, "_log_traceback"), (task, "_fut_waiter"),

@@ -150,13 +150,18 @@ class ClockedTestCase(TestCase):
         self.clock.install()
         super()._asynctest_start(loop)
 
-    async def _asynctest_finish(self) -> None:
-        try:
-            await super()._asynctest_finish()
-        finally:
-            # Before the runner closes the loop: its executor shutdown waits on a timeout
-            # that a virtual clock would expire at once.
-            self.clock.uninstall()
+    def _callSetUp(self) -> None:
+        # Registered before the checker, so it runs after it: the checks see virtual time,
+        # and the runner's executor shutdown (whose timeout a virtual clock would expire at
+        # once) sees real time. A sync cleanup runs outside any loop step, which debug mode
+        # would otherwise time across the switch of clocks.
+        self.addCleanup(self._asynctest_stop_clock)
+        super()._callSetUp()
+
+    def _asynctest_stop_clock(self) -> None:
+        clock = vars(self).get("clock")
+        if clock is not None:
+            clock.uninstall()
 
     async def advance(self, seconds: float) -> None:
         """Move the loop's clock forward, running every timer due on its due time."""

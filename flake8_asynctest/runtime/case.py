@@ -86,12 +86,14 @@ class TestCase(unittest.IsolatedAsyncioTestCase):
         if internals.case_part_failed(self):
             self._asynctest_failed = True
 
-    async def _asynctest_finish(self) -> None:
+    def _asynctest_finish(self) -> None:
+        # A sync cleanup: runs between two runs of the loop, which it runs again only if
+        # callbacks are ready, saving a whole Runner.run() per test.
         monitor = self._asynctest_monitor
         if monitor is None:  # _asynctest_start failed: setUp already reported the error
             return
         try:
-            report = "" if self._asynctest_failed else await monitor.finish()
+            report = "" if self._asynctest_failed else monitor.finish()
         finally:
             monitor.stop()
         if report:

@@ -2,8 +2,8 @@
 
 :class:`LoopMonitor` is shared by the unittest ``TestCase`` and the pytest plugin:
 ``start()`` snapshots the loop and installs the hooks the enabled checks need,
-``await finish()`` (run on the loop, after every user cleanup) returns the report,
-``stop()`` undoes every hook.
+``finish()`` (after every user cleanup, while the loop is not running) returns the
+report, ``stop()`` undoes every hook.
 """
 
 from __future__ import annotations
@@ -91,14 +91,20 @@ class LoopMonitor:
         if "slow_callbacks" in checks:
             self._install_slow_callback_log()
 
-    async def finish(self) -> str:
-        """Let cleanups settle, then return the report ('' when nothing was left behind)."""
-        await exhaust_callbacks(self.loop, SETTLE_ITERATIONS)
+    def finish(self) -> str:
+        """Let cleanups settle, then return the report ('' when nothing was left behind).
+
+        Called between two runs of the loop, never from inside it: the loop runs again
+        only if callbacks are ready (a task cancelled by a cleanup still has to unwind).
+        """
+        loop = self.loop
+        if loop.is_running():
+            raise RuntimeError("LoopMonitor.finish() must be called while its loop is not running")
+        if internals.ready_callbacks(loop):
+            loop.run_until_complete(exhaust_callbacks(loop, SETTLE_ITERATIONS))
         if self.checks & {"unawaited_coroutines", "lost_exceptions"}:
             gc.collect()  # a coroutine or task in a reference cycle reports only when collected
-        current = asyncio.current_task()
-        pending = [t for t in asyncio.all_tasks(self.loop)
-                   if t is not current and t not in self._tasks_before]
+        pending = [t for t in asyncio.all_tasks(loop) if t not in self._tasks_before]
         if "pending_tasks" in self.checks:
             for task in sorted(pending, key=lambda t: t.get_name()):
                 self.record("pending_tasks", self._describe_task(task))

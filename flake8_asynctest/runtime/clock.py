@@ -105,15 +105,21 @@ class VirtualClock:
         target = self._now + seconds
         await exhaust_callbacks(self.loop)
         while True:
-            due = [h.when() for h in internals.scheduled_timers(self.loop)
-                   if not h.cancelled() and h.when() <= target]
-            if not due:
+            due = self._next_timer()
+            if due is None or due > target:
                 break
-            self._now = max(self._now, min(due))
+            self._now = max(self._now, due)
             await asyncio.sleep(0)  # the loop moves the due timers to its ready queue
             await exhaust_callbacks(self.loop)  # runs them and what they schedule now
         self._now = max(self._now, target)
         await exhaust_callbacks(self.loop)
+
+    def _next_timer(self) -> float | None:
+        """When the next live timer is due (the heap's head, unless it was cancelled)."""
+        timers = internals.scheduled_timers(self.loop)
+        if timers and not timers[0].cancelled():
+            return timers[0].when()
+        return min((h.when() for h in timers if not h.cancelled()), default=None)
 
     def _jump(self, timeout: float) -> None:
         """Move to the end of a wait of ``timeout``: exactly onto the next timer if it is due."""

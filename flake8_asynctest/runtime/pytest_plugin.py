@@ -14,6 +14,7 @@ teardown, and not at all when the test itself already failed or was skipped.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -53,13 +54,12 @@ def _asynctest_runtime_checks(request: pytest.FixtureRequest) -> Iterator[None]:
     if checks is None or not _is_async_test(item):
         yield
         return
-    runner = _test_runner(request)
-    monitor = LoopMonitor(runner.get_loop(), checks,
+    monitor = LoopMonitor(_test_loop(request), checks,
                           silence_hint=f"mark the test @pytest.mark.{MARKER}({{}})")
     monitor.start()
     try:
         yield
-        report = "" if item.stash.get(_NOT_PASSED, False) else runner.run(monitor.finish())
+        report = "" if item.stash.get(_NOT_PASSED, False) else monitor.finish()
     finally:
         monitor.stop()
     if report:
@@ -75,7 +75,7 @@ def virtual_clock(request: pytest.FixtureRequest) -> Iterator[VirtualClock]:
     """
     if not _is_async_test(request.node):
         pytest.fail("virtual_clock works only in async tests run by pytest-asyncio", pytrace=False)
-    loop = _test_runner(request).get_loop()
+    loop = _test_loop(request)
     clock = VirtualClock(loop, start=loop.time())
     clock.install()
     try:
@@ -108,20 +108,21 @@ def _is_async_test(item: pytest.Item) -> bool:
     return is_async_test(item)
 
 
-def _test_runner(request: pytest.FixtureRequest) -> Any:
-    """The asyncio.Runner pytest-asyncio runs this test in (it owns the test's loop).
+def _test_loop(request: pytest.FixtureRequest) -> asyncio.AbstractEventLoop:
+    """The loop pytest-asyncio runs this test in.
 
-    pytest-asyncio 1.x exposes it only as the private fixture ``_<scope>_scoped_runner``,
-    the scope being the test's loop scope.
+    pytest-asyncio 1.x exposes it only through the asyncio.Runner in its private fixture
+    ``_<scope>_scoped_runner``, the scope being the test's loop scope.
     """
     item = request.node
     marker = item.get_closest_marker("asyncio")
     scope = marker and (marker.kwargs.get("loop_scope") or marker.kwargs.get("scope"))
     try:
         scope = scope or item.config.getini("asyncio_default_test_loop_scope")
-        return request.getfixturevalue(f"_{scope}_scoped_runner")
+        runner = request.getfixturevalue(f"_{scope}_scoped_runner")
     except (ValueError, pytest.FixtureLookupError) as exc:
         raise RuntimeError(
             "flake8_asynctest's pytest plugin supports pytest-asyncio 1.x, which has the "
             f"asyncio_default_test_loop_scope option and _<scope>_scoped_runner fixtures: {exc}"
         ) from None
+    return runner.get_loop()

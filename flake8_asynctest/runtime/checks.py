@@ -34,6 +34,9 @@ _FROZEN_AT_IMPORT = gc.get_freeze_count()
 
 _SLOW_CALLBACK_MESSAGE = "Executing %s took %.3f seconds"  # asyncio.base_events' log format
 
+#: Checks that read asyncio's own loop internals, so do not apply to uvloop.
+_ASYNCIO_LOOP_ONLY = frozenset({"active_handles", "active_selector_callbacks", "slow_callbacks"})
+
 _HINT = {
     "pending_tasks": "cancel and await them (e.g. in asyncTearDown or a cleanup)",
     "active_handles": "cancel the TimerHandle returned by call_later()/call_at()",
@@ -52,6 +55,8 @@ class LoopMonitor:
                  silence_hint: str = "decorate the test with @fail_on({})") -> None:
         self.loop = loop
         self.checks = frozenset(name for name, on in checks.items() if on)
+        if not internals.is_asyncio_loop(loop):
+            self.checks -= _ASYNCIO_LOOP_ONLY
         self._silence_hint = silence_hint
         self._problems: dict[str, list[str]] = {}
         self._undo: list[Callable[[], None]] = []
@@ -100,7 +105,9 @@ class LoopMonitor:
         loop = self.loop
         if loop.is_running():
             raise RuntimeError("LoopMonitor.finish() must be called while its loop is not running")
-        if internals.ready_callbacks(loop):
+        if not internals.is_asyncio_loop(loop):  # its ready queue cannot be seen: just spin
+            loop.run_until_complete(_spin(SETTLE_ITERATIONS))
+        elif internals.ready_callbacks(loop):
             loop.run_until_complete(exhaust_callbacks(loop, SETTLE_ITERATIONS))
         if self.checks & {"unawaited_coroutines", "lost_exceptions"}:
             gc.collect()  # a coroutine or task in a reference cycle reports only when collected
@@ -281,6 +288,11 @@ class LoopMonitor:
 
 
 # --- helpers ---------------------------------------------------------------------------
+
+async def _spin(iterations: int) -> None:
+    for _ in range(iterations):
+        await asyncio.sleep(0)
+
 
 def _may_freeze() -> bool:
     """False if the program froze objects itself: our gc.unfreeze() would undo that."""

@@ -71,6 +71,14 @@ def case_part_failed(case: unittest.TestCase) -> bool:
 
 # --- asyncio loop ----------------------------------------------------------------------
 
+def is_asyncio_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    """True for asyncio's own loops, whose timer heap and ready queue we can read.
+
+    Other loops (uvloop) keep them in C: checks that need them do not apply there.
+    """
+    return isinstance(loop, asyncio.BaseEventLoop)
+
+
 def scheduled_timers(loop: asyncio.AbstractEventLoop) -> list[asyncio.TimerHandle]:
     """The loop's timer heap (cancelled handles included), as the loop holds it."""
     return _get(loop, "_scheduled")

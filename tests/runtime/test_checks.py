@@ -423,3 +423,63 @@ def test_global_hooks_are_restored_after_each_test(run):
     assert internals.unawaited_coroutine_hook() is hook
     assert sys.get_coroutine_origin_tracking_depth() == depth
     assert gc.get_freeze_count() in (0, frozen)
+
+
+# --- other loops and factories -------------------------------------------------------------
+
+def test_monitor_chains_an_existing_task_factory_and_passes_keywords():
+    from flake8_asynctest.runtime.checks import LoopMonitor
+    from flake8_asynctest.runtime.decorators import DEFAULT_CHECKS
+
+    made = []
+
+    def factory(loop, coro, **kwargs):
+        made.append(coro)
+        return asyncio.Task(coro, loop=loop, **kwargs)
+
+    loop = asyncio.new_event_loop()
+    try:
+        loop.set_task_factory(factory)
+        monitor = LoopMonitor(loop, DEFAULT_CHECKS)
+        monitor.start()
+        try:
+            task = loop.create_task(boom(), name="named")
+            loop.run_until_complete(asyncio.sleep(0))
+            report = monitor.finish()
+        finally:
+            monitor.stop()
+        assert loop.get_task_factory() is factory
+        assert made[0] is task.get_coro()
+        assert "lost_exceptions: 1 found" in report and "'named'" in report
+    finally:
+        loop.close()
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="eager tasks are new in 3.12")
+def test_eager_task_factory_is_chained(run):
+    class Case(TestCase):
+        async def asyncSetUp(self):
+            self.loop.set_task_factory(asyncio.eager_task_factory)
+
+        async def test_it(self):
+            asyncio.create_task(sleeper(), name="eager-leak")
+
+    # The test's factory replaces the checker's for tasks created after it: the leak is
+    # still found through asyncio.all_tasks().
+    assert_reported(run(Case), "pending_tasks", "'eager-leak'")
+
+
+@pytest.mark.skipif(sys.version_info < (3, 13), reason="loop_factory is new in 3.13")
+def test_uvloop_gets_the_checks_that_apply_to_it(run):
+    uvloop = pytest.importorskip("uvloop")
+
+    class Case(TestCase):
+        loop_factory = uvloop.Loop
+
+        async def test_it(self):
+            assert type(self.loop) is uvloop.Loop
+            asyncio.create_task(sleeper(), name="uv-leak")
+            self.loop.call_later(30, remind)  # timers are uvloop's own: not checked
+
+    text = assert_reported(run(Case), "pending_tasks", "'uv-leak'")
+    assert "active_handles" not in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 
 import pytest
@@ -210,3 +211,19 @@ def test_virtual_time_is_never_logged_as_a_slow_callback(run, caplog):
     with caplog.at_level("WARNING", logger="asyncio"):
         assert_passes(run(Case))
     assert [r.getMessage() for r in caplog.records if "Executing" in r.getMessage()] == []
+
+
+@pytest.mark.skipif(sys.version_info < (3, 13), reason="loop_factory is new in 3.13")
+def test_clocked_test_case_on_uvloop_is_a_clear_error(run):
+    uvloop = pytest.importorskip("uvloop")
+
+    class Case(ClockedTestCase):
+        loop_factory = uvloop.Loop
+
+        async def test_it(self):
+            pass
+
+    outcome = run(Case)
+    assert len(outcome.errors) == 1 and not outcome.failures
+    assert "UnsupportedLoopError" in outcome.errors[0]
+    assert "uvloop.Loop is not supported" in outcome.errors[0]

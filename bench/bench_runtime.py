@@ -51,6 +51,7 @@ def make_case(base: type, count: int, decorator: Callable[[type], type] | None =
 def run_suite(case: type, count: int) -> float:
     suite = unittest.TestSuite(case(f"test_{i}") for i in range(count))
     result = unittest.TestResult()
+    gc.collect()  # start every run from the same heap state
     start = time.perf_counter()
     suite.run(result)
     elapsed = time.perf_counter() - start
@@ -59,38 +60,41 @@ def run_suite(case: type, count: int) -> float:
     return elapsed
 
 
-def best_of(repeat: int, case: type, count: int) -> float:
-    return min(run_suite(case, count) for _ in range(repeat))
-
-
 def overhead_table(count: int, repeat: int, label: str, per_check: bool) -> None:
-    plain = best_of(repeat, make_case(unittest.IsolatedAsyncioTestCase, count), count)
-    rows = [("plain IsolatedAsyncioTestCase", plain)]
-    rows.append(("TestCase, default checks", best_of(repeat, make_case(TestCase, count), count)))
-    rows.append(("TestCase, @lenient (hook only)",
-                 best_of(repeat, make_case(TestCase, count, lenient), count)))
+    plain_case = make_case(unittest.IsolatedAsyncioTestCase, count)
+    variants = [("plain IsolatedAsyncioTestCase", plain_case),
+                ("TestCase, default checks", make_case(TestCase, count)),
+                ("TestCase, @lenient (hook only)", make_case(TestCase, count, lenient))]
     # In a large heap an automatic full collection inside a test step takes >0.1 s, which
     # slow_callbacks rightly reports: per-check rows only run on the small heap.
     for check in DEFAULT_CHECKS if per_check else ():
         only = fail_on(**{name: name == check for name in DEFAULT_CHECKS})
-        rows.append((f"TestCase, only {check}", best_of(repeat, make_case(TestCase, count, only), count)))
+        variants.append((f"TestCase, only {check}", make_case(TestCase, count, only)))
+    best = dict.fromkeys(name for name, _ in variants)
+    for _ in range(repeat):  # round-robin, so drift in the machine hits every variant alike
+        for name, case in variants:
+            seconds = run_suite(case, count)
+            best[name] = seconds if best[name] is None else min(best[name], seconds)
+    plain = best["plain IsolatedAsyncioTestCase"]
     print(f"\n{label}: {count} small tests, best of {repeat}")
     print(f"  {'variant':42} {'total s':>8} {'ms/test':>8} {'x plain':>8}")
-    for name, seconds in rows:
+    for name, seconds in best.items():
         print(f"  {name:42} {seconds:8.3f} {seconds / count * 1000:8.3f} {seconds / plain:8.2f}")
 
 
 def gc_strategies(count: int) -> None:
     """Full collections are so slow in a large heap that 1/10 of the tests, once, will do."""
-    plain = run_suite(make_case(unittest.IsolatedAsyncioTestCase, count), count)
-    freeze = run_suite(make_case(TestCase, count), count)
+    plain_case = make_case(unittest.IsolatedAsyncioTestCase, count)
+    checked_case = make_case(TestCase, count)
+    plain = min(run_suite(plain_case, count) for _ in range(3))
+    freeze = min(run_suite(checked_case, count) for _ in range(3))
     may_freeze = checks_module._may_freeze
     checks_module._may_freeze = lambda: False  # fall back to a full gc.collect() per test
     try:
-        full = run_suite(make_case(TestCase, count), count)
+        full = run_suite(checked_case, count)
     finally:
         checks_module._may_freeze = may_freeze
-    print(f"  end-of-test collection strategy (default checks, {count} tests, one run):")
+    print(f"  end-of-test collection strategy (default checks, {count} tests):")
     for name, seconds in (("collect only what the test allocated (gc.freeze)", freeze),
                           ("full gc.collect() per test", full)):
         print(f"  {name:52} {seconds / count * 1000:8.3f} ms/test {seconds / plain:8.2f} x plain")

@@ -11,10 +11,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import os
 import sys
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import internals
@@ -78,10 +77,9 @@ class LoopMonitor:
         if "active_handles" in checks:
             self._timers_before.update(internals.scheduled_timers(loop))
         if "active_selector_callbacks" in checks:
-            self._io_before = {(fd, kind) for fd, kind, _, _ in _io_callbacks(loop)}
+            self._io_before = {(fd, kind) for fd, kind, _, _ in internals.selector_callbacks(loop)}
         if checks & {"lost_exceptions", "pending_tasks"}:
             self._install_exception_handler()
-        if checks & {"lost_exceptions", "pending_tasks"}:
             self._install_task_factory()
         if "active_handles" in checks and not loop.get_debug():
             self._install_timer_sites()
@@ -126,7 +124,7 @@ class LoopMonitor:
                     self.record("active_handles",
                                 f"timer due in {due:.3f} s: {self._describe_handle(handle)}")
         if "active_selector_callbacks" in self.checks:
-            for fd, kind, fileobj, handle in _io_callbacks(self.loop):
+            for fd, kind, fileobj, handle in internals.selector_callbacks(self.loop):
                 if (fd, kind) not in self._io_before:
                     self.record("active_selector_callbacks",
                                 f"{kind} on fd {fd} ({fileobj!r}): {self._describe_handle(handle)}")
@@ -299,19 +297,6 @@ def _may_freeze() -> bool:
     return gc.get_freeze_count() in (0, _FROZEN_AT_IMPORT)
 
 
-def _io_callbacks(loop: asyncio.AbstractEventLoop) -> Iterable[tuple[int, str, Any, Any]]:
-    """(fd, "reader"|"writer", file object, handle) registered on a selector loop."""
-    selector = internals.selector_of(loop)
-    if selector is None:
-        return
-    for key in list(selector.get_map().values()):
-        reader, writer = key.data  # selector_events stores (reader handle, writer handle)
-        if reader is not None and not reader.cancelled():
-            yield key.fd, "reader", key.fileobj, reader
-        if writer is not None and not writer.cancelled():
-            yield key.fd, "writer", key.fileobj, writer
-
-
 def _timers_owned_by(loop: asyncio.AbstractEventLoop, tasks: list[asyncio.Task]) -> set[int]:
     """ids of timers that only exist because a pending task waits on them (reported once)."""
     waited = {id(f) for f in map(internals.awaited_future, tasks) if f is not None}
@@ -349,8 +334,10 @@ def _describe_exception(exc: BaseException | None) -> str:
     tb = exc.__traceback__
     while tb is not None and tb.tb_next is not None:
         tb = tb.tb_next
-    raised = "" if tb is None else \
-        f" raised at {_where(tb.tb_frame.f_code.co_filename, tb.tb_lineno, tb.tb_frame.f_code.co_name)}"
+    if tb is None:
+        return f"; {type(exc).__name__}: {exc}"
+    code = tb.tb_frame.f_code
+    raised = f" raised at {_where(code.co_filename, tb.tb_lineno, code.co_name)}"
     return f"; {type(exc).__name__}: {exc}{raised}"
 
 

@@ -78,7 +78,8 @@ class VirtualClock:
                 self._now += waited if timeout is None else min(waited, timeout)
             return events
 
-        def run_in_executor(executor: Any, func: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
+        def run_in_executor(executor: Any, func: Callable[..., Any],
+                            *args: Any) -> asyncio.Future[Any]:
             future = real_run_in_executor(executor, func, *args)
             self._executor_jobs.add(future)
             future.add_done_callback(self._executor_jobs.discard)
@@ -128,4 +129,3 @@ class VirtualClock:
         if timers and timers[0].when() <= target + _EPSILON:
             target = max(target, timers[0].when())
         self._now = target
-

@@ -96,6 +96,25 @@ def selector_of(loop: asyncio.AbstractEventLoop):  # -> selectors.BaseSelector |
     return _get(loop, "_selector")
 
 
+def selector_callbacks(loop: asyncio.AbstractEventLoop) -> list[tuple[int, str, Any, Any]]:
+    """(fd, "reader" or "writer", file object, handle) registered on a selector loop."""
+    selector = selector_of(loop)
+    if selector is None:
+        return []
+    found = []
+    for key in list(selector.get_map().values()):
+        data = key.data
+        if not (isinstance(data, tuple) and len(data) == 2):
+            raise PrivateAPIError(
+                f"flake8_asynctest.runtime expects asyncio's selector keys to hold a "
+                f"(reader, writer) pair of handles; Python {sys.version.split()[0]} stores "
+                f"{data!r}: please report it")
+        for kind, handle in zip(("reader", "writer"), data):
+            if handle is not None and not handle.cancelled():
+                found.append((key.fd, kind, key.fileobj, handle))
+    return found
+
+
 def handle_callback(handle: asyncio.Handle) -> tuple[Callable[..., Any], tuple[Any, ...]]:
     """The callback and arguments a Handle will run."""
     return _get(handle, "_callback"), _get(handle, "_args")
@@ -131,7 +150,9 @@ def caller_site() -> tuple[str, int, str] | None:
     frame = sys._getframe(1)
     while frame is not None and frame.f_code.co_filename.startswith((ASYNCIO_DIR, RUNTIME_DIR)):
         frame = frame.f_back
-    return None if frame is None else (frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
+    if frame is None:
+        return None
+    return frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name
 
 
 def short_path(filename: str) -> str:

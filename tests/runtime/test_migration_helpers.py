@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import warnings
 
 from flake8_asynctest.runtime import TestCase, exhaust_callbacks
@@ -91,6 +92,8 @@ def test_exhaust_callbacks_gives_up_on_a_busy_loop():
         await asyncio.sleep(0)
         exhausted = await exhaust_callbacks(max_iterations=50)
         task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
         return exhausted
 
     assert asyncio.run(main()) is False

@@ -80,7 +80,7 @@ class LoopMonitor:
             self._io_before = {(fd, kind) for fd, kind, _, _ in internals.selector_callbacks(loop)}
         if checks & {"lost_exceptions", "pending_tasks"}:
             self._install_exception_handler()
-            self._install_task_factory()
+            self._install_task_tracking()
         if "active_handles" in checks and not loop.get_debug():
             self._install_timer_sites()
         if "unawaited_coroutines" in checks:
@@ -172,13 +172,15 @@ class LoopMonitor:
         return site
 
     def _describe_task(self, task: asyncio.Task) -> str:
+        site = self._site(task)
+        created = f", created at {site}" if site else ""
+        if task.done():  # get_coro() of a finished eager task crashes CPython 3.12.1
+            return f"task {task.get_name()!r}{created}"
         coro = task.get_coro()
         name = getattr(coro, "__qualname__", repr(coro))
         frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
         state = "" if frame is None else \
             f" suspended at {internals.short_path(frame.f_code.co_filename)}:{frame.f_lineno}"
-        site = self._site(task)
-        created = f", created at {site}" if site else ""
         return f"task {task.get_name()!r} running {name}(){state}{created}"
 
     def _describe_handle(self, handle: asyncio.Handle) -> str:
@@ -218,25 +220,23 @@ class LoopMonitor:
         loop.set_exception_handler(handler)
         self._undo.append(lambda: loop.set_exception_handler(previous))
 
-    def _install_task_factory(self) -> None:
+    def _install_task_tracking(self) -> None:
+        # loop.create_task is shadowed rather than a task factory set: every task (even one
+        # a test's own factory makes) passes through it, and 3.13.0 names every task made
+        # by a factory "None".
         loop, created, sites = self.loop, self._created, self._sites
-        inner = loop.get_task_factory()
+        real_create_task = loop.create_task
         debug = loop.get_debug()
 
-        def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Future:
-            # kwargs pass through: 3.11 passes context=, later versions name=/eager_start= too.
-            if inner is None:
-                task = asyncio.Task(coro, loop=loop, **kwargs)
-            else:
-                task = inner(loop, coro, **kwargs)
+        def create_task(coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+            task = real_create_task(coro, **kwargs)
             created.add(task)
             site = None if debug else internals.caller_site()
             if site is not None:
                 sites[task] = site
             return task
 
-        loop.set_task_factory(factory)
-        self._undo.append(lambda: loop.set_task_factory(inner))
+        self._undo.append(shadow(loop, "create_task", create_task))
 
     def _install_timer_sites(self) -> None:
         real_call_at, sites = self.loop.call_at, self._sites

@@ -263,6 +263,15 @@ def test_exception_of_a_task_still_referenced_is_reported(run):
                     "ValueError: boom", "raised at", "in boom", "created at", "in test_it")
 
 
+def test_a_lost_exception_names_the_task(run):
+    class Case(TestCase):
+        async def test_it(self):
+            self.task = asyncio.create_task(boom(), name="doomed")
+            await asyncio.sleep(0)
+
+    assert_reported(run(Case), "lost_exceptions", "task 'doomed', created at")
+
+
 def test_exception_of_a_dropped_task_is_reported(run):
     class Case(TestCase):
         async def test_it(self):
@@ -427,7 +436,7 @@ def test_global_hooks_are_restored_after_each_test(run):
 
 # --- other loops and factories -------------------------------------------------------------
 
-def test_monitor_chains_an_existing_task_factory_and_passes_keywords():
+def test_monitor_keeps_an_existing_task_factory_and_task_names():
     from flake8_asynctest.runtime.checks import LoopMonitor
     from flake8_asynctest.runtime.decorators import DEFAULT_CHECKS
 
@@ -464,9 +473,19 @@ def test_eager_task_factory_is_chained(run):
         async def test_it(self):
             asyncio.create_task(sleeper(), name="eager-leak")
 
-    # The test's factory replaces the checker's for tasks created after it: the leak is
-    # still found through asyncio.all_tasks().
     assert_reported(run(Case), "pending_tasks", "'eager-leak'")
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="eager tasks are new in 3.12")
+def test_lost_exception_of_an_eager_task_from_the_test_s_own_factory(run):
+    class Case(TestCase):
+        async def asyncSetUp(self):
+            self.loop.set_task_factory(asyncio.eager_task_factory)
+
+        async def test_it(self):
+            self.task = asyncio.create_task(boom())  # fails eagerly, before the first await
+
+    assert_reported(run(Case), "lost_exceptions", "ValueError: boom")
 
 
 @pytest.mark.skipif(sys.version_info < (3, 13), reason="loop_factory is new in 3.13")
@@ -483,3 +502,22 @@ def test_uvloop_gets_the_checks_that_apply_to_it(run):
 
     text = assert_reported(run(Case), "pending_tasks", "'uv-leak'")
     assert "active_handles" not in text
+
+
+def test_a_leaky_case_fails_under_pytest_too(pytester):
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(test_case="""
+        import asyncio
+        from flake8_asynctest.runtime import TestCase
+
+        class TestLeaky(TestCase):
+            async def test_leak(self):
+                asyncio.create_task(asyncio.sleep(60))
+
+            async def test_tidy(self):
+                pass
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*pending_tasks: 1 found*",
+                                 "*task 'Task-*' running sleep()*created at test_case.py:6 in test_leak*"])

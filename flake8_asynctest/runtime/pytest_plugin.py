@@ -10,6 +10,7 @@ The checks run in the teardown of an autouse fixture that is set up before the t
 other function-scoped fixtures: so after their teardown (a task cancelled there is not a
 leak) and before pytest-asyncio closes the loop. A failure is reported as an error at
 teardown, and not at all when the test itself already failed or was skipped.
+Only async tests run by pytest-asyncio are checked (so ``unused_loop`` never fails here).
 """
 
 from __future__ import annotations
@@ -96,6 +97,9 @@ def _checks_for(item: pytest.Item) -> dict[str, bool] | None:
                                     f"arguments, e.g. {MARKER}(pending_tasks=False)")
         kwargs = dict(mark.kwargs)
         enabled = kwargs.pop("enabled", True)
+        if not isinstance(enabled, bool):
+            raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.{MARKER}(enabled=...) must be "
+                                    f"True or False, not {enabled!r}")
         checks.update(validate_checks(kwargs, where=f"{item.nodeid}: @pytest.mark.{MARKER}"))
     return checks if enabled else None
 

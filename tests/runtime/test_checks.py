@@ -519,5 +519,7 @@ def test_a_leaky_case_fails_under_pytest_too(pytester):
     """)
     result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
     result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines(["*pending_tasks: 1 found*",
-                                 "*task 'Task-*' running sleep()*created at test_case.py:6 in test_leak*"])
+    result.stdout.fnmatch_lines([
+        "*pending_tasks: 1 found*",
+        "*task 'Task-*' running sleep()*created at test_case.py:6 in test_leak*",
+    ])

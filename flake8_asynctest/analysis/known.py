@@ -304,9 +304,18 @@ FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture", "pyt
 # Annotations of generator fixtures: the fixture's value is the first type argument.
 ITERATOR_TYPES = frozenset(
     {
-        "typing.Iterator", "typing.Iterable", "typing.Generator", "typing.AsyncIterator", "typing.AsyncIterable",
-        "typing.AsyncGenerator", "collections.abc.Iterator", "collections.abc.Iterable", "collections.abc.Generator",
-        "collections.abc.AsyncIterator", "collections.abc.AsyncIterable", "collections.abc.AsyncGenerator",
+        "typing.Iterator",
+        "typing.Iterable",
+        "typing.Generator",
+        "typing.AsyncIterator",
+        "typing.AsyncIterable",
+        "typing.AsyncGenerator",
+        "collections.abc.Iterator",
+        "collections.abc.Iterable",
+        "collections.abc.Generator",
+        "collections.abc.AsyncIterator",
+        "collections.abc.AsyncIterable",
+        "collections.abc.AsyncGenerator",
     }
 )
 

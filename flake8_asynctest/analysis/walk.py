@@ -13,9 +13,7 @@ from .model import Binding, ClassInfo, FunctionInfo, Module, Scope
 _AST = ast.AST
 
 
-def build(
-    tree: ast.Module, filename: str, wanted: Iterable[type] = (), source: str = "", links: bool = True
-) -> Module:
+def build(tree: ast.Module, filename: str, wanted: Iterable[type] = (), source: str = "", links: bool = True) -> Module:
     """Walk ``tree`` once and return its model, with the ``wanted`` node types collected.
 
     ``links``: this is the module under check, whose parent links and scopes ``model.parent`` and

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from ..analysis import known
-from ..analysis.model import Scope, parent
+from ..analysis.model import FunctionInfo, Scope, parent
 from ..analysis.usage import describe
 from ..analysis.values import Obj
 from ..context import Context
@@ -164,6 +164,8 @@ class Timing(Family):
         for call, scope, name in sleeps:
             if not ctx.tests.is_test_body(scope.function) or scope.kind != "function":
                 continue
+            if _virtual_time(ctx, scope.function):  # type: ignore[arg-type]
+                continue  # sleeps cost nothing and are deterministic under a virtual clock
             context = parent(call)
             if isinstance(context, ast.Await):
                 loop = _enclosing_loop(context)
@@ -224,6 +226,23 @@ class Timing(Family):
                 what = describe(waited)
         if what is not None and not _under_timeout(ctx, await_, scope, _EXPECTING):
             ctx.report(ATC404, await_, what=what)
+
+
+_CLOCKED_BASES = frozenset({"flake8_asynctest.ClockedTestCase", "asynctest.ClockedTestCase"})
+_CLOCK_FIXTURES = frozenset({"virtual_clock", "autojump_clock", "mock_clock"})
+
+
+def _virtual_time(ctx: Context, function: FunctionInfo) -> bool:
+    """The test runs on a virtual clock: a ClockedTestCase, a clock fixture, or looptime's marker."""
+    args = function.node.args
+    if any(a.arg in _CLOCK_FIXTURES for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)):
+        return True
+    owner = function.owner
+    if owner is not None and _CLOCKED_BASES.intersection(
+        e for e in ctx.resolver.mro(owner) or () if isinstance(e, str)
+    ):
+        return True
+    return "pytest.mark.looptime" in ctx.tests.marks(function) | ctx.tests.marks(None)
 
 
 def _constant_delay(call: ast.Call) -> float | None:

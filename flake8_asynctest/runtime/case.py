@@ -57,8 +57,7 @@ class TestCase(unittest.IsolatedAsyncioTestCase):
 
     def _callTestMethod(self, method: Any) -> None:
         monitor = self._asynctest_monitor
-        if monitor is None or "unused_loop" not in monitor.checks \
-                or inspect.iscoroutinefunction(method):
+        if monitor is None or "unused_loop" not in monitor.checks or inspect.iscoroutinefunction(method):
             return self._asynctest_watch(super()._callTestMethod, method)
         ran: list[bool] = []
         probe = monitor.loop.call_soon(ran.append, True)  # runs only if the loop runs
@@ -67,8 +66,9 @@ class TestCase(unittest.IsolatedAsyncioTestCase):
         finally:
             probe.cancel()
         if not ran:
-            monitor.record("unused_loop", f"{method.__qualname__} is not a coroutine "
-                           "function and did not run the event loop")
+            monitor.record(
+                "unused_loop", f"{method.__qualname__} is not a coroutine function and did not run the event loop"
+            )
 
     def _callTearDown(self) -> None:
         self._asynctest_watch(super()._callTearDown)
@@ -112,8 +112,7 @@ class TestCase(unittest.IsolatedAsyncioTestCase):
             await awaitable
         return context
 
-    async def assertAsyncRaisesRegex(self, exception: Any, regex: Any,
-                                     awaitable: Awaitable[Any]) -> Any:
+    async def assertAsyncRaisesRegex(self, exception: Any, regex: Any, awaitable: Awaitable[Any]) -> Any:
         """Like assertAsyncRaises, and the message must match ``regex``."""
         with self.assertRaisesRegex(exception, regex) as context:
             await awaitable
@@ -125,8 +124,7 @@ class TestCase(unittest.IsolatedAsyncioTestCase):
             await awaitable
         return context
 
-    async def assertAsyncWarnsRegex(self, warning: Any, regex: Any,
-                                    awaitable: Awaitable[Any]) -> Any:
+    async def assertAsyncWarnsRegex(self, warning: Any, regex: Any, awaitable: Awaitable[Any]) -> Any:
         """Like assertAsyncWarns, and the message must match ``regex``."""
         with self.assertWarnsRegex(warning, regex) as context:
             await awaitable

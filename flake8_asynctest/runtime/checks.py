@@ -50,8 +50,12 @@ _HINT = {
 class LoopMonitor:
     """Records a loop's state at the start of a test and what the test left at its end."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, checks: Mapping[str, bool],
-                 silence_hint: str = "decorate the test with @fail_on({})") -> None:
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        checks: Mapping[str, bool],
+        silence_hint: str = "decorate the test with @fail_on({})",
+    ) -> None:
         self.loop = loop
         self.checks = frozenset(name for name, on in checks.items() if on)
         if not internals.is_asyncio_loop(loop):
@@ -64,8 +68,7 @@ class LoopMonitor:
         self._io_before: set[tuple[int, str]] = set()
         self._created: weakref.WeakSet[asyncio.Task] = weakref.WeakSet()
         # Where tasks and timers were created, when asyncio debug mode does not record it.
-        self._sites: weakref.WeakKeyDictionary[Any, tuple[str, int, str]] = \
-            weakref.WeakKeyDictionary()
+        self._sites: weakref.WeakKeyDictionary[Any, tuple[str, int, str]] = weakref.WeakKeyDictionary()
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -118,22 +121,25 @@ class LoopMonitor:
             # pending_tasks reports or the test chose to allow: not a timer left behind.
             owned = _timers_owned_by(self.loop, pending)
             for handle in internals.scheduled_timers(self.loop):
-                if not handle.cancelled() and handle not in self._timers_before \
-                        and id(handle) not in owned:
+                if not handle.cancelled() and handle not in self._timers_before and id(handle) not in owned:
                     due = handle.when() - self.loop.time()
-                    self.record("active_handles",
-                                f"timer due in {due:.3f} s: {self._describe_handle(handle)}")
+                    self.record("active_handles", f"timer due in {due:.3f} s: {self._describe_handle(handle)}")
         if "active_selector_callbacks" in self.checks:
             for fd, kind, fileobj, handle in internals.selector_callbacks(self.loop):
                 if (fd, kind) not in self._io_before:
-                    self.record("active_selector_callbacks",
-                                f"{kind} on fd {fd} ({fileobj!r}): {self._describe_handle(handle)}")
+                    self.record(
+                        "active_selector_callbacks", f"{kind} on fd {fd} ({fileobj!r}): {self._describe_handle(handle)}"
+                    )
         if "lost_exceptions" in self.checks:
             for task in list(self._created):
                 if task.done() and not task.cancelled() and internals.exception_unretrieved(task):
                     task.exception()  # mark it retrieved: reported here, not again on stderr
-                    self.record("lost_exceptions", "Task exception was never retrieved: "
-                                + self._describe_task(task) + _describe_exception(task.exception()))
+                    self.record(
+                        "lost_exceptions",
+                        "Task exception was never retrieved: "
+                        + self._describe_task(task)
+                        + _describe_exception(task.exception()),
+                    )
         return self.report()
 
     def stop(self) -> None:
@@ -179,8 +185,9 @@ class LoopMonitor:
         coro = task.get_coro()
         name = getattr(coro, "__qualname__", repr(coro))
         frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
-        state = "" if frame is None else \
-            f" suspended at {internals.short_path(frame.f_code.co_filename)}:{frame.f_lineno}"
+        state = (
+            "" if frame is None else f" suspended at {internals.short_path(frame.f_code.co_filename)}:{frame.f_lineno}"
+        )
         return f"task {task.get_name()!r} running {name}(){state}{created}"
 
     def _describe_handle(self, handle: asyncio.Handle) -> str:
@@ -207,10 +214,8 @@ class LoopMonitor:
             exc = context.get("exception")
             culprit = context.get("task") or context.get("future") or context.get("handle")
             if exc is not None and "lost_exceptions" in self.checks:
-                self.record("lost_exceptions", f"{message}: {self._describe(culprit)}"
-                            + _describe_exception(exc))
-            elif message.startswith("Task was destroyed but it is pending") \
-                    and "pending_tasks" in self.checks:
+                self.record("lost_exceptions", f"{message}: {self._describe(culprit)}" + _describe_exception(exc))
+            elif message.startswith("Task was destroyed but it is pending") and "pending_tasks" in self.checks:
                 self.record("pending_tasks", f"destroyed while pending: {self._describe(culprit)}")
             elif previous is not None:
                 previous(loop, context)
@@ -241,8 +246,7 @@ class LoopMonitor:
     def _install_timer_sites(self) -> None:
         real_call_at, sites = self.loop.call_at, self._sites
 
-        def call_at(when: float, callback: Callable[..., Any], *args: Any,
-                    context: Any = None) -> asyncio.TimerHandle:
+        def call_at(when: float, callback: Callable[..., Any], *args: Any, context: Any = None) -> asyncio.TimerHandle:
             handle = real_call_at(when, callback, *args, context=context)
             site = internals.caller_site()
             if site is not None:
@@ -255,8 +259,10 @@ class LoopMonitor:
         previous = internals.unawaited_coroutine_hook()
 
         def hook(coro: Any) -> None:
-            self.record("unawaited_coroutines", f"coroutine {coro.__qualname__}() was never "
-                        f"awaited, created at {_coroutine_origin(coro)}")
+            self.record(
+                "unawaited_coroutines",
+                f"coroutine {coro.__qualname__}() was never awaited, created at {_coroutine_origin(coro)}",
+            )
             previous(coro)  # keep the usual RuntimeWarning (or the error under -W error)
 
         internals.set_unawaited_coroutine_hook(hook)
@@ -273,8 +279,7 @@ class LoopMonitor:
         class SlowCallbackHandler(logging.Handler):
             def emit(self, record: logging.LogRecord) -> None:
                 if record.msg == _SLOW_CALLBACK_MESSAGE:
-                    monitor.record("slow_callbacks", record.getMessage()
-                                   + f" (limit {loop.slow_callback_duration} s)")
+                    monitor.record("slow_callbacks", record.getMessage() + f" (limit {loop.slow_callback_duration} s)")
 
         logger = logging.getLogger("asyncio")
         handler = SlowCallbackHandler(logging.WARNING)
@@ -286,6 +291,7 @@ class LoopMonitor:
 
 
 # --- helpers ---------------------------------------------------------------------------
+
 
 async def _spin(iterations: int) -> None:
     for _ in range(iterations):
@@ -349,5 +355,6 @@ def _coroutine_origin(coro: Any) -> str:
     code = getattr(coro, "cr_code", None)
     if code is None:
         return "an unknown place"
-    return f"an unknown place (its function is defined at " \
-           f"{internals.short_path(code.co_filename)}:{code.co_firstlineno})"
+    return (
+        f"an unknown place (its function is defined at {internals.short_path(code.co_filename)}:{code.co_firstlineno})"
+    )

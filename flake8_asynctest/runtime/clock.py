@@ -36,8 +36,7 @@ class UnsupportedLoopError(TypeError):
 class VirtualClock:
     """Virtual time for one loop; ``install()`` it, ``uninstall()`` it when done."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, *, autojump: bool = True,
-                 start: float = 0.0) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, *, autojump: bool = True, start: float = 0.0) -> None:
         self.loop = loop
         self.autojump = autojump
         self._now = start
@@ -56,7 +55,8 @@ class VirtualClock:
             raise UnsupportedLoopError(
                 f"a virtual clock needs an asyncio selector event loop; "
                 f"{type(loop).__module__}.{type(loop).__qualname__} is not supported "
-                f"(uvloop and the proactor loop have no Python-level selector to drive)")
+                f"(uvloop and the proactor loop have no Python-level selector to drive)"
+            )
         internals.scheduled_timers(loop)  # fail loudly now rather than in advance()
         real_select = selector.select
         real_run_in_executor = loop.run_in_executor
@@ -78,8 +78,7 @@ class VirtualClock:
                 self._now += waited if timeout is None else min(waited, timeout)
             return events
 
-        def run_in_executor(executor: Any, func: Callable[..., Any],
-                            *args: Any) -> asyncio.Future[Any]:
+        def run_in_executor(executor: Any, func: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
             future = real_run_in_executor(executor, func, *args)
             self._executor_jobs.add(future)
             future.add_done_callback(self._executor_jobs.discard)

@@ -7,8 +7,7 @@ import asyncio
 from . import internals
 
 
-async def exhaust_callbacks(loop: asyncio.AbstractEventLoop | None = None,
-                            max_iterations: int = 1000) -> bool:
+async def exhaust_callbacks(loop: asyncio.AbstractEventLoop | None = None, max_iterations: int = 1000) -> bool:
     """Run the loop until no callback is ready (asynctest.helpers.exhaust_callbacks).
 
     Returns False if callbacks were still ready after ``max_iterations`` loop iterations

@@ -71,6 +71,7 @@ def case_part_failed(case: unittest.TestCase) -> bool:
 
 # --- asyncio loop ----------------------------------------------------------------------
 
+
 def is_asyncio_loop(loop: asyncio.AbstractEventLoop) -> bool:
     """True for asyncio's own loops, whose timer heap and ready queue we can read.
 
@@ -108,7 +109,8 @@ def selector_callbacks(loop: asyncio.AbstractEventLoop) -> list[tuple[int, str, 
             raise PrivateAPIError(
                 f"flake8_asynctest.runtime expects asyncio's selector keys to hold a "
                 f"(reader, writer) pair of handles; Python {sys.version.split()[0]} stores "
-                f"{data!r}: please report it")
+                f"{data!r}: please report it"
+            )
         for kind, handle in zip(("reader", "writer"), data):
             if handle is not None and not handle.cancelled():
                 found.append((key.fd, kind, key.fileobj, handle))
@@ -121,6 +123,7 @@ def handle_callback(handle: asyncio.Handle) -> tuple[Callable[..., Any], tuple[A
 
 
 # --- tasks and futures ---------------------------------------------------------------
+
 
 def exception_unretrieved(future: asyncio.Future) -> bool:
     """True if the future holds an exception nobody retrieved (asyncio would log it on GC)."""
@@ -158,10 +161,11 @@ def caller_site() -> tuple[str, int, str] | None:
 def short_path(filename: str) -> str:
     """A path relative to the working directory when under it, else as given."""
     cwd = os.getcwd() + os.sep
-    return filename[len(cwd):] if filename.startswith(cwd) else filename
+    return filename[len(cwd) :] if filename.startswith(cwd) else filename
 
 
 # --- warnings ------------------------------------------------------------------------
+
 
 def unawaited_coroutine_hook() -> Callable[[Any], None]:
     """The function CPython calls when a coroutine is destroyed without being awaited."""
@@ -184,13 +188,18 @@ def missing_private_names() -> list[str]:
             (unittest.IsolatedAsyncioTestCase("run"), "_asyncioRunner"),
             (unittest.TestCase("run"), "_outcome"),
             (unittest.case._Outcome(), "success"),
-            (loop, "_scheduled"), (loop, "_ready"), (loop, "_selector"),
-            (handle, "_callback"), (handle, "_args"),
-            (task, "_log_traceback"), (task, "_fut_waiter"),
+            (loop, "_scheduled"),
+            (loop, "_ready"),
+            (loop, "_selector"),
+            (handle, "_callback"),
+            (handle, "_args"),
+            (task, "_log_traceback"),
+            (task, "_fut_waiter"),
             (warnings, "_warn_unawaited_coroutine"),
         ]
-        missing = [f"{getattr(obj, '__name__', type(obj).__name__)}.{name}"
-                   for obj, name in probes if not hasattr(obj, name)]
+        missing = [
+            f"{getattr(obj, '__name__', type(obj).__name__)}.{name}" for obj, name in probes if not hasattr(obj, name)
+        ]
         handle.cancel()
         loop.run_until_complete(task)
         return missing

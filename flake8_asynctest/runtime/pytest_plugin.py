@@ -30,15 +30,17 @@ _NOT_PASSED = pytest.StashKey[bool]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addini(MARKER, type="bool", default=False,
-                  help="run flake8_asynctest's runtime checks on every pytest-asyncio test")
+    parser.addini(
+        MARKER, type="bool", default=False, help="run flake8_asynctest's runtime checks on every pytest-asyncio test"
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(enabled=True, **checks): run flake8_asynctest's runtime checks after this "
-        f"async test; keyword arguments turn checks on or off ({', '.join(DEFAULT_CHECKS)})")
+        f"async test; keyword arguments turn checks on or off ({', '.join(DEFAULT_CHECKS)})",
+    )
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -55,8 +57,7 @@ def _asynctest_runtime_checks(request: pytest.FixtureRequest) -> Iterator[None]:
     if checks is None or not _is_async_test(item):
         yield
         return
-    monitor = LoopMonitor(_test_loop(request), checks,
-                          silence_hint=f"mark the test @pytest.mark.{MARKER}({{}})")
+    monitor = LoopMonitor(_test_loop(request), checks, silence_hint=f"mark the test @pytest.mark.{MARKER}({{}})")
     monitor.start()
     try:
         yield
@@ -93,13 +94,15 @@ def _checks_for(item: pytest.Item) -> dict[str, bool] | None:
     checks, enabled = dict(DEFAULT_CHECKS), True
     for mark in reversed(markers):
         if mark.args:
-            raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.{MARKER} takes only keyword "
-                                    f"arguments, e.g. {MARKER}(pending_tasks=False)")
+            raise pytest.UsageError(
+                f"{item.nodeid}: @pytest.mark.{MARKER} takes only keyword arguments, e.g. {MARKER}(pending_tasks=False)"
+            )
         kwargs = dict(mark.kwargs)
         enabled = kwargs.pop("enabled", True)
         if not isinstance(enabled, bool):
-            raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.{MARKER}(enabled=...) must be "
-                                    f"True or False, not {enabled!r}")
+            raise pytest.UsageError(
+                f"{item.nodeid}: @pytest.mark.{MARKER}(enabled=...) must be True or False, not {enabled!r}"
+            )
         checks.update(validate_checks(kwargs, where=f"{item.nodeid}: @pytest.mark.{MARKER}"))
     return checks if enabled else None
 

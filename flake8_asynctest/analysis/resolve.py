@@ -596,12 +596,15 @@ class Resolver:
 
     def is_coroutine_call(self, call: ast.Call, scope: Scope) -> bool:
         """True when ``call`` is known to return a coroutine object."""
-        return self._may_make_coroutine(call) and isinstance(self.value(call, scope), Coro)
+        if self.project is None and not self._may_make_coroutine(call):
+            return False  # only this file's async defs and the known APIs can make coroutines
+        return isinstance(self.value(call, scope), Coro)
 
     def _may_make_coroutine(self, call: ast.Call) -> bool:
-        """A syntactic filter, true for every call the resolver could prove makes a coroutine: the
-        callee's last name is an ``async def`` of this module or a known coroutine function, or the
-        module uses async mocks (whose children can have any name)."""
+        """Without cross-file resolution, a syntactic filter true for every call the resolver could
+        prove makes a coroutine: the callee's last name is an ``async def`` of this module or a known
+        coroutine function, or the module uses async mocks (whose children can have any name). (Any
+        name may be an ``async def`` elsewhere once imports are followed.)"""
         func = call.func
         name = func.attr if func.__class__ is ast.Attribute else getattr(func, "id", None)
         if name is None:

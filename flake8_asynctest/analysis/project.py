@@ -70,7 +70,8 @@ class Project:
 
     def __init__(self, search_path: tuple[str, ...]) -> None:
         self.search_path = search_path
-        self._modules: dict[str, Module | None] = {}  # path -> parsed module (None: unreadable)
+        # path -> ((size, mtime), parsed module or None if unreadable); a changed file is read again
+        self._modules: dict[str, tuple[tuple[int, int], Module | None]] = {}
         self._located: dict[tuple[tuple[str, ...], str], str | None] = {}
 
     def roots_for(self, filename: str) -> tuple[str, ...]:
@@ -102,10 +103,17 @@ class Project:
             directory = parent
 
     def load(self, path: str, name: str) -> Module | None:
-        """Module ``name`` from ``path``, parsed once per run; None if it cannot be read or parsed."""
-        if path not in self._modules:
-            self._modules[path] = _parse(path, name)
-        return self._modules[path]
+        """Module ``name`` from ``path``, parsed once while the file is unchanged (same size and
+        modification time); None if it cannot be read or parsed."""
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return None
+        key = (stat.st_size, stat.st_mtime_ns)
+        cached = self._modules.get(path)
+        if cached is None or cached[0] != key:
+            cached = self._modules[path] = (key, _parse(path, name, stat.st_size))
+        return cached[1]
 
 
 @lru_cache(maxsize=1024)
@@ -159,12 +167,12 @@ def _find(dotted: str, roots: tuple[str, ...]) -> str | None:
     return None
 
 
-def _parse(path: str, name: str) -> Module | None:
+def _parse(path: str, name: str, size: int) -> Module | None:
     from .walk import build
 
+    if size > _MAX_FILE_BYTES:
+        return None
     try:
-        if os.path.getsize(path) > _MAX_FILE_BYTES:
-            return None
         with open(path, "rb") as handle:
             data = handle.read()
         tree = ast.parse(data, path)

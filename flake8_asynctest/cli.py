@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .checker import batched_gc, check_source, collect_if_due
+from .checker import FileResult, batched_gc, check_source, collect_if_due
 from .discovery import python_files
 from .settings import DEFAULT_MAX_SLEEP, RESOLVE, SCOPES, Settings
 
@@ -48,6 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
         default="imports",
         help="follow imports into the project and installed packages (default), or stay within each file",
     )
+    fixing = parser.add_mutually_exclusive_group()
+    fixing.add_argument("--fix", action="store_true", help="apply the safe fixes in place, then report what remains")
+    fixing.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; change nothing")
+    fixing.add_argument("--fix-only", action="store_true", help="apply the fixes; report nothing else")
+    parser.add_argument("--unsafe-fixes", action="store_true", help="also apply fixes marked unsafe (ATC303)")
     parser.add_argument("--list-rules", action="store_true", help="print the rule catalogue and exit")
     parser.add_argument("--explain", metavar="CODE", help="explain one rule and exit")
     parser.add_argument("--version", action="version", version=f"flake8-asynctest {__version__}")
@@ -78,17 +83,64 @@ def main(argv: Sequence[str] | None = None) -> int:
         scope=args.asynctest_scope,
         resolve=args.asynctest_resolve,
     )
-    return run(args.paths, settings)
+    mode = "fix" if args.fix or args.fix_only else "diff" if args.diff else None
+    fixing = Fixing(mode, args.unsafe_fixes, report=not args.fix_only) if mode else None
+    return run(args.paths, settings, fixing)
 
 
-def run(paths: Sequence[str], settings: Settings) -> int:
+class Fixing:
+    """How this run fixes (``fix`` writes files, ``diff`` prints), and what it did."""
+
+    def __init__(self, mode: str, unsafe: bool, report: bool) -> None:
+        self.mode = mode
+        self.unsafe = unsafe
+        self.report = report  # print the findings that remain
+        self.applied = 0
+        self.files = 0
+
+    def process(self, filename: str, data: bytes, result: FileResult, settings: Settings) -> FileResult:
+        """Fix one file if a finding can be fixed; the findings that remain."""
+        if not any(f.fix is not None and (self.unsafe or not f.fix.unsafe) for f in result.findings):
+            return result
+        from .fixes.engine import fix_source
+        from .fixes.files import unified_diff, write_atomically
+
+        try:
+            new, applied, remaining = fix_source(data, filename, settings, self.unsafe, result)
+            if new == data:
+                return remaining
+            if self.mode == "diff":
+                sys.stdout.write(unified_diff(filename, data, new))
+            else:
+                write_atomically(filename, new)
+        except Exception as error:  # a fix must never cost the user their file or the run
+            print(f"{filename}: not fixed, left unchanged ({type(error).__name__}: {error})", file=sys.stderr)
+            return result
+        self.applied += applied
+        self.files += 1
+        return remaining
+
+    def summary(self) -> str:
+        verb = "would fix" if self.mode == "diff" else "fixed"
+        return f"{verb} {self.applied} finding{'s' * (self.applied != 1)} in {self.files} file{'s' * (self.files != 1)}"
+
+
+def run(paths: Sequence[str], settings: Settings, fixing: Fixing | None = None) -> int:
     with batched_gc():
-        return _run(paths, settings)
+        status = _run(paths, settings, fixing)
+    if fixing is not None:
+        print(fixing.summary(), file=sys.stderr)
+        if fixing.mode == "diff":
+            return EXIT_ERROR if status == EXIT_ERROR else EXIT_FINDINGS if fixing.files else EXIT_CLEAN
+        if not fixing.report and status == EXIT_FINDINGS:
+            return EXIT_CLEAN
+    return status
 
 
-def _run(paths: Sequence[str], settings: Settings) -> int:
+def _run(paths: Sequence[str], settings: Settings, fixing: Fixing | None) -> int:
     status = EXIT_CLEAN
     out = sys.stdout
+    show = fixing is None or (fixing.mode == "fix" and fixing.report)
     for path in paths:
         if not os.path.exists(path):
             print(f"{path}:0:1: E902 No such file or directory", file=sys.stderr)
@@ -103,11 +155,14 @@ def _run(paths: Sequence[str], settings: Settings) -> int:
                 status = EXIT_ERROR
                 continue
             result = check_source(data, filename, settings)
+            if fixing is not None and not result.unreadable:
+                result = fixing.process(filename, data, result, settings)
             collect_if_due()
             if result.unreadable:
                 status = EXIT_ERROR
             elif result.findings and status == EXIT_CLEAN:
                 status = EXIT_FINDINGS
-            for finding in result.findings:
-                out.write(f"{filename}:{finding.line}:{finding.col + 1}: {finding.message}\n")
+            if show:
+                for finding in result.findings:
+                    out.write(f"{filename}:{finding.line}:{finding.col + 1}: {finding.message}\n")
     return status

@@ -6,6 +6,7 @@ import ast
 from .analysis.model import Module
 from .analysis.resolve import Resolver
 from .analysis.testcode import TestCode
+from .fix import Fix
 from .rule import Rule
 from .settings import Settings
 
@@ -13,14 +14,17 @@ from .settings import Settings
 class Finding:
     """One reported problem. Findings compare and sort by position, code and message."""
 
-    __slots__ = ("line", "col", "code", "message", "node")
+    __slots__ = ("line", "col", "code", "message", "node", "fix")
 
-    def __init__(self, line: int, col: int, code: str, message: str, node: ast.AST | None = None) -> None:
+    def __init__(
+        self, line: int, col: int, code: str, message: str, node: ast.AST | None = None, fix: Fix | None = None
+    ) -> None:
         self.line = line
         self.col = col  # 0-based, as in ast and flake8's plugin API
         self.code = code
         self.message = message  # starts with the code
         self.node = node
+        self.fix = fix  # how --fix repairs it, if it can
 
     @property
     def key(self) -> tuple[int, int, str, str]:
@@ -54,8 +58,10 @@ class Context:
     def enabled(self, rule: Rule) -> bool:
         return rule.code in self.settings.enabled
 
-    def report(self, rule: Rule, node: ast.AST, **fields: object) -> None:
+    def report(self, rule: Rule, node: ast.AST, fix: Fix | None = None, **fields: object) -> None:
         if rule.code in self.settings.enabled:
             line = getattr(node, "lineno", 1)
             col = getattr(node, "col_offset", 0)
-            self.findings.append(Finding(line, col, rule.code, rule.format(**fields), node))
+            if fix is not None and rule.unsafe_fix:
+                fix.unsafe = True
+            self.findings.append(Finding(line, col, rule.code, rule.format(**fields), node, fix))

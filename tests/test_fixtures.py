@@ -35,7 +35,7 @@ def test_every_rule_enabled_reports_exactly_the_annotations(path):
 
 def test_every_rule_has_a_fixture_with_findings():
     annotated = {code for path in fixture_files() for _, code in expected(path)}
-    named = {path.stem.split("_")[0].upper() for path in fixture_files()}
+    named = {path.stem.split("_")[0].split(".")[0].upper() for path in fixture_files()}
     missing = [code for code in RULES if code not in annotated or code not in named]
     assert not missing, f"rules without a fixtures/<code>.py that reports them: {missing}"
 

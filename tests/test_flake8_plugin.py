@@ -18,7 +18,10 @@ ENV = {**os.environ, "PYTHONPATH": str(FIXTURES / "site")}
 
 def flake8(*args, cwd=ROOT):
     return subprocess.run(
-        [sys.executable, "-m", "flake8", "--isolated", *map(str, args)], capture_output=True, text=True, cwd=cwd,
+        [sys.executable, "-m", "flake8", "--isolated", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
         env=ENV,
     )
 

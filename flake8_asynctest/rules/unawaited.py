@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from typing import Any
 
 from ..analysis import known
 from ..analysis.known import Runner
@@ -10,6 +11,7 @@ from ..analysis.model import FunctionInfo, Scope, parent, scope_of
 from ..analysis.usage import describe, own_nodes
 from ..analysis.values import Coro, Func
 from ..context import Context
+from ..fix import Edit, Fix, add_await
 from ..rule import Rule
 from .family import Family
 
@@ -118,15 +120,22 @@ class Unawaited(Family):
             if not resolver.is_coroutine_call(call, scope):
                 continue
             callee = describe(call.func)
+            fix = Fix(Edit(call, "Call", add_await)) if scope.is_coroutine else None
             if isinstance(context, ast.Expr):
-                ctx.report(ATC101, call, callee=callee, advice=_advice(scope))
+                ctx.report(ATC101, call, fix, callee=callee, advice=_advice(scope))
             elif isinstance(context, (ast.Assign, ast.AnnAssign)):
-                self._assigned(ctx, call, context, scope, callee)
+                self._assigned(ctx, call, context, scope, callee, fix)
             else:
-                ctx.report(ATC102, call, callee=callee)
+                ctx.report(ATC102, call, fix, callee=callee)
 
     def _assigned(
-        self, ctx: Context, call: ast.Call, stmt: ast.Assign | ast.AnnAssign, scope: Scope, callee: str
+        self,
+        ctx: Context,
+        call: ast.Call,
+        stmt: ast.Assign | ast.AnnAssign,
+        scope: Scope,
+        callee: str,
+        fix: Fix | None,
     ) -> None:
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
         if len(targets) != 1 or not isinstance(targets[0], ast.Name):
@@ -134,7 +143,7 @@ class Unawaited(Family):
         if scope.kind not in ("function", "lambda"):
             return  # a module or class attribute can be read from anywhere
         if not scope.reads(targets[0].id):
-            ctx.report(ATC101, call, callee=callee, advice="await it, or pass it to whoever must")
+            ctx.report(ATC101, call, fix, callee=callee, advice="await it, or pass it to whoever must")
 
     def _cleanup(self, ctx: Context, call: ast.Call, scope: Scope, method: str) -> None:
         if not call.args:
@@ -142,6 +151,7 @@ class Unawaited(Family):
         resolver = ctx.resolver
         target = call.args[0]
         runner = _runner_for(ctx, scope)
+        fix = _async_cleanup_fix(call) if runner is Runner.ISOLATED and method == "addCleanup" else None
         if isinstance(target, ast.Lambda):
             body = target.body
             if isinstance(body, ast.Call) and resolver.is_coroutine_call(body, scope_of(target)):
@@ -149,6 +159,7 @@ class Unawaited(Family):
                     ctx.report(
                         ATC106,
                         call,
+                        fix if _plain_lambda(target) else None,
                         what="the lambda's coroutine",
                         method=method,
                         advice=_cleanup_advice(runner, method),
@@ -159,6 +170,7 @@ class Unawaited(Family):
             ctx.report(
                 ATC106,
                 call,
+                fix if len(call.args) == 1 and not call.keywords else None,
                 what=f"the coroutine {describe(target)}",
                 method=method,
                 advice="pass the coroutine function (and its arguments) to addAsyncCleanup",
@@ -183,6 +195,30 @@ class Unawaited(Family):
                     method=method,
                     advice=_cleanup_advice(runner, method),
                 )
+
+
+def _plain_lambda(node: ast.Lambda) -> bool:
+    """``lambda: f(a, b)``: no parameters of its own, so ``f, a, b`` can be handed over as they are."""
+    args = node.args
+    return not (args.posonlyargs or args.args or args.vararg or args.kwonlyargs or args.kwarg)
+
+
+def _async_cleanup_fix(call: ast.Call) -> Fix:
+    """``addCleanup(lambda: f(a))`` or ``addCleanup(f(a))`` -> ``addAsyncCleanup(f, a)``."""
+    return Fix(Edit(call, "Call", _to_async_cleanup))
+
+
+def _to_async_cleanup(node: Any, module: Any) -> Any:
+    import libcst as cst
+
+    inner = node.args[0].value
+    if isinstance(inner, cst.Lambda):
+        inner = inner.body
+    if not isinstance(inner, cst.Call) or any(arg.star for arg in inner.args):
+        return node
+    args = [cst.Arg(inner.func), *inner.args]
+    args = [arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) for arg in args]
+    return node.with_changes(func=node.func.with_changes(attr=cst.Name("addAsyncCleanup")), args=args)
 
 
 def _interesting(call: ast.AST, context: ast.AST | None) -> bool:

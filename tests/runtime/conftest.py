@@ -33,8 +33,12 @@ def run_case(case: unittest.TestCase) -> Outcome:
         errors=[text for _, text in result.errors],
         skipped=len(result.skipped),
         expected_failures=len(result.expectedFailures),
-        successes=result.testsRun - len(result.failures) - len(result.errors)
-        - len(result.skipped) - len(result.expectedFailures) - len(result.unexpectedSuccesses),
+        successes=result.testsRun
+        - len(result.failures)
+        - len(result.errors)
+        - len(result.skipped)
+        - len(result.expectedFailures)
+        - len(result.unexpectedSuccesses),
     )
 
 

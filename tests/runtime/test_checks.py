@@ -40,13 +40,15 @@ async def boom() -> None:
 
 # --- pending_tasks -----------------------------------------------------------------------
 
+
 def test_leaked_task_is_reported_with_where_it_was_created(run):
     class Case(TestCase):
         async def test_it(self):
             asyncio.create_task(sleeper(), name="the-leak")
 
-    text = assert_reported(run(Case), "pending_tasks", "'the-leak'", "running sleeper()",
-                           "created at", "test_checks.py", "in test_it")
+    text = assert_reported(
+        run(Case), "pending_tasks", "'the-leak'", "running sleeper()", "created at", "test_checks.py", "in test_it"
+    )
     # The task's sleep timer is the same leak: reported once, under pending_tasks.
     assert "active_handles" not in text
 
@@ -106,6 +108,7 @@ def test_pending_task_destroyed_by_the_collector_is_reported(run):
 
 # --- active_handles ----------------------------------------------------------------------
 
+
 def remind() -> None:
     pass
 
@@ -115,8 +118,7 @@ def test_timer_left_scheduled_is_reported(run):
         async def test_it(self):
             self.loop.call_later(30.5, remind)
 
-    assert_reported(run(Case), "active_handles", "timer due in 30.", "remind()",
-                    "created at", "in test_it")
+    assert_reported(run(Case), "active_handles", "timer due in 30.", "remind()", "created at", "in test_it")
 
 
 def test_timer_cancelled_in_async_teardown_passes(run):
@@ -142,6 +144,7 @@ def test_timer_that_fired_passes(run):
 
 # --- active_selector_callbacks -----------------------------------------------------------
 
+
 def socket_pair(case) -> tuple[socket.socket, socket.socket]:
     a, b = socket.socketpair()
     case.addCleanup(a.close)
@@ -155,8 +158,7 @@ def test_reader_left_on_the_selector_is_reported(run):
             a, _ = socket_pair(self)
             self.loop.add_reader(a, remind)
 
-    assert_reported(run(Case), "active_selector_callbacks", "reader on fd", "remind()",
-                    "created at", "in test_it")
+    assert_reported(run(Case), "active_selector_callbacks", "reader on fd", "remind()", "created at", "in test_it")
 
 
 def test_writer_left_on_the_selector_is_reported(run):
@@ -198,6 +200,7 @@ def test_unclosed_stream_is_reported_and_closed_stream_passes(run):
 
 # --- unawaited_coroutines ----------------------------------------------------------------
 
+
 def test_dropped_coroutine_is_reported_with_where_it_was_created(run):
     class Case(TestCase):
         async def test_it(self):
@@ -206,8 +209,14 @@ def test_dropped_coroutine_is_reported_with_where_it_was_created(run):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         outcome = run(Case)
-    assert_reported(outcome, "unawaited_coroutines", "coroutine sleeper() was never awaited",
-                    "created at", "test_checks.py", "in test_it")
+    assert_reported(
+        outcome,
+        "unawaited_coroutines",
+        "coroutine sleeper() was never awaited",
+        "created at",
+        "test_checks.py",
+        "in test_it",
+    )
 
 
 def test_coroutine_dropped_inside_a_reference_cycle_is_reported(run):
@@ -253,14 +262,23 @@ def test_awaited_or_closed_coroutines_pass(run):
 
 # --- lost_exceptions ---------------------------------------------------------------------
 
+
 def test_exception_of_a_task_still_referenced_is_reported(run):
     class Case(TestCase):
         async def test_it(self):
             self.task = asyncio.create_task(boom())
             await asyncio.sleep(0)
 
-    assert_reported(run(Case), "lost_exceptions", "Task exception was never retrieved",
-                    "ValueError: boom", "raised at", "in boom", "created at", "in test_it")
+    assert_reported(
+        run(Case),
+        "lost_exceptions",
+        "Task exception was never retrieved",
+        "ValueError: boom",
+        "raised at",
+        "in boom",
+        "created at",
+        "in test_it",
+    )
 
 
 def test_a_lost_exception_names_the_task(run):
@@ -290,8 +308,7 @@ def test_exception_in_a_callback_is_reported(run):
             self.loop.call_soon(explode)
             await asyncio.sleep(0)
 
-    assert_reported(run(Case), "lost_exceptions", "Exception in callback", "explode()",
-                    "KeyError: 'lost'")
+    assert_reported(run(Case), "lost_exceptions", "Exception in callback", "explode()", "KeyError: 'lost'")
 
 
 def test_retrieved_exceptions_pass(run):
@@ -310,6 +327,7 @@ def test_retrieved_exceptions_pass(run):
 
 
 # --- slow_callbacks ----------------------------------------------------------------------
+
 
 class Blocking(TestCase):
     async def asyncSetUp(self):
@@ -338,14 +356,18 @@ def test_blocking_work_in_an_executor_passes(run):
 
 # --- unused_loop -------------------------------------------------------------------------
 
+
 def test_sync_test_that_never_runs_the_loop(run):
     class Case(TestCase):
         def test_it(self):
             pass
 
     assert_passes(run(Case))  # off by default
-    assert_reported(run(fail_on(unused_loop=True)(Case)), "unused_loop",
-                    "is not a coroutine function and did not run the event loop")
+    assert_reported(
+        run(fail_on(unused_loop=True)(Case)),
+        "unused_loop",
+        "is not a coroutine function and did not run the event loop",
+    )
 
 
 def test_tests_that_run_the_loop_pass_unused_loop(run):
@@ -362,6 +384,7 @@ def test_tests_that_run_the_loop_pass_unused_loop(run):
 
 
 # --- how checks fit into the test's life ---------------------------------------------------
+
 
 def test_a_failed_test_is_reported_once(run):
     class Case(TestCase):
@@ -436,6 +459,7 @@ def test_global_hooks_are_restored_after_each_test(run):
 
 # --- other loops and factories -------------------------------------------------------------
 
+
 def test_monitor_keeps_an_existing_task_factory_and_task_names():
     from flake8_asynctest.runtime.checks import LoopMonitor
     from flake8_asynctest.runtime.decorators import DEFAULT_CHECKS
@@ -506,7 +530,8 @@ def test_uvloop_gets_the_checks_that_apply_to_it(run):
 
 def test_a_leaky_case_fails_under_pytest_too(pytester):
     pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
-    pytester.makepyfile(test_case="""
+    pytester.makepyfile(
+        test_case="""
         import asyncio
         from flake8_asynctest.runtime import TestCase
 
@@ -516,10 +541,13 @@ def test_a_leaky_case_fails_under_pytest_too(pytester):
 
             async def test_tidy(self):
                 pass
-    """)
+    """
+    )
     result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
     result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines([
-        "*pending_tasks: 1 found*",
-        "*task 'Task-*' running sleep()*created at test_case.py:6 in test_leak*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*pending_tasks: 1 found*",
+            "*task 'Task-*' running sleep()*created at test_case.py:6 in test_leak*",
+        ]
+    )

@@ -47,8 +47,7 @@ def test_advance_runs_nested_timers_in_order(run):
             self.loop.call_later(1, tick, 1)
             self.loop.call_later(3.5, lambda: seen.append(("other", self.loop.time())))
             await self.advance(10)
-            self.assertEqual(seen, [(1, 1.0), (2, 2.0), (3, 3.0), ("other", 3.5),
-                                    (4, 4.0), (5, 5.0)])
+            self.assertEqual(seen, [(1, 1.0), (2, 2.0), (3, 3.0), ("other", 3.5), (4, 4.0), (5, 5.0)])
 
     assert_passes(run(Case))
 

@@ -26,8 +26,12 @@ def checks_of(case_class, name="test_it"):
 
 def test_defaults():
     assert {name for name, on in DEFAULT_CHECKS.items() if on} == {
-        "pending_tasks", "active_handles", "active_selector_callbacks",
-        "unawaited_coroutines", "lost_exceptions"}
+        "pending_tasks",
+        "active_handles",
+        "active_selector_callbacks",
+        "unawaited_coroutines",
+        "lost_exceptions",
+    }
     assert DEFAULT_CHECKS["slow_callbacks"] is False and DEFAULT_CHECKS["unused_loop"] is False
 
 

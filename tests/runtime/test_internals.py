@@ -24,12 +24,13 @@ def test_a_moved_private_name_fails_loudly():
 
 
 def test_runtime_refuses_python_before_3_11():
-    code = ("import sys; sys.version_info = (3, 10, 14, 'final', 0)\n"
-            "try:\n    import flake8_asynctest.runtime\n"
-            "except ImportError as e:\n    print(e)\n")
+    code = (
+        "import sys; sys.version_info = (3, 10, 14, 'final', 0)\n"
+        "try:\n    import flake8_asynctest.runtime\n"
+        "except ImportError as e:\n    print(e)\n"
+    )
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=root, check=True).stdout
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True).stdout
     assert "needs Python 3.11 or newer" in out
 
 

@@ -14,9 +14,9 @@ def suite(pytester):
     """Write a test module (and ini lines), run it with the plugin, return the result."""
 
     def run(source: str, *ini_lines: str):
-        pytester.makeini("\n".join(["[pytest]", "asyncio_mode = auto",
-                                    "asyncio_default_fixture_loop_scope = function",
-                                    *ini_lines]))
+        pytester.makeini(
+            "\n".join(["[pytest]", "asyncio_mode = auto", "asyncio_default_fixture_loop_scope = function", *ini_lines])
+        )
         pytester.makepyfile(test_suite=textwrap.dedent(source))
         # hypothesis' plugin, when installed, costs ~0.5 s per inner run and is not needed.
         return pytester.runpytest(*PLUGIN, "-p", "no:cacheprovider", "-p", "no:hypothesispytest")
@@ -40,12 +40,14 @@ LEAKY = """
 def test_marked_test_that_leaks_a_task_errors_at_teardown(suite):
     result = suite(LEAKY.format(marker="@pytest.mark.asynctest_checks"))
     result.assert_outcomes(passed=1, errors=1)
-    result.stdout.fnmatch_lines([
-        "*ERROR at teardown of test_leak*",
-        "*pending_tasks: 1 found*",
-        "*running sleeper()*created at test_suite.py:9 in test_leak*",
-        "*@pytest.mark.asynctest_checks(pending_tasks=False)*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_leak*",
+            "*pending_tasks: 1 found*",
+            "*running sleeper()*created at test_suite.py:9 in test_leak*",
+            "*@pytest.mark.asynctest_checks(pending_tasks=False)*",
+        ]
+    )
 
 
 def test_checks_are_opt_in(suite):
@@ -75,8 +77,7 @@ def test_marker_keywords_turn_single_checks_off(suite):
     """
     result = suite(source)
     result.assert_outcomes(passed=2, errors=1)
-    result.stdout.fnmatch_lines(["*ERROR at teardown of test_timer_still_checked*",
-                                 "*active_handles: 1 found*"])
+    result.stdout.fnmatch_lines(["*ERROR at teardown of test_timer_still_checked*", "*active_handles: 1 found*"])
 
 
 def test_async_fixture_that_cleans_up_passes_and_one_that_leaks_is_reported(suite):
@@ -105,8 +106,7 @@ def test_async_fixture_that_cleans_up_passes_and_one_that_leaks_is_reported(suit
     """
     result = suite(source)
     result.assert_outcomes(passed=2, errors=1)
-    result.stdout.fnmatch_lines(["*ERROR at teardown of test_leaky*",
-                                 "*created at test_suite.py:15 in leaky_worker*"])
+    result.stdout.fnmatch_lines(["*ERROR at teardown of test_leaky*", "*created at test_suite.py:15 in leaky_worker*"])
 
 
 def test_a_failing_test_is_not_reported_twice(suite):
@@ -148,8 +148,7 @@ def test_tasks_of_a_wider_loop_scope_are_not_the_test_s_leak(suite):
     """
     result = suite(source)
     result.assert_outcomes(passed=2, errors=1)
-    result.stdout.fnmatch_lines(["*ERROR at teardown of test_leaks_on_module_loop*",
-                                 "*active_handles: 1 found*"])
+    result.stdout.fnmatch_lines(["*ERROR at teardown of test_leaks_on_module_loop*", "*active_handles: 1 found*"])
 
 
 def test_lost_exception_and_unawaited_coroutine_are_reported(suite):
@@ -172,12 +171,14 @@ def test_lost_exception_and_unawaited_coroutine_are_reported(suite):
     """
     result = suite(source)
     result.assert_outcomes(passed=2, errors=2)
-    result.stdout.fnmatch_lines_random([
-        "*lost_exceptions: 1 found*",
-        "*ValueError: boom raised at test_suite.py:7 in boom*",
-        "*unawaited_coroutines: 1 found*",
-        "*coroutine boom() was never awaited, created at test_suite.py:15 in test_unawaited*",
-    ])
+    result.stdout.fnmatch_lines_random(
+        [
+            "*lost_exceptions: 1 found*",
+            "*ValueError: boom raised at test_suite.py:7 in boom*",
+            "*unawaited_coroutines: 1 found*",
+            "*coroutine boom() was never awaited, created at test_suite.py:15 in test_unawaited*",
+        ]
+    )
 
 
 def test_bad_marker_arguments_are_a_usage_error(suite):

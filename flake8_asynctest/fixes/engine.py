@@ -1,0 +1,105 @@
+"""Apply findings' fixes to a file's bytes with libcst, preserving everything else exactly."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from ..checker import FileResult, check_source
+from ..context import Finding
+from ..fix import Edit
+from ..settings import Settings
+
+
+class FixError(Exception):
+    """A fix could not be applied safely: the file is left as it was."""
+
+
+# A fix can reveal another (an async setUp becomes fixable once its class is async): fix, check
+# again, and repeat until nothing changes, so that a second --fix never finds more to do.
+MAX_PASSES = 5
+
+
+def fix_source(
+    data: bytes, filename: str, settings: Settings, unsafe: bool = False, result: FileResult | None = None
+) -> tuple[bytes, int, FileResult]:
+    """Apply every fixable finding's fix, pass after pass: the new bytes, how many fixes were
+    applied, and the check of the result (what remains). ``result``: the check of ``data``, if done."""
+    applied = 0
+    if result is None:
+        result = check_source(data, filename, settings)
+    for _ in range(MAX_PASSES):
+        fixable = [f for f in result.findings if f.fix is not None and (unsafe or not f.fix.unsafe)]
+        if not fixable:
+            break
+        new, count = apply_fixes(data, fixable)
+        if new == data:
+            break
+        data, applied = new, applied + count
+        result = check_source(data, filename, settings)
+    return data, applied, result
+
+
+def apply_fixes(data: bytes, findings: Iterable[Finding]) -> tuple[bytes, int]:
+    """``data`` with the fixes of ``findings`` applied (libcst keeps the encoding, BOM, newlines,
+    comments and formatting), and how many were. A fix whose nodes cannot all be found, or that
+    touches a node another fix changes, is skipped whole."""
+    fixes = [f.fix for f in findings if f.fix is not None]
+    if not fixes:
+        return data, 0
+    module = cst.parse_module(data)
+    lines = data.decode(module.encoding).splitlines()
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
+    located: dict[tuple[str, int, int], cst.CSTNode] = {}
+    for node, span in positions.items():
+        located.setdefault((type(node).__name__, span.start.line, span.start.column), node)
+    edits: dict[cst.CSTNode, Edit] = {}
+    context = CodemodContext()
+    count = 0
+    for fix in fixes:
+        targets = [located.get(_key(edit, lines)) for edit in fix.edits]
+        if any(target is None or target in edits for target in targets):
+            continue  # a node we cannot find, or one another fix already changes
+        for target, edit in zip(targets, fix.edits):
+            edits[target] = edit  # type: ignore[index]
+        for module_name, name, alias in fix.imports:
+            AddImportsVisitor.add_needed_import(context, module_name, name, alias)
+        count += 1
+    if not edits:
+        return data, 0
+    updated = wrapper.module.visit(_Applier(edits, wrapper.module))
+    updated = AddImportsVisitor(context).transform_module(updated)
+    result = updated.bytes
+    try:
+        ast.parse(result)
+    except (SyntaxError, ValueError) as error:
+        raise FixError(f"the fixed code does not parse: {error}") from error
+    return result, count
+
+
+def _key(edit: Edit, lines: list[str]) -> tuple[str, int, int]:
+    """libcst counts columns in characters, ast in UTF-8 bytes."""
+    line = getattr(edit.node, "lineno", 1)
+    offset = getattr(edit.node, "col_offset", 0)
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    column = len(text.encode("utf-8")[:offset].decode("utf-8", "replace"))
+    return (edit.kind, line, column)
+
+
+class _Applier(cst.CSTTransformer):
+    def __init__(self, edits: dict[cst.CSTNode, Edit], module: cst.Module) -> None:
+        super().__init__()
+        self.edits = edits
+        self.module = module
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[no-untyped-def]
+        edit = self.edits.get(original_node)
+        if edit is None:
+            return updated_node
+        return edit.apply(updated_node, self.module)

@@ -56,14 +56,16 @@ def apply_fixes(data: bytes, findings: Iterable[Finding]) -> tuple[bytes, int]:
     lines = data.decode(module.encoding).splitlines()
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions = wrapper.resolve(PositionProvider)
-    located: dict[tuple[str, int, int], cst.CSTNode] = {}
+    # nested nodes can start together (``a.b.c``, ``f()()``): the end position tells them apart
+    located: dict[tuple[str, int, int, int, int], cst.CSTNode] = {}
     for node, span in positions.items():
-        located.setdefault((type(node).__name__, span.start.line, span.start.column), node)
+        key = (type(node).__name__, span.start.line, span.start.column, span.end.line, span.end.column)
+        located.setdefault(key, node)
     edits: dict[cst.CSTNode, Edit] = {}
     context = CodemodContext()
     count = 0
     for fix in fixes:
-        targets = [located.get(_key(edit, lines)) for edit in fix.edits]
+        targets = [wrapper.module if edit.kind == "Module" else located.get(_key(edit, lines)) for edit in fix.edits]
         if any(target is None or target in edits for target in targets):
             continue  # a node we cannot find, or one another fix already changes
         for target, edit in zip(targets, fix.edits):
@@ -83,13 +85,23 @@ def apply_fixes(data: bytes, findings: Iterable[Finding]) -> tuple[bytes, int]:
     return result, count
 
 
-def _key(edit: Edit, lines: list[str]) -> tuple[str, int, int]:
+def _key(edit: Edit, lines: list[str]) -> tuple[str, int, int, int, int]:
+    """Where the edited node is, as libcst sees it."""
+    node = edit.node
+    line, end_line = node.lineno, node.end_lineno or node.lineno  # type: ignore[attr-defined]
+    return (
+        edit.kind,
+        line,
+        _column(lines, line, node.col_offset),  # type: ignore[attr-defined]
+        end_line,
+        _column(lines, end_line, node.end_col_offset or 0),  # type: ignore[attr-defined]
+    )
+
+
+def _column(lines: list[str], line: int, offset: int) -> int:
     """libcst counts columns in characters, ast in UTF-8 bytes."""
-    line = getattr(edit.node, "lineno", 1)
-    offset = getattr(edit.node, "col_offset", 0)
     text = lines[line - 1] if 0 < line <= len(lines) else ""
-    column = len(text.encode("utf-8")[:offset].decode("utf-8", "replace"))
-    return (edit.kind, line, column)
+    return len(text.encode("utf-8")[:offset].decode("utf-8", "replace"))
 
 
 class _Applier(cst.CSTTransformer):

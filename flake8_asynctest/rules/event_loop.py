@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import ast
+from typing import Any
 
 from ..analysis.model import Scope, parent
 from ..analysis.usage import describe, identifiers, is_self
 from ..analysis.walk import descendants
+from ..analysis.known import Runner
+from ..analysis.model import ClassInfo, FunctionInfo
+from ..analysis.usage import own_nodes
+from ..analysis.values import Func
 from ..context import Context
+from ..fix import Edit, Fix, Import, renamed
 from ..rule import Rule
+from .runners import isolated_base_fix
 from .family import Family
 
 ATC201 = Rule(
@@ -141,7 +148,13 @@ class EventLoop(Family):
         for call, scope, name in calls:
             if name == _GET_LOOP and not call.args:
                 if scope.is_coroutine:
-                    ctx.report(ATC202, call, where="inside a coroutine", advice="use asyncio.get_running_loop()")
+                    ctx.report(
+                        ATC202,
+                        call,
+                        renamed(call.func, "get_running_loop", "asyncio"),
+                        where="inside a coroutine",
+                        advice="use asyncio.get_running_loop()",
+                    )
                 elif not sets_loop:
                     ctx.report(
                         ATC202,
@@ -166,13 +179,14 @@ class EventLoop(Family):
             run = describe(call.func)
             if scope.is_coroutine and not nest_asyncio and not _mentions(scope, _EXPECTS_NESTED_RUN):
                 advice = "await what you wait for" if run.endswith("run_forever") else "await the coroutine instead"
-                ctx.report(ATC201, call, call=run, advice=advice)
+                fix = Fix(Edit(call, "Call", _await_argument)) if _single_argument(call) else None
+                ctx.report(ATC201, call, fix, call=run, advice=advice)
             elif scope.kind == "function" and not scope.is_coroutine and ctx.enabled(ATC203):
                 function = scope.function
                 if function is not None and (
                     ctx.tests.is_unittest_test(function) or function in ctx.tests.pytest_tests
                 ):
-                    ctx.report(ATC203, call, name=function.name, call=run)
+                    ctx.report(ATC203, call, _conversion_fix(ctx, call, function), name=function.name, call=run)
 
     def _new_loop(self, ctx: Context, call: ast.Call, scope: Scope) -> None:
         stmt = parent(call)
@@ -241,6 +255,56 @@ def _created_here(ctx: Context, expr: ast.expr, scope: Scope) -> bool:
             isinstance(value, ast.Call) and _created_here(ctx, value, function.scope) for value, function in assigned
         )
     return False
+
+
+def _single_argument(call: ast.Call) -> bool:
+    return len(call.args) == 1 and not call.keywords and not isinstance(call.args[0], ast.Starred)
+
+
+def _await_argument(node: Any, module: Any) -> Any:
+    """``asyncio.run(coro)`` / ``loop.run_until_complete(coro)`` -> ``await coro``."""
+    import libcst as cst
+
+    return cst.Await(expression=node.args[0].value)
+
+
+def _make_async(node: Any, module: Any) -> Any:
+    import libcst as cst
+
+    return node.with_changes(asynchronous=cst.Asynchronous())
+
+
+# Anything that manages a loop by hand: a test that does cannot simply become a coroutine.
+_LOOP_MANAGEMENT = frozenset({"run_until_complete", "run_forever", "new_event_loop", "set_event_loop", "loop"})
+
+
+def _conversion_fix(ctx: Context, call: ast.Call, function: FunctionInfo) -> Fix | None:
+    """ATC203: ``def test_x(self): asyncio.run(c())`` -> ``async def test_x(self): await c()`` in an
+    IsolatedAsyncioTestCase, when nothing else in the class drives or creates a loop (a helper
+    calling ``asyncio.run`` would then fail inside the running loop)."""
+    cls = ctx.tests.unittest_class(function)
+    if cls is None or not _single_argument(call) or ctx.resolver.call_name(call, function.scope) != "asyncio.run":
+        return None
+    related = [entry for entry in ctx.resolver.mro(cls) or () if isinstance(entry, ClassInfo)]
+    if any(_LOOP_MANAGEMENT & identifiers(entry.node) for entry in related):
+        return None
+    for node in own_nodes(function.node):
+        if isinstance(node, ast.Call) and node is not call:
+            callee = ctx.resolver.value(node.func, function.scope)
+            if isinstance(callee, Func) and "run" in identifiers(callee.info.node):
+                return None  # a helper that may start a loop itself
+    edits = [Edit(function.node, "FunctionDef", _make_async), Edit(call, "Call", _await_argument)]
+    imports: list[Import] = []
+    runner = ctx.tests.runner(cls)
+    if runner is Runner.SYNC:
+        base = isolated_base_fix(ctx, cls)
+        if base is None:
+            return None
+        edits.extend(base.edits)
+        imports.extend(base.imports)
+    elif runner is not Runner.ISOLATED:
+        return None
+    return Fix(*edits, imports=imports)
 
 
 def _mentions(scope: Scope, names: frozenset[str]) -> bool:

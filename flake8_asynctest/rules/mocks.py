@@ -11,6 +11,7 @@ from ..analysis.patches import Patch, patch_of
 from ..analysis.usage import describe, identifiers, own_nodes
 from ..analysis.values import Coro, Ext, Func, Obj, Value
 from ..context import Context
+from ..fix import Edit, Fix, rename, renamed
 from ..rule import Rule
 from .family import Family
 
@@ -154,7 +155,8 @@ class Mocks(Family):
                 receiver = call.func.value  # type: ignore[attr-defined]
                 if _is_async_mock(resolver.value(receiver, scope)):
                     name = call.func.attr  # type: ignore[attr-defined]
-                    ctx.report(ATC504, call, call=describe(call.func), instead=AWAITED_ASSERTS[name])
+                    fix = Fix(Edit(call.func, "Attribute", rename(AWAITED_ASSERTS[name])))
+                    ctx.report(ATC504, call, fix, call=describe(call.func), instead=AWAITED_ASSERTS[name])
 
     def _patch(self, ctx: Context, patch: Patch, scope: Scope) -> None:
         resolver = ctx.resolver
@@ -188,15 +190,21 @@ class Mocks(Family):
             return  # only real code is replaced: re-configuring a mock's child is not
         resolver = ctx.resolver
         if awaits and _is_sync_mock(replacement) and resolver.is_coroutine_function(target):
-            ctx.report(ATC501, node, mock=describe(node), target=text)
+            fix = renamed(node, "AsyncMock", "unittest.mock")  # type: ignore[arg-type]
+            ctx.report(ATC501, node, fix, mock=describe(node), target=text)
         elif _is_async_mock(replacement) and resolver.is_plain_sync_function(target):
-            ctx.report(ATC503, node, target=text)
+            ctx.report(ATC503, node, renamed(node, "MagicMock", "unittest.mock"), target=text)  # type: ignore[arg-type]
 
     def _awaited(self, ctx: Context, await_: ast.Await, scope: Scope) -> None:
         value = await_.value
         awaited = value.func if isinstance(value, ast.Call) else value
         if _is_sync_mock(ctx.resolver.value(awaited, scope)):
-            ctx.report(ATC502, await_, what=f"awaiting {describe(value)} raises TypeError: a Mock is not awaitable")
+            ctx.report(
+                ATC502,
+                await_,
+                _awaited_mock_fix(awaited, scope),
+                what=f"awaiting {describe(value)} raises TypeError: a Mock is not awaitable",
+            )
 
     def _awaitable_return(
         self, ctx: Context, assign: ast.Assign, target: ast.Attribute, value: Value, scope: Scope
@@ -218,7 +226,9 @@ class Mocks(Family):
             else:
                 continue
             if made:
-                ctx.report(ATC502, call, what=f"{describe(call.func)}() is made awaitable by hand with {made}")
+                # AsyncMock awaits a coroutine function side_effect: the same results, awaitable every time
+                fix = renamed(call, "AsyncMock", "unittest.mock") if keyword.arg == "side_effect" else None
+                ctx.report(ATC502, call, fix, what=f"{describe(call.func)}() is made awaitable by hand with {made}")
 
 
 _ALL_MOCKS = frozenset({known.ASYNC_MOCK, *known.SYNC_MOCKS})
@@ -241,6 +251,25 @@ def _runs_coroutines(ctx: Context, node: ast.AST, scope: Scope) -> bool:
     if cls is not None and ctx.tests.runner(cls) in (Runner.ISOLATED, Runner.AWAITS_ALL):
         return True
     return bool(_LOOP_DRIVERS & identifiers(function.node))  # type: ignore[union-attr]
+
+
+def _awaited_mock_fix(awaited: ast.expr, scope: Scope) -> Fix | None:
+    """``m = Mock(); await m()`` -> ``m = AsyncMock()``, when ``m`` is a local made once and only
+    ever awaited or asked mock questions (``m.assert_called...``): any other use might need it sync."""
+    if not isinstance(awaited, ast.Name) or scope.kind != "function":
+        return None
+    bindings = scope.bindings.get(awaited.id, [])
+    if len(bindings) != 1 or bindings[0].kind != "assign" or bindings[0].index is not None:
+        return None
+    made = bindings[0].value
+    for read in scope.reads(awaited.id):
+        context = parent(read)
+        if isinstance(context, ast.Call) and context.func is read and isinstance(parent(context), ast.Await):
+            continue
+        if isinstance(context, ast.Attribute) and context.attr in known.MOCK_API:
+            continue
+        return None
+    return renamed(made, "AsyncMock", "unittest.mock") if isinstance(made, ast.Call) else None
 
 
 def _may_be_mock(assign: ast.Assign) -> bool:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import ast
+from collections.abc import Callable
+from typing import Any
+
 from ..analysis import pytest_config
 from ..analysis.known import Runner
 from ..analysis.model import ClassInfo, FunctionInfo
 from ..analysis.testcode import ASYNC_MARKS
+from ..analysis.usage import own_nodes
 from ..context import Context
+from ..fix import Edit, Fix, rename, renamed
 from ..rule import Rule
 from .family import Family
 
@@ -137,6 +143,7 @@ class Runners(Family):
 
     def _never_run_tests(self, ctx: Context, cls: ClassInfo) -> None:
         base = _sync_base(ctx, cls)
+        fix = isolated_base_fix(ctx, cls)
         seen: set[str] = set()
         for entry in ctx.resolver.mro(cls) or ():
             if not isinstance(entry, ClassInfo):
@@ -148,20 +155,24 @@ class Runners(Family):
                 if not (name.startswith("test") and method.is_async and ctx.resolver.plain_decorators(method)):
                     continue
                 if entry is cls:
-                    ctx.report(ATC103, method.node, name=name, base=base)
+                    ctx.report(ATC103, method.node, fix, name=name, base=base)
                 elif ctx.tests.runner(entry) is None:  # inherited from a mixin that is not a TestCase
-                    ctx.report(ATC103, cls.node, name=f"{name} (from {entry.name})", base=base)
+                    ctx.report(ATC103, cls.node, fix, name=f"{name} (from {entry.name})", base=base)
 
     def _hooks(self, ctx: Context, cls: ClassInfo, runner: Runner) -> None:
         for name, method in cls.methods.items():
             if not method.is_async:
                 continue
             if name in _SETUP_RENAMES and runner in (Runner.SYNC, Runner.ISOLATED):
+                new = _SETUP_RENAMES[name]
+                fix = None
                 if runner is Runner.ISOLATED:
-                    advice = f"rename it to {_SETUP_RENAMES[name]}"
+                    advice = f"rename it to {new}"
+                    if new not in cls.methods:
+                        fix = _rename_hook_fix(method, name, new)
                 else:
-                    advice = f"derive from IsolatedAsyncioTestCase and name it {_SETUP_RENAMES[name]}"
-                ctx.report(ATC104, method.node, name=name, runner=_RUNNER_NAMES[runner], advice=advice)
+                    advice = f"derive from IsolatedAsyncioTestCase and name it {new}"
+                ctx.report(ATC104, method.node, fix, name=name, runner=_RUNNER_NAMES[runner], advice=advice)
             elif name in _CLASS_HOOKS:
                 ctx.report(
                     ATC104,
@@ -192,6 +203,7 @@ class Runners(Family):
                 ctx.report(
                     ATC105,
                     test.node,
+                    Fix(Edit(test.node, "FunctionDef", _add_asyncio_mark), imports=[("pytest", None, None)]),
                     what="async test",
                     name=test.name,
                     advice="mark it with @pytest.mark.asyncio (or set asyncio_mode = auto)",
@@ -201,6 +213,7 @@ class Runners(Family):
                 ctx.report(
                     ATC105,
                     fixture.node,
+                    _fixture_decorator_fix(ctx, fixture),
                     what="async fixture",
                     name=fixture.name,
                     advice="declare it with @pytest_asyncio.fixture",
@@ -227,3 +240,66 @@ def _requests_anyio(test: FunctionInfo) -> bool:
     """anyio's plugin runs any async test that requests its ``anyio_backend`` fixture."""
     args = test.node.args
     return any(a.arg == "anyio_backend" for a in (*args.posonlyargs, *args.args, *args.kwonlyargs))
+
+
+def isolated_base_fix(ctx: Context, cls: ClassInfo) -> Fix | None:
+    """``unittest.TestCase`` -> ``unittest.IsolatedAsyncioTestCase`` in the class's own bases (it
+    runs sync tests unchanged). A sync base inherited from elsewhere is not changed."""
+    for base in cls.node.bases:
+        if ctx.resolver.qualname(base, cls.parent) == "unittest.TestCase":
+            return renamed(base, "IsolatedAsyncioTestCase", "unittest")
+    return None
+
+
+def _rename_hook_fix(method: FunctionInfo, old: str, new: str) -> Fix:
+    """Rename the method, and ``await super().setUp()`` in it to ``await super().asyncSetUp()``."""
+    edits = [Edit(method.node, "FunctionDef", _rename_def(new))]
+    for node in own_nodes(method.node):
+        if (
+            isinstance(node, ast.Await)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Attribute)
+            and node.value.func.attr == old
+            and isinstance(node.value.func.value, ast.Call)
+            and isinstance(node.value.func.value.func, ast.Name)
+            and node.value.func.value.func.id == "super"
+        ):
+            edits.append(Edit(node.value.func, "Attribute", rename(new)))
+    return Fix(*edits)
+
+
+def _rename_def(new: str) -> Callable[[Any, Any], Any]:
+    def apply(node: Any, module: Any) -> Any:
+        import libcst as cst
+
+        return node.with_changes(name=cst.Name(new))
+
+    return apply
+
+
+def _add_asyncio_mark(node: Any, module: Any) -> Any:
+    import libcst as cst
+
+    mark = cst.Decorator(decorator=cst.parse_expression("pytest.mark.asyncio"))
+    return node.with_changes(decorators=[mark, *node.decorators])
+
+
+def _fixture_decorator_fix(ctx: Context, fixture: FunctionInfo) -> Fix | None:
+    """``@pytest.fixture(...)`` -> ``@pytest_asyncio.fixture(...)``, arguments kept."""
+    for decorator in fixture.node.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if ctx.resolver.qualname(target, fixture.parent) == "pytest.fixture":
+            kind = type(target).__name__
+            return Fix(
+                Edit(target, kind, _replace_with("pytest_asyncio.fixture")), imports=[("pytest_asyncio", None, None)]
+            )
+    return None
+
+
+def _replace_with(expression: str) -> Callable[[Any, Any], Any]:
+    def apply(node: Any, module: Any) -> Any:
+        import libcst as cst
+
+        return cst.parse_expression(expression)
+
+    return apply

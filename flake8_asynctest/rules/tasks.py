@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ast
+from typing import Any
 
 from ..analysis import known
 from ..analysis.model import ClassInfo, Scope, parent
 from ..analysis.usage import after, describe, inside, is_self
 from ..analysis.values import Obj
 from ..context import Context
+from ..fix import Edit, Fix
 from ..rule import Rule
 from .family import Family
 
@@ -176,7 +178,7 @@ class Tasks(Family):
         else:
             return
         if not any(_awaits_or_hands_on(read) for read in later):
-            ctx.report(ATC303, call, name=describe(task))
+            ctx.report(ATC303, call, _await_cancelled_fix(call, task), name=describe(task))
 
 
 def _task_creations(ctx: Context) -> list[tuple[ast.Call, Scope, str]]:
@@ -251,3 +253,26 @@ def _task_creations_cached(ctx: Context) -> list[tuple[ast.Call, Scope, str]]:
     if cached is None:
         cached = ctx.cache["task_creations"] = _task_creations(ctx)
     return cached  # type: ignore[return-value]
+
+
+def _await_cancelled_fix(call: ast.Call, task: ast.expr) -> Fix | None:
+    """After ``task.cancel()``: ``with contextlib.suppress(asyncio.CancelledError): await task``.
+    Unsafe: the test now waits for the task's cleanup, which may itself hang or raise."""
+    statement = parent(call)
+    if not isinstance(statement, ast.Expr):
+        return None
+    code = ast.unparse(task)
+
+    def apply(node: Any, module: Any) -> Any:
+        import libcst as cst
+
+        waiting = cst.parse_statement(
+            f"with contextlib.suppress(asyncio.CancelledError):{module.default_newline}"
+            f"{module.default_indent}await {code}{module.default_newline}",
+            config=module.config_for_parsing,
+        )
+        return cst.FlattenSentinel([node, waiting])
+
+    return Fix(
+        Edit(statement, "SimpleStatementLine", apply), imports=[("contextlib", None, None), ("asyncio", None, None)]
+    )

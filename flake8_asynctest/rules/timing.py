@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ast
+from typing import Any
 
 from ..analysis import known
 from ..analysis.model import FunctionInfo, Scope, parent
 from ..analysis.usage import describe
 from ..analysis.values import Obj
 from ..context import Context
+from ..fix import Edit, Fix
 from ..rule import Rule
 from .family import Family
 
@@ -157,7 +159,9 @@ class Timing(Family):
         if ctx.enabled(ATC402):
             for call, scope, _ in ctx.resolver.calls_to("time.sleep"):
                 if scope.is_coroutine and not _under_timeout(ctx, call, scope, _EXPECTING):
-                    ctx.report(ATC402, call)
+                    ctx.report(
+                        ATC402, call, Fix(Edit(call, "Call", _await_asyncio_sleep), imports=[("asyncio", None, None)])
+                    )
         polling: dict[ast.AST, str] = {}
         sleeps = ctx.resolver.calls_to(*_SLEEPS)
         sleep_calls = {id(call) for call, _, _ in sleeps}
@@ -243,6 +247,13 @@ def _virtual_time(ctx: Context, function: FunctionInfo) -> bool:
     ):
         return True
     return "pytest.mark.looptime" in ctx.tests.marks(function) | ctx.tests.marks(None)
+
+
+def _await_asyncio_sleep(node: Any, module: Any) -> Any:
+    """``time.sleep(n)`` -> ``await asyncio.sleep(n)``, arguments kept as written."""
+    import libcst as cst
+
+    return cst.Await(expression=node.with_changes(func=cst.parse_expression("asyncio.sleep")))
 
 
 def _constant_delay(call: ast.Call) -> float | None:

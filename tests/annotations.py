@@ -25,19 +25,18 @@ def expected(path: Path) -> set[tuple[int, str]]:
 
 
 def reannotate(text: str, reported: set[tuple[int, str]]) -> str:
-    """``text`` with each ``# error:`` comment cut down to the codes still ``reported`` on its line:
-    a fixed file's lines are no longer reported, so its twin must not claim they are."""
+    """``text`` with its ``# error:`` comments made to list exactly the codes ``reported`` on each
+    line: a fixed file's lines are no longer reported, and a fix can reveal a finding (an asynctest
+    cleanup that IsolatedAsyncioTestCase no longer awaits)."""
     lines = text.splitlines(keepends=True)
     for index, line in enumerate(lines):
-        match = ERROR_COMMENT.search(line)
-        if not match:
-            continue
-        number = index + 1
-        codes = [c.strip() for c in match.group("codes").split(",") if (number, c.strip()) in reported]
-        body, ending = line[: match.start()].rstrip(), line[len(line.rstrip("\r\n")) :]
-        lines[index] = (
-            (f"{body}  # error: {', '.join(codes)}" if codes else body)
-            + line[match.end() : len(line) - len(ending)]
-            + ending
-        )
+        codes = sorted(code for number, code in reported if number == index + 1)
+        ending = line[len(line.rstrip("\r\n")) :]
+        content = line[: len(line) - len(ending)]
+        match = ERROR_COMMENT.search(content)
+        if match:
+            content = content[: match.start()].rstrip() + content[match.end() :]
+        if codes:
+            content = f"{content}  # error: {', '.join(codes)}"
+        lines[index] = content + ending
     return "".join(lines)

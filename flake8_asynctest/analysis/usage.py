@@ -90,3 +90,8 @@ def inside(node: ast.AST, root: ast.AST) -> bool:
             return True
         current = parent(current)
     return False
+
+
+def attribute_names(root: ast.AST) -> frozenset[str]:
+    """The attribute names read as ``self.<name>``-style attributes under ``root``."""
+    return frozenset(_reads(root))

@@ -197,10 +197,21 @@ class Unawaited(Family):
                 )
 
 
+_REFERENCES = (ast.Name, ast.Attribute, ast.Constant)
+
+
 def _plain_lambda(node: ast.Lambda) -> bool:
-    """``lambda: f(a, b)``: no parameters of its own, so ``f, a, b`` can be handed over as they are."""
+    """``lambda: f(a, b.c)``: no parameters, and a callee and arguments that are plain references,
+    so handing them over now instead of evaluating them at cleanup time changes nothing (a call
+    such as ``lambda: close(Connection())`` would run earlier: not fixed)."""
     args = node.args
-    return not (args.posonlyargs or args.args or args.vararg or args.kwonlyargs or args.kwarg)
+    if args.posonlyargs or args.args or args.vararg or args.kwonlyargs or args.kwarg:
+        return False
+    call = node.body
+    if not isinstance(call, ast.Call) or not isinstance(call.func, (ast.Name, ast.Attribute)):
+        return False
+    values = [*call.args, *(k.value for k in call.keywords if k.arg is not None)]
+    return all(isinstance(v, _REFERENCES) for v in values) and all(k.arg is not None for k in call.keywords)
 
 
 def _async_cleanup_fix(call: ast.Call) -> Fix:

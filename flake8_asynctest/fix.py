@@ -21,7 +21,7 @@ class Edit:
 
     __slots__ = ("node", "kind", "apply")
 
-    def __init__(self, node: ast.AST, kind: str, apply: Callable[[Any], Any]) -> None:
+    def __init__(self, node: ast.AST, kind: str, apply: Callable[[Any, Any], Any]) -> None:
         self.node = node
         self.kind = kind
         self.apply = apply

@@ -56,7 +56,7 @@ def check_tree(tree: ast.Module, filename: str, source: str, settings: Settings)
     wanted = {t for family in families for t in family.wanted}
     module = walk.build(tree, filename, wanted, source)
     resolver = Resolver(module, settings.knowledge)
-    tests = TestCode(module, resolver, settings.scope)
+    tests = TestCode(module, resolver, settings.scope_for(filename))
     if not tests.is_test_code:
         return []
     ctx = Context(module, resolver, tests, settings, source)

@@ -11,7 +11,7 @@ SCOPES = ("tests", "all")
 class Settings:
     """What a run checks: the enabled codes and the rules' options."""
 
-    __slots__ = ("enabled", "max_sleep", "scope", "knowledge")
+    __slots__ = ("enabled", "max_sleep", "scope", "knowledge", "test_patterns")
 
     def __init__(
         self,
@@ -19,8 +19,19 @@ class Settings:
         max_sleep: float = DEFAULT_MAX_SLEEP,
         scope: str = "tests",
         knowledge: Knowledge = DEFAULT_KNOWLEDGE,
+        test_patterns: tuple[str, ...] = (),
     ) -> None:
         self.enabled = enabled
         self.max_sleep = max_sleep
         self.scope = scope  # "tests": only test code; "all": every file
         self.knowledge = knowledge  # the well-known APIs plus the configured extras
+        self.test_patterns = test_patterns  # globs (see ``patterns``) of more files that are test code
+
+    def scope_for(self, filename: str) -> str:
+        """``all`` for a file the configured test patterns name: it is test code whatever it holds."""
+        if self.scope == "tests" and self.test_patterns:
+            from .patterns import matches
+
+            if matches(filename, self.test_patterns):
+                return "all"
+        return self.scope

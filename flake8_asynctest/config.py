@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .settings import DEFAULT_MAX_SLEEP, SCOPES, Settings
+
+if TYPE_CHECKING:
+    from .analysis.known import Knowledge
 
 TABLE = "tool.flake8-asynctest"
 CODE = re.compile(r"^[A-Z]{1,3}[0-9]{0,3}$")  # flake8's own rule for a code or prefix
@@ -144,7 +147,7 @@ def read_table(table: Mapping[str, object], source: str, base_dir: str) -> dict[
     for key, raw in table.items():
         check = KEYS.get(key)
         if check is None:
-            raise ConfigError(f"{source}: unknown key {key!r} in [{TABLE}]{_did_you_mean(key)}")
+            raise ConfigError(f"{source}: unknown key {key!r} in [{TABLE}]{did_you_mean(key)}")
         try:
             values[option_name(key)] = check(raw, base_dir)
         except ValueError as error:
@@ -152,13 +155,13 @@ def read_table(table: Mapping[str, object], source: str, base_dir: str) -> dict[
     return values
 
 
-def _did_you_mean(key: str) -> str:
+def did_you_mean(key: str, known: Sequence[str] = tuple(KEYS)) -> str:
     import difflib
 
-    close = difflib.get_close_matches(key.replace("_", "-").lower(), KEYS, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(key.replace("_", "-").lower(), known, n=1, cutoff=0.6)
     if close:
         return f"; did you mean {close[0]!r}?"
-    return f"; known keys: {', '.join(KEYS)}"
+    return f"; known keys: {', '.join(known)}"
 
 
 def find_pyproject(start: str) -> str | None:
@@ -217,6 +220,14 @@ def _toml_module() -> Any:
     return tomllib
 
 
+def knowledge(values: Mapping[str, Any]) -> Knowledge:
+    """The well-known APIs plus the configured in-house ones."""
+    from .analysis.known import DEFAULT_KNOWLEDGE, Knowledge
+
+    extras = {name: tuple(values.get(name) or ()) for name in KNOWLEDGE_OPTIONS}
+    return Knowledge(**extras) if any(extras.values()) else DEFAULT_KNOWLEDGE
+
+
 # -- from values to what each file is checked with ---------------------------------------------------------
 
 
@@ -227,7 +238,6 @@ class Plan:
     """
 
     def __init__(self, values: Mapping[str, Any]) -> None:
-        from .analysis.known import DEFAULT_KNOWLEDGE, Knowledge
         from .selection import PerFileSelection
 
         self.selection = PerFileSelection(
@@ -237,8 +247,7 @@ class Plan:
             values.get("extend_ignore", ()),
             values.get("per_file_ignores", ()),
         )
-        extras = {name: tuple(values.get(name, ())) for name in KNOWLEDGE_OPTIONS}
-        self.knowledge = Knowledge(**extras) if any(extras.values()) else DEFAULT_KNOWLEDGE
+        self.knowledge = knowledge(values)
         self.max_sleep = values.get("max_sleep", DEFAULT_MAX_SLEEP)
         self.scope = values.get("scope", "tests")
         self.test_patterns = tuple(values.get("test_patterns", ()))

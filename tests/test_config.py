@@ -257,3 +257,14 @@ def test_the_nearest_pyproject_with_a_table_wins(project, capsys, monkeypatch):
     assert main(["."]) == 0
     configure(project / "sub", 'select = ["ATC1"]')
     assert main(["."]) == 1
+
+
+def test_readme_documents_every_key_and_flake8_option():
+    from flake8_asynctest.config import KEYS
+    from flake8_asynctest.plugin import OPTIONS
+
+    from .annotations import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert [key for key in KEYS if f"`{key}`" not in readme] == []
+    assert [option for option in OPTIONS if f"`--{option}" not in readme or f"\n{option} = " not in readme] == []

@@ -90,3 +90,18 @@ def test_default_is_one_job_per_cpu(big_tree, capsys, pool_starts, monkeypatch):
     monkeypatch.setattr(parallel, "default_jobs", lambda: 3)
     main(["."])
     assert pool_starts == [3]
+
+
+def test_what_crosses_process_boundaries_pickles(big_tree):
+    """Where workers are spawned rather than forked (macOS, Windows), the plan and reports are pickled."""
+    import pickle
+
+    from flake8_asynctest.config import Plan, load
+
+    plan = pickle.loads(pickle.dumps(Plan({**load(), "runner_bases": ("x.Base",), "test_patterns": ("*_it.py",)})))
+    legacy = "pkg0/legacy/test_0.py"
+    narrowed = Plan(load()).settings_for(legacy).enabled
+    assert plan.settings_for(legacy).enabled == narrowed != Plan({}).settings_for(legacy).enabled
+    report = parallel.check_file("pkg1/tests/test_1.py", plan)
+    copy = pickle.loads(pickle.dumps(report))
+    assert [d.message for d in copy.diagnostics] == [d.message for d in report.diagnostics] != []

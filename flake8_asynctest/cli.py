@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from . import __version__
+from . import __version__, config
 from .checker import batched_gc
 from .config import ConfigError, Plan
 from .discovery import python_files
@@ -40,8 +40,6 @@ def _jobs(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import config
-
     parser = argparse.ArgumentParser(
         prog="python -m flake8_asynctest",
         description="Find the bugs that make async test suites lie. Options given here override "
@@ -111,34 +109,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# The options a configuration file can set; a flag given on the command line replaces the file's value.
-CONFIGURABLE = (
-    "select",
-    "ignore",
-    "extend_select",
-    "extend_ignore",
-    "per_file_ignores",
-    "max_sleep",
-    "scope",
-    "test_patterns",
-    "runner_bases",
-    "runner_decorators",
-    "coroutine_functions",
-)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.list_rules or args.explain:
         return _describe(args.explain)
-    from . import config
-
     try:
         values = {} if args.isolated else config.load(args.config)
     except ConfigError as error:
         print(f"flake8-asynctest: {error}", file=sys.stderr)
         return EXIT_ERROR
-    values.update({name: getattr(args, name) for name in CONFIGURABLE if getattr(args, name) is not None})
+    # a flag given on the command line replaces the file's value for that key
+    flags = {name: getattr(args, name) for name in map(config.option_name, config.KEYS)}
+    values.update({name: value for name, value in flags.items() if value is not None})
     formatter = FORMATS[args.format](sys.stdout, sys.stderr, use_color(args.color, sys.stdout))
     plan = Plan(values)
     return run(args.paths, plan, formatter, jobs=args.jobs, statistics=args.statistics, exit_zero=args.exit_zero)

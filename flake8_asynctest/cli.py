@@ -48,10 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("paths", nargs="*", default=["."], help="files or directories (default: .)")
     selection = parser.add_argument_group("selection")
     codes = _flag_type(config.codes)
-    selection.add_argument("--select", type=codes, help="codes or prefixes to report (default: ATC)")
-    selection.add_argument("--extend-select", type=codes, help="add codes, e.g. opt-in rules")
-    selection.add_argument("--ignore", type=codes, help="codes or prefixes not to report")
-    selection.add_argument("--extend-ignore", type=codes, help="more codes not to report")
+    for flag, what in (
+        ("--select", "codes or prefixes to report (default: ATC)"),
+        ("--extend-select", "codes to add to the selection, e.g. opt-in rules"),
+        ("--ignore", "codes or prefixes not to report"),
+        ("--extend-ignore", "codes not to report, added to --ignore"),
+    ):
+        selection.add_argument(flag, type=codes, metavar="CODES", help=f"comma-separated {what}")
     selection.add_argument(
         "--per-file-ignores",
         type=_flag_type(config.per_file_ignores),

@@ -122,8 +122,8 @@ def test_per_file_ignore_patterns_are_relative_to_the_pyproject(project, capsys,
 
 
 def test_scope_and_test_patterns(project, capsys):
-    write(project / "app.py", "import asyncio\n\nasync def main():\n    asyncio.sleep(1)\n")
-    write(project / "checks" / "login_spec.py", "import asyncio\n\nasync def check():\n    asyncio.sleep(1)\n")
+    write(project / "app.py", "import asyncio\n\nasync def main():\n    asyncio.sleep(0)\n")
+    write(project / "checks" / "login_spec.py", "import asyncio\n\nasync def check():\n    asyncio.sleep(0)\n")
     assert codes_reported(capsys, ".") == (0, [])
     configure(project, 'test-patterns = ["*_spec.py"]')
     assert main(["."]) == 1
@@ -140,7 +140,7 @@ CHECKS = """\
 
     class Checks(AsyncBase):
         async def test_x(self):
-            asyncio.sleep(1)
+            asyncio.sleep(0)
     """
 
 PYTEST_SUITE = """\

@@ -82,7 +82,7 @@ def test_codes_can_be_ignored_in_config(tmp_path):
 IN_HOUSE_PROJECT = {
     "checks.py": (
         "import asyncio\nfrom inhouse import AsyncBase\n\n\nclass Checks(AsyncBase):\n"
-        "    async def test_x(self):\n        asyncio.sleep(1)\n"
+        "    async def test_x(self):\n        asyncio.sleep(0)\n"
     ),
     "suite/pytest.ini": "[pytest]\nasyncio_mode = strict\n",
     "suite/test_marked.py": (
@@ -90,7 +90,7 @@ IN_HOUSE_PROJECT = {
         "async def test_x():\n    inhouse.fetch()\n"
     ),
     "suite/test_plain.py": "import inhouse\n\n\nasync def test_y():\n    inhouse.fetch()\n",
-    "specs/login_spec.py": "import asyncio\n\n\nasync def check():\n    asyncio.sleep(1)\n",
+    "specs/login_spec.py": "import asyncio\n\n\nasync def check():\n    asyncio.sleep(0)\n",
     "legacy/test_old.py": (
         "import unittest\n\n\nclass T(unittest.TestCase):\n    async def test_x(self):\n        pass\n"
     ),
@@ -110,7 +110,7 @@ def test_every_option_from_the_flake8_config_matches_the_standalone_pyproject(tm
         textwrap.dedent(
             """\
             [flake8]
-            select = ATC
+            select = ATC1
             extend-select = ATC203
             per-file-ignores =
                 legacy/*: ATC103
@@ -125,6 +125,7 @@ def test_every_option_from_the_flake8_config_matches_the_standalone_pyproject(tm
         textwrap.dedent(
             """\
             [tool.flake8-asynctest]
+            select = ["ATC1"]
             extend-select = ["ATC203"]
             per-file-ignores = { "legacy/*" = ["ATC103"] }
             test-patterns = ["*_spec.py"]

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from .analysis import walk
+from .analysis.model import release
+from .analysis.project import Project, default_search_path
 from .analysis.resolve import Resolver
 from .analysis.testcode import TestCode
 from .context import Context, Finding
@@ -50,22 +52,31 @@ class FileResult:
 
 def check_tree(tree: ast.Module, filename: str, source: str, settings: Settings) -> list[Finding]:
     """Findings for an already parsed module, before ``# noqa`` filtering (flake8 applies its own)."""
-    families = [f for f in FAMILIES if any(r.code in settings.enabled for r in f.rules)]
-    if not families or not any(t in source for t in _TRIGGERS):
+    if not any(t in source for t in _TRIGGERS):
+        return []
+    families = [
+        f
+        for f in FAMILIES
+        if any(r.code in settings.enabled for r in f.rules) and (not f.triggers or any(t in source for t in f.triggers))
+    ]
+    if not families:
         return []
     wanted = {t for family in families for t in family.wanted}
     module = walk.build(tree, filename, wanted, source)
-    resolver = Resolver(module, settings.knowledge)
-    tests = TestCode(module, resolver, settings.scope_for(filename))
-    if not tests.is_test_code:
-        return []
-    ctx = Context(module, resolver, tests, settings, source)
-    for family in families:
-        try:
-            family.check(ctx)
-        except RecursionError:
-            ctx.findings.append(_internal_error(family, "nesting too deep to analyse"))
-    return sorted(set(ctx.findings))
+    try:
+        resolver = Resolver(module, settings.knowledge, project_for(settings))
+        tests = TestCode(module, resolver, settings.scope_for(filename))
+        if not tests.is_test_code:
+            return []
+        ctx = Context(module, resolver, tests, settings, source)
+        for family in families:
+            try:
+                family.check(ctx)
+            except RecursionError:
+                ctx.findings.append(_internal_error(family, "nesting too deep to analyse"))
+        return _drop_peer_noqa(sorted(set(ctx.findings)), source)
+    finally:
+        release(module)
 
 
 def check_source(data: bytes, filename: str, settings: Settings) -> FileResult:
@@ -141,6 +152,39 @@ def apply_noqa(findings: list[Finding], source: str) -> list[Finding]:
     return kept
 
 
+_PROJECTS: dict[tuple[str, ...], Project] = {}
+
+
+def project_for(settings: Settings) -> Project | None:
+    """The run's module cache, shared by every file this process checks with the same search path."""
+    if settings.resolve != "imports":
+        return None
+    search_path = settings.search_path if settings.search_path is not None else default_search_path()
+    project = _PROJECTS.get(search_path)
+    if project is None:
+        project = _PROJECTS[search_path] = Project(search_path)
+    return project
+
+
+def _drop_peer_noqa(findings: list[Finding], source: str) -> list[Finding]:
+    """A ``# noqa`` for another linter's code for the same check (``ASYNC251`` for ATC402) silences
+    ours too, in both front ends: the author already said the line is intended."""
+    from .catalogue import RULES
+
+    peered = [f for f in findings if f.code in RULES and RULES[f.code].peers]
+    if not peered:
+        return findings
+    lines = source.splitlines()
+    silenced = set()
+    for finding in peered:
+        line = lines[finding.line - 1] if 0 < finding.line <= len(lines) else ""
+        match = NOQA_INLINE.search(line)
+        codes = match.group("codes") if match else None
+        if codes and any(peer in re.split(r"[,\s]+", codes) for peer in RULES[finding.code].peers):
+            silenced.add(finding)
+    return [f for f in findings if f not in silenced]
+
+
 def _internal_error(family: object, reason: str) -> Finding:
     name = type(family).__name__
     return Finding(1, 0, "ATC000", f"ATC000 {name} rules skipped: {reason}")
@@ -165,5 +209,8 @@ def batched_gc() -> Iterator[None]:
 
 
 def collect_if_due() -> None:
+    """Collect the garbage of the files checked so far, then freeze what survives (modules kept for
+    cross-file resolution, mostly) so that later collections do not traverse it again."""
     if gc.get_count()[0] > _GC_BATCH:
         gc.collect()
+        gc.freeze()

@@ -13,7 +13,7 @@ from .checker import batched_gc
 from .config import ConfigError, Plan
 from .discovery import python_files
 from .output import COLOR_CHOICES, FORMATS, Format, use_color
-from .settings import DEFAULT_MAX_SLEEP, SCOPES
+from .settings import DEFAULT_MAX_SLEEP, RESOLVE, SCOPES
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -70,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"ATC401: report constant sleeps of at least this long (default: {DEFAULT_MAX_SLEEP})",
     )
     rules.add_argument("--asynctest-scope", dest="scope", choices=SCOPES, help="check only test code (default: tests)")
+    rules.add_argument(
+        "--asynctest-resolve",
+        dest="resolve",
+        choices=RESOLVE,
+        help="follow imports into the project and installed packages (default: imports), or stay within each file",
+    )
     rules.add_argument(
         "--asynctest-test-patterns",
         dest="test_patterns",

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .settings import DEFAULT_MAX_SLEEP, SCOPES, Settings
+from .settings import DEFAULT_MAX_SLEEP, RESOLVE, SCOPES, Settings
 
 if TYPE_CHECKING:
     from .analysis.known import Knowledge
@@ -68,10 +68,17 @@ def max_sleep(value: object, base_dir: str = "") -> float:
     return float(value)
 
 
-def scope(value: object, base_dir: str = "") -> str:
-    if value not in SCOPES:
-        raise ValueError(f"expected one of {', '.join(map(repr, SCOPES))}, got {value!r}")
-    return str(value)
+def _one_of(choices: tuple[str, ...]) -> Callable[[object, str], str]:
+    def check(value: object, base_dir: str = "") -> str:
+        if value not in choices:
+            raise ValueError(f"expected one of {', '.join(map(repr, choices))}, got {value!r}")
+        return str(value)
+
+    return check
+
+
+scope = _one_of(SCOPES)
+resolve = _one_of(RESOLVE)
 
 
 def per_file_ignores(value: object, base_dir: str = "") -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -127,6 +134,7 @@ KEYS: dict[str, Callable[[object, str], Any]] = {
     "per-file-ignores": per_file_ignores,
     "max-sleep": max_sleep,
     "scope": scope,
+    "resolve": resolve,
     "test-patterns": globs,
     "runner-bases": dotted_names,
     "runner-decorators": dotted_names,
@@ -250,6 +258,7 @@ class Plan:
         self.knowledge = knowledge(values)
         self.max_sleep = values.get("max_sleep", DEFAULT_MAX_SLEEP)
         self.scope = values.get("scope", "tests")
+        self.resolve = values.get("resolve", "imports")
         self.test_patterns = tuple(values.get("test_patterns", ()))
         self._settings: dict[frozenset[str], Settings] = {}
 
@@ -261,6 +270,7 @@ class Plan:
                 enabled=enabled,
                 max_sleep=self.max_sleep,
                 scope=self.scope,
+                resolve=self.resolve,
                 knowledge=self.knowledge,
                 test_patterns=self.test_patterns,
             )

@@ -49,6 +49,7 @@ class Context:
         self.tests = tests
         self.settings = settings
         self.findings: list[Finding] = []
+        self.cache: dict[str, object] = {}  # per-file results that several rules share
 
     def enabled(self, rule: Rule) -> bool:
         return rule.code in self.settings.enabled

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from . import __version__
-from .settings import DEFAULT_MAX_SLEEP, SCOPES, Settings
+from .settings import DEFAULT_MAX_SLEEP, RESOLVE, SCOPES, Settings
 
 # option name -> help; all comma-separated lists
 LIST_OPTIONS = {
@@ -20,7 +20,7 @@ LIST_OPTIONS = {
     "asynctest-runner-decorators": "qualified names of decorators that run the async function they wrap",
     "asynctest-coroutine-functions": "qualified names of functions that return a coroutine",
 }
-OPTIONS = ("asynctest-max-sleep", "asynctest-scope", *LIST_OPTIONS)
+OPTIONS = ("asynctest-max-sleep", "asynctest-scope", "asynctest-resolve", *LIST_OPTIONS)
 
 
 class Plugin:
@@ -42,6 +42,13 @@ class Plugin:
             parse_from_config=True,
             metavar="SECONDS",
             help="ATC401: report constant sleeps of at least this long (default: %(default)s)",
+        )
+        manager.add_option(
+            "--asynctest-resolve",
+            choices=RESOLVE,
+            default="imports",
+            parse_from_config=True,
+            help="flake8-asynctest: follow imports into the project and installed packages (default), or not",
         )
         manager.add_option(
             "--asynctest-scope",
@@ -90,6 +97,7 @@ def _settings(options: Any) -> Settings:
     for option, check in (
         ("asynctest-max-sleep", config.max_sleep),
         ("asynctest-scope", config.scope),  # argparse skips its choices check for a config-file value
+        ("asynctest-resolve", config.resolve),
         ("asynctest-test-patterns", config.globs),  # flake8 made path globs absolute from the config file
         ("asynctest-runner-bases", config.dotted_names),
         ("asynctest-runner-decorators", config.dotted_names),
@@ -104,6 +112,7 @@ def _settings(options: Any) -> Settings:
         enabled=_enabled_under_flake8(options),
         max_sleep=values["max_sleep"],
         scope=values["scope"],
+        resolve=values["resolve"],
         knowledge=config.knowledge(values),
         test_patterns=values["test_patterns"],
     )

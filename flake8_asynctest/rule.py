@@ -14,6 +14,7 @@ class Rule:
     """
 
     __slots__ = (
+        "peers",
         "code",
         "name",
         "summary",
@@ -41,6 +42,7 @@ class Rule:
         default: bool = True,
         fix: str | None = None,
         unsafe_fix: bool = False,
+        peers: tuple[str, ...] = (),
     ) -> None:
         self.code = code
         self.name = name
@@ -53,6 +55,8 @@ class Rule:
         self.default = default
         self.fix = fix
         self.unsafe_fix = unsafe_fix
+        # the same check's code in other linters: their ``# noqa`` silences ours too
+        self.peers = peers
 
     def __repr__(self) -> str:
         return f"<Rule {self.code}>"
@@ -69,8 +73,9 @@ class Rule:
     def markdown(self) -> str:
         """The rule's documentation section for the README."""
         default = "on" if self.default else f"off (opt-in: `--extend-select {self.code}`)"
+        peers = f" Also silenced by `# noqa: {', '.join(self.peers)}`." if self.peers else ""
         return (
-            f"### {self.code} `{self.name}`\n\n{self.summary}. Default: {default}. Autofix: {self.fix_text}.\n\n"
+            f"### {self.code} `{self.name}`\n\n{self.summary}. Default: {default}. Autofix: {self.fix_text}.{peers}\n\n"
             f"**What it does.** {' '.join(self.what.split())}\n\n"
             f"**Why is this bad.** {' '.join(self.why.split())}\n\n"
             f"**Example**\n```python\n{_dedent(self.example)}\n```\n\n"
@@ -82,6 +87,7 @@ class Rule:
             f"{self.code} ({self.name}): {self.summary}",
             f"Default: {'on' if self.default else 'off (opt-in: --extend-select ' + self.code + ')'}",
             f"Autofix: {self.fix_text}",
+            *([f"Also silenced by: # noqa: {', '.join(self.peers)}"] if self.peers else []),
             "",
             "What it does",
             _dedent(self.what),

@@ -6,12 +6,13 @@ from .analysis.known import DEFAULT_KNOWLEDGE, Knowledge
 
 DEFAULT_MAX_SLEEP = 0.1
 SCOPES = ("tests", "all")
+RESOLVE = ("imports", "file")  # follow imports into other modules, or stay within the file
 
 
 class Settings:
     """What a run checks: the enabled codes and the rules' options."""
 
-    __slots__ = ("enabled", "max_sleep", "scope", "knowledge", "test_patterns")
+    __slots__ = ("enabled", "max_sleep", "scope", "knowledge", "resolve", "search_path", "test_patterns")
 
     def __init__(
         self,
@@ -19,12 +20,17 @@ class Settings:
         max_sleep: float = DEFAULT_MAX_SLEEP,
         scope: str = "tests",
         knowledge: Knowledge = DEFAULT_KNOWLEDGE,
+        resolve: str = "imports",
+        search_path: tuple[str, ...] | None = None,
         test_patterns: tuple[str, ...] = (),
     ) -> None:
         self.enabled = enabled
         self.max_sleep = max_sleep
         self.scope = scope  # "tests": only test code; "all": every file
         self.knowledge = knowledge  # the well-known APIs plus the configured extras
+        self.resolve = resolve
+        # where installed packages are looked up (None: the interpreter's sys.path, stdlib excluded)
+        self.search_path = search_path
         self.test_patterns = test_patterns  # globs (see ``patterns``) of more files that are test code
 
     def scope_for(self, filename: str) -> str:

@@ -168,10 +168,12 @@ def test_knowledge_keys(project, capsys):
     assert codes_reported(capsys, "--asynctest-runner-decorators", "x.y", "suite")[1] == ["ATC105"]
 
 
-def test_max_sleep_is_read(project):
-    configure(project, "max-sleep = 2")
-    assert load()["max_sleep"] == 2.0
-    assert Plan(load()).settings_for("test_a.py").max_sleep == 2.0
+def test_rule_options_reach_the_settings(project):
+    configure(project, "max-sleep = 2\nresolve = 'file'")
+    assert load() == {"max_sleep": 2.0, "resolve": "file"}
+    settings = Plan(load()).settings_for("test_a.py")
+    assert (settings.max_sleep, settings.resolve) == (2.0, "file")
+    assert Plan({}).settings_for("test_a.py").resolve == "imports"
 
 
 @pytest.mark.parametrize(
@@ -184,6 +186,7 @@ def test_max_sleep_is_read(project):
         ("max-sleep = 'soon'", "[tool.flake8-asynctest] max-sleep: 'soon' is not a number of seconds"),
         ("max-sleep = true", "[tool.flake8-asynctest] max-sleep: expected a number of seconds, got True"),
         ("scope = 'everything'", "[tool.flake8-asynctest] scope: expected one of 'tests', 'all', got 'everything'"),
+        ("resolve = 'web'", "[tool.flake8-asynctest] resolve: expected one of 'imports', 'file', got 'web'"),
         ("select = ['ATC 1']", "[tool.flake8-asynctest] select: 'ATC 1' is not a code or prefix"),
         ("ignore = [103]", "[tool.flake8-asynctest] ignore: expected a list of codes"),
         ("extend-select = ['ATC-203']", "[tool.flake8-asynctest] extend-select: 'ATC-203' is not a code"),

@@ -11,8 +11,10 @@ from flake8_asynctest.settings import Settings
 
 from .annotations import FIXTURES, expected, fixture_files
 
-DEFAULT = Settings(enabled=enabled_codes())
-EVERYTHING = Settings(enabled=frozenset(RULES))
+# fixtures/site stands in for an installed package: it is on the search path, as site-packages is
+SEARCH_PATH = (str(FIXTURES / "site"),)
+DEFAULT = Settings(enabled=enabled_codes(), search_path=SEARCH_PATH)
+EVERYTHING = Settings(enabled=frozenset(RULES), search_path=SEARCH_PATH)
 
 
 def _found(path, settings):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -11,15 +12,20 @@ import pytest
 from .annotations import FIXTURES, ROOT
 
 
+# fixtures/site stands in for an installed package: put it on sys.path, as site-packages is
+ENV = {**os.environ, "PYTHONPATH": str(FIXTURES / "site")}
+
+
 def flake8(*args, cwd=ROOT):
     return subprocess.run(
-        [sys.executable, "-m", "flake8", "--isolated", *map(str, args)], capture_output=True, text=True, cwd=cwd
+        [sys.executable, "-m", "flake8", "--isolated", *map(str, args)], capture_output=True, text=True, cwd=cwd,
+        env=ENV,
     )
 
 
 def standalone(*args, cwd=ROOT):
     return subprocess.run(
-        [sys.executable, "-m", "flake8_asynctest", *map(str, args)], capture_output=True, text=True, cwd=cwd
+        [sys.executable, "-m", "flake8_asynctest", *map(str, args)], capture_output=True, text=True, cwd=cwd, env=ENV
     )
 
 
@@ -154,6 +160,7 @@ def test_every_option_from_the_flake8_config_matches_the_standalone_pyproject(tm
         ("asynctest-runner-bases = AsyncBase", "asynctest-runner-bases: 'AsyncBase' is not a qualified name"),
         ("asynctest-scope = everything", "asynctest-scope: expected one of 'tests', 'all', got 'everything'"),
         ("asynctest-max-sleep = -1", "asynctest-max-sleep: must be >= 0, got -1.0"),
+        ("asynctest-resolve = web", "asynctest-resolve: expected one of 'imports', 'file', got 'web'"),
         (
             "asynctest-runner-base = x.Base",
             "unknown option 'asynctest-runner-base' in flake8's configuration; did you mean 'asynctest-runner-bases'?",

@@ -300,6 +300,25 @@ MOCK_API = frozenset(
     }
 )
 
+FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture", "pytest_asyncio.plugin.fixture"})
+# Annotations of generator fixtures: the fixture's value is the first type argument.
+ITERATOR_TYPES = frozenset(
+    {
+        "typing.Iterator",
+        "typing.Iterable",
+        "typing.Generator",
+        "typing.AsyncIterator",
+        "typing.AsyncIterable",
+        "typing.AsyncGenerator",
+        "collections.abc.Iterator",
+        "collections.abc.Iterable",
+        "collections.abc.Generator",
+        "collections.abc.AsyncIterator",
+        "collections.abc.AsyncIterable",
+        "collections.abc.AsyncGenerator",
+    }
+)
+
 UNITTEST_ASSERTS_TRUTHY = frozenset({"assertTrue", "assertFalse", "assert_", "failUnless", "failIf"})
 UNITTEST_ASSERTS_VALUE = frozenset(
     {
@@ -347,6 +366,20 @@ class Knowledge:
         self.test_case_bases = {**TEST_CASE_BASES, **{canonical(q): Runner.OTHER for q in runner_bases}}
         self.runner_decorators = frozenset(canonical(q) for q in runner_decorators)
         self.coroutine_names = frozenset(q.rpartition(".")[2] for q in self.coroutine_functions)
+        self._known = frozenset(
+            [
+                *self.coroutine_functions,
+                *self.test_case_bases,
+                *self.runner_decorators,
+                *RETURNS,
+                *KNOWN_CLASSES,
+                *TRANSPARENT_DECORATORS,
+            ]
+        )
+
+    def knows(self, qualname: str) -> bool:
+        """Is ``qualname`` (or the class it is a member of) described by the tables?"""
+        return qualname in self._known or qualname.rpartition(".")[0] in self._known
 
 
 DEFAULT_KNOWLEDGE = Knowledge()

@@ -41,7 +41,7 @@ class Binding:
 
 
 class Scope:
-    __slots__ = ("kind", "node", "parent", "bindings", "info", "loads", "children")
+    __slots__ = ("kind", "node", "parent", "bindings", "info", "loads", "children", "module")
 
     def __init__(self, kind: str, node: ast.AST, parent: Scope | None) -> None:
         self.kind = kind  # module | class | function | lambda
@@ -51,6 +51,7 @@ class Scope:
         self.info: FunctionInfo | ClassInfo | None = None
         self.loads: dict[str, list[ast.Name]] = {}  # reads of names directly in this scope
         self.children: list[Scope] = []
+        self.module: Module | None = None  # set on a module's own scope
         if parent is not None:
             parent.children.append(self)
 
@@ -60,11 +61,31 @@ class Scope:
     def bind(self, name: str, binding: Binding) -> None:
         self.bindings.setdefault(name, []).append(binding)
 
+    @property
+    def root(self) -> Module:
+        """The module this scope belongs to."""
+        scope = self
+        while scope.parent is not None:
+            scope = scope.parent
+        return scope.module  # type: ignore[return-value]
+
     def reads(self, name: str) -> list[ast.Name]:
-        """Every read of ``name`` in this scope and the scopes nested in it (closures included)."""
+        """Every read of ``name`` in this scope and the scopes nested in it (closures included).
+
+        A name declared ``global``/``nonlocal`` here lives further out: its reads are those of the
+        scope that owns it (which include this one's)."""
+        if any(isinstance(b.node, (ast.Global, ast.Nonlocal)) for b in self.bindings.get(name, ())):
+            owner = self.parent
+            while owner is not None and (owner.kind == "class" or name not in owner.bindings) and owner.parent:
+                owner = owner.parent
+            if owner is not None:
+                return owner._reads_below(name)
+        return self._reads_below(name)
+
+    def _reads_below(self, name: str) -> list[ast.Name]:
         found = list(self.loads.get(name, ()))
         for child in self.children:
-            found.extend(child.reads(name))
+            found.extend(child._reads_below(name))
         return found
 
     @property
@@ -152,7 +173,10 @@ class Module:
     def __init__(self, tree: ast.Module, filename: str, scope: Scope, uses_async_mocks: bool = False) -> None:
         self.tree = tree
         self.filename = filename
+        self.name: str | None = None  # dotted module name, found when first needed
         self.scope = scope
+        scope.module = self
+        self.star_imports: list[str] = []  # modules whose names ``from m import *`` brings in
         self.functions: list[FunctionInfo] = []
         self.classes: list[ClassInfo] = []
         # nodes the rules asked for, by type, each with the scope it runs in
@@ -185,11 +209,45 @@ class Module:
         return found
 
 
+# Links of the module under check. They live in dicts, not on the nodes: a node pointing at its
+# parent would make every syntax tree a reference cycle that only the garbage collector can free,
+# and collecting those cost a third of a run. Only one module is checked at a time per process.
+_PARENTS: dict[ast.AST, ast.AST] = {}
+_SCOPES: dict[ast.AST, Scope] = {}
+
+
 def parent(node: ast.AST) -> ast.AST | None:
-    """The node's parent, set by the walk."""
-    return getattr(node, "_atc_parent", None)
+    """The node's parent in the module under check."""
+    return _PARENTS.get(node)
 
 
 def scope_of(node: ast.AST) -> Scope:
-    """The scope a def, lambda or class statement opens (set by the walk)."""
-    return node._atc_scope  # type: ignore[attr-defined,no-any-return]
+    """The scope a def, lambda or class statement of the module under check opens."""
+    return _SCOPES[node]
+
+
+def release(module: Module) -> None:
+    """Forget the module under check: drop its links and break the model's own cycles (scope and
+    function, class and scope, parent and child scopes) so that plain reference counting frees it."""
+    _PARENTS.clear()
+    _SCOPES.clear()
+    stack = [module.scope]
+    while stack:
+        scope = stack.pop()
+        stack.extend(scope.children)
+        scope.children = []
+        scope.bindings = {}
+        scope.loads = {}
+        scope.parent = None
+        scope.module = None
+        if scope.info is not None:
+            scope.info.scope = scope.info.parent = None  # type: ignore[assignment]
+            if isinstance(scope.info, ClassInfo):
+                scope.info.methods = {}
+                scope.info.self_attrs = {}
+            scope.info = None
+    module.functions = []
+    module.classes = []
+    module.nodes = {}
+    module.imports = []
+    module._calls_by_name = None

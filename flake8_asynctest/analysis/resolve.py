@@ -1,17 +1,23 @@
 """The one resolver: what a name or expression refers to, and what calling it produces.
 
 Rules ask this module and never look at imports or bindings themselves. It follows names through
-scopes, imports, assignments, ``self`` attributes and class hierarchies in the analysed file, and
-answers from ``known`` for well-known libraries. What it cannot prove is ``UNKNOWN``.
+scopes, imports, assignments, ``self`` attributes and class hierarchies: in the analysed file, and,
+given a ``Project``, into the project's other modules and installed packages (read with ``ast``,
+never imported). Well-known libraries are answered from ``known``. What it cannot prove is
+``UNKNOWN``.
 """
 
 from __future__ import annotations
 
 import ast
+import os
 from collections.abc import Iterator
 
-from . import known
+from . import known, patches
 from .known import Runner
+from .modules import module_name_for
+from .project import Project, is_opaque
+from .usage import attribute_loads, own_nodes
 from .model import Binding, ClassInfo, FunctionInfo, Module, Scope
 from .values import UNKNOWN, Cls, Coro, Ext, Func, Obj, Super, Tup, Value
 
@@ -21,14 +27,21 @@ _MOCK_SPEC_KEYWORDS = frozenset({"spec", "spec_set", "wraps"})
 
 
 class Resolver:
-    def __init__(self, module: Module, knowledge: known.Knowledge = known.DEFAULT_KNOWLEDGE) -> None:
+    def __init__(
+        self, module: Module, knowledge: known.Knowledge = known.DEFAULT_KNOWLEDGE, project: Project | None = None
+    ) -> None:
         self.module = module
         self.knowledge = knowledge
+        self.project = project
+        self._roots: tuple[str, ...] | None = None
+        self._external: dict[str, Value] = {}
+        self._fixture_maps: dict[Module, dict[str, list[FunctionInfo]]] = {}
         self._memo: dict[ast.AST, Value] = {}
         self._active: set[ast.AST] = set()
         self._mro: dict[ClassInfo, list[ClassInfo | str | None] | None] = {}
         self._runner: dict[ClassInfo, Runner | None] = {}
         self._coroutine_names: frozenset[str] | _Everything | None = None
+        self._own_name: str | None = None
 
     # -- names -----------------------------------------------------------------------------
 
@@ -52,6 +65,112 @@ class Resolver:
 
     def call_name(self, call: ast.Call, scope: Scope) -> str | None:
         return self.qualname(call.func, scope)
+
+    def dotted(self, expr: ast.expr, scope: Scope) -> Value:
+        """What a dotted-name string (a patch target such as ``"pkg.mod.fn"``) refers to.
+
+        Names in this module (its own dotted name, or ``__name__``/``f"{__name__}..."``) resolve to
+        their definitions; anything else is external."""
+        text = self._dotted_text(expr)
+        if text is None:
+            return UNKNOWN
+        own = self._own_name
+        if own is None:
+            own = self._own_name = module_name_for(self.module.filename)
+        if text.startswith("__name__."):
+            text = own + text[len("__name__") :]
+        if own and text.startswith(own + "."):
+            head, *rest = text[len(own) + 1 :].split(".")
+            bindings = self.module.scope.bindings.get(head)
+            if not bindings:
+                return UNKNOWN
+            value = self._merge(self._binding_value(b, head, self.module.scope) for b in bindings)
+            for attr in rest:
+                value = self.attribute(value, attr)
+            return value
+        return self.external(text)
+
+    def _dotted_text(self, expr: ast.expr) -> str | None:
+        """The string ``expr`` spells, with ``__name__`` kept symbolic."""
+        if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+            return expr.value
+        if isinstance(expr, ast.JoinedStr):
+            parts = []
+            for value in expr.values:
+                if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    parts.append(value.value)
+                elif isinstance(value, ast.FormattedValue) and isinstance(value.value, ast.Name):
+                    if value.value.id != "__name__":
+                        return None
+                    parts.append("__name__")
+                else:
+                    return None
+            return "".join(parts)
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+            left, right = self._dotted_text(expr.left), self._dotted_text(expr.right)
+            return left + right if left is not None and right is not None else None
+        if isinstance(expr, ast.Name) and expr.id == "__name__":
+            return "__name__"
+        return None
+
+    def external(self, qualname: str) -> Value:
+        """What a qualified name outside the current scope chain is: a definition read from the
+        module that holds it (following re-exports), or ``Ext`` for what we only know by name."""
+        qualname = known.canonical(qualname)
+        if self.project is None or is_opaque(qualname) or self.knowledge.knows(qualname):
+            return Ext(qualname)
+        found = self._external.get(qualname)
+        if found is None:
+            self._external[qualname] = Ext(qualname)  # a re-export cycle resolves to "only a name"
+            found = self._external[qualname] = self._locate(qualname)
+        return found
+
+    def _locate(self, qualname: str) -> Value:
+        project = self.project
+        assert project is not None
+        if self._roots is None:
+            self._roots = project.roots_for(self.module.filename)
+        parts = qualname.split(".")
+        for cut in range(len(parts), 0, -1):
+            name = ".".join(parts[:cut])
+            path = project.find(name, self._roots)
+            if path is None:
+                continue
+            module = project.load(path, name)
+            if module is None or cut == len(parts):
+                return Ext(qualname)
+            value = self._member(module, parts[cut], f"{name}.{parts[cut]}")
+            for attr in parts[cut + 1 :]:
+                value = self.attribute(value, attr)
+            return value
+        return Ext(qualname)
+
+    def _member(self, module: Module, name: str, qualname: str) -> Value:
+        """``name`` in another module's namespace: a binding, or one from a ``*`` import."""
+        bindings = module.scope.bindings.get(name)
+        if bindings:
+            return self._merge(self._binding_value(b, name, module.scope) for b in bindings)
+        for star in reversed(module.star_imports):
+            value = self.external(f"{self._absolute(star + '.' + name, module.scope)}")
+            if not isinstance(value, Ext):
+                return value
+        return Ext(qualname)  # a submodule, or a name we cannot see
+
+    def _absolute(self, qualname: str, scope: Scope) -> str:
+        """``.sibling.name`` made absolute against the module that holds ``scope``."""
+        if not qualname.startswith("."):
+            return qualname
+        module = scope.root
+        if module.name is None:
+            module.name = module_name_for(module.filename)
+        package = module.name.split(".")
+        if os.path.basename(module.filename).split(".")[0] != "__init__":
+            package = package[:-1]
+        level = len(qualname) - len(qualname.lstrip("."))
+        if level > 1:
+            package = package[: len(package) - (level - 1)] if level - 1 <= len(package) else []
+        rest = qualname[level:]
+        return ".".join([*package, rest]) if rest else ".".join(package)
 
     def calls_to(self, *qualnames: str) -> list[tuple[ast.Call, Scope, str]]:
         """Calls in the module to any of ``qualnames``, however they were imported or aliased.
@@ -113,7 +232,7 @@ class Resolver:
     def _binding_value(self, binding: Binding, name: str, use_scope: Scope) -> Value:
         kind = binding.kind
         if kind == "import":
-            return Ext(known.canonical(binding.qualname))  # type: ignore[arg-type]
+            return self.external(self._absolute(binding.qualname, use_scope))  # type: ignore[arg-type]
         if kind == "def":
             return Func(binding.info)  # type: ignore[arg-type]
         if kind == "class":
@@ -127,7 +246,13 @@ class Resolver:
                 return value.items[binding.index]
             return UNKNOWN
         if kind == "with":
-            return self._entered(self.value(binding.value, scope))  # type: ignore[arg-type]
+            manager = binding.value
+            if isinstance(manager, ast.Call):
+                patch = patches.patch_of(self, manager, scope)
+                if patch is not None:
+                    return patches.installed_mock(self, patch, scope)
+            entered = self.value(manager, scope)  # type: ignore[arg-type]
+            return self._entered(entered, isinstance(binding.node, ast.AsyncWith))
         if kind == "param":
             return self._param(binding.node, scope)  # type: ignore[arg-type]
         return UNKNOWN
@@ -140,11 +265,21 @@ class Resolver:
             current = current.parent
         return use_scope
 
-    def _entered(self, manager: Value) -> Value:
-        """What ``with manager as x`` binds to ``x``."""
+    def _entered(self, manager: Value, asynchronous: bool) -> Value:
+        """What ``with manager as x`` binds to ``x``: the manager itself when its ``__aenter__``/
+        ``__enter__`` returns ``self``, else the enter method's annotated type."""
         if isinstance(manager, Obj) and manager.cls in ("asyncio.TaskGroup", "asyncio.Runner"):
             return manager
-        return UNKNOWN
+        if not (isinstance(manager, Obj) and isinstance(manager.cls, ClassInfo)):
+            return UNKNOWN
+        enter = self.class_attribute(manager.cls, "__aenter__" if asynchronous else "__enter__", instance=True)
+        if not isinstance(enter, Func) or enter.info.is_async != asynchronous:
+            return UNKNOWN
+        returns = [n.value for n in own_nodes(enter.info.node) if isinstance(n, ast.Return)]
+        if returns and all(isinstance(r, ast.Name) and r.id == enter.info.self_name for r in returns):
+            return manager
+        result = self._annotation_instance(enter.info)
+        return result
 
     def _param(self, arg: ast.arg, scope: Scope) -> Value:
         function = scope.info if scope.kind == "function" else None
@@ -157,18 +292,76 @@ class Resolver:
                     return Cls(function.owner)
                 return Obj(function.owner)
         if arg.annotation is not None and scope.parent is not None:
-            annotated = self.value(arg.annotation, scope.parent)
-            if isinstance(annotated, Cls):
-                return Obj(annotated.info)
-            if isinstance(annotated, Ext) and annotated.qualname in known.KNOWN_CLASSES:
-                return Obj(annotated.qualname, plain=annotated.qualname not in _MOCKS)
+            return self._instance_of(arg.annotation, scope.parent)
+        if isinstance(function, FunctionInfo) and arg in function.node.args.args:
+            fixture = self._fixture(arg.arg, function)
+            if fixture is not None:
+                return self._fixture_value(fixture)
         return UNKNOWN
+
+    def _instance_of(self, annotation: ast.expr, scope: Scope) -> Value:
+        """An instance of the class an annotation names (the item type of an iterator annotation)."""
+        if isinstance(annotation, ast.Subscript):
+            if self.qualname(annotation.value, scope) not in known.ITERATOR_TYPES:
+                return UNKNOWN
+            item = annotation.slice
+            annotation = item.elts[0] if isinstance(item, ast.Tuple) and item.elts else item
+        annotated = self.value(annotation, scope)
+        if isinstance(annotated, Cls):
+            return Obj(annotated.info)
+        if isinstance(annotated, Ext) and annotated.qualname in known.KNOWN_CLASSES:
+            return Obj(annotated.qualname, plain=annotated.qualname not in _MOCKS)
+        return UNKNOWN
+
+    def _fixture(self, name: str, requester: FunctionInfo) -> FunctionInfo | None:
+        """The pytest fixture a test or fixture parameter ``name`` receives: in the requester's
+        class, its module, or a conftest.py above it."""
+        modules = [self.module]
+        if self.project is not None:
+            modules += self.project.conftests(self.module.filename)
+        for module in modules:
+            for function in self._fixtures_of(module).get(name, ()):
+                if function is not requester and function.parent in (module.scope, requester.parent):
+                    return function
+        return None
+
+    def _fixtures_of(self, module: Module) -> dict[str, list[FunctionInfo]]:
+        fixtures = self._fixture_maps.get(module)
+        if fixtures is None:
+            fixtures = self._fixture_maps[module] = {}
+            for function in module.functions:
+                if function.node.decorator_list:
+                    name = self._fixture_name(function)
+                    if name is not None:
+                        fixtures.setdefault(name, []).append(function)
+        return fixtures
+
+    def _fixture_name(self, function: FunctionInfo) -> str | None:
+        for decorator in function.node.decorator_list:
+            if self._decorator_name(decorator, function.parent) in known.FIXTURE_DECORATORS:
+                if isinstance(decorator, ast.Call):
+                    for keyword in decorator.keywords:
+                        if keyword.arg == "name" and isinstance(keyword.value, ast.Constant):
+                            return str(keyword.value.value)
+                return function.name
+        return None
+
+    def _fixture_value(self, fixture: FunctionInfo) -> Value:
+        """What a fixture hands to the test: its annotated type, or what it returns or yields."""
+        if fixture.node.returns is not None:
+            return self._instance_of(fixture.node.returns, fixture.parent)
+        produced = [
+            n.value for n in own_nodes(fixture.node) if isinstance(n, (ast.Return, ast.Yield)) and n.value is not None
+        ]
+        if len(produced) != 1:
+            return UNKNOWN
+        return self.value(produced[0], fixture.scope)
 
     # -- attributes and calls ----------------------------------------------------------------
 
     def attribute(self, base: Value, name: str) -> Value:
         if isinstance(base, Ext):
-            return Ext(known.canonical(f"{base.qualname}.{name}"))
+            return self.external(f"{base.qualname}.{name}")
         if isinstance(base, Obj):
             if isinstance(base.cls, ClassInfo):
                 return self.class_attribute(base.cls, name, instance=True)
@@ -252,14 +445,9 @@ class Resolver:
 
     def _annotation_instance(self, info: FunctionInfo) -> Value:
         returns = info.node.returns
-        if returns is None:
+        if returns is None or isinstance(returns, ast.Subscript):
             return UNKNOWN
-        annotated = self.value(returns, info.parent)
-        if isinstance(annotated, Cls):
-            return Obj(annotated.info)
-        if isinstance(annotated, Ext) and annotated.qualname in known.KNOWN_CLASSES:
-            return Obj(annotated.qualname)
-        return UNKNOWN
+        return self._instance_of(returns, info.parent)
 
     # -- functions and classes ---------------------------------------------------------------
 
@@ -274,8 +462,10 @@ class Resolver:
 
     def plain_decorators(self, info: FunctionInfo | ClassInfo) -> bool:
         """True when every decorator is known to keep the function's nature (async stays async)."""
-        for name in self.decorator_names(info):
+        for decorator, name in zip(info.node.decorator_list, self.decorator_names(info)):
             if name is None:
+                if isinstance(info, FunctionInfo) and self._passes_through(decorator, info):
+                    continue
                 return False
             if name in self.knowledge.runner_decorators:
                 return False
@@ -285,6 +475,28 @@ class Resolver:
                 continue
             return False
         return True
+
+    def _passes_through(self, decorator: ast.expr, decorated: FunctionInfo) -> bool:
+        """A decorator read from source that keeps an async function async: it returns a nested
+        ``async def`` wrapper (``functools.wraps`` style), or a plain wrapper that returns what the
+        wrapped function returns. A wrapper that runs the coroutine itself changes its nature."""
+        value = self.value(decorator, decorated.parent)
+        if not isinstance(value, Func) or value.info.is_async or not value.info.node.args.args:
+            return False
+        wrapped = value.info.node.args.args[0].arg
+        returns = [n for n in own_nodes(value.info.node) if isinstance(n, ast.Return)]
+        if len(returns) != 1 or not isinstance(returns[0].value, ast.Name):
+            return False
+        wrappers = value.info.scope.bindings.get(returns[0].value.id, [])
+        if len(wrappers) != 1 or wrappers[0].kind != "def":
+            return False
+        wrapper: FunctionInfo = wrappers[0].info  # type: ignore[assignment]
+        if wrapper.is_async:
+            return decorated.is_async and not wrapper.is_generator
+        results = [n.value for n in own_nodes(wrapper.node) if isinstance(n, ast.Return)]
+        return bool(results) and all(
+            isinstance(r, ast.Call) and isinstance(r.func, ast.Name) and r.func.id == wrapped for r in results
+        )
 
     def mro(self, cls: ClassInfo) -> list[ClassInfo | str | None] | None:
         """C3 linearisation over analysed classes; an external base is a leaf (its qualified name),
@@ -350,6 +562,30 @@ class Resolver:
                 return kind
         return Runner.SYNC
 
+    def self_attribute_reads(self, cls: ClassInfo, attr: str) -> list[ast.Attribute]:
+        """Reads of ``<x>.<attr>`` in ``cls`` and its same-file relatives (bases and subclasses):
+        where a value stored on ``self`` may be used."""
+        related = {entry for entry in self.mro(cls) or () if isinstance(entry, ClassInfo)}
+        related |= {c for c in self.module.classes if cls in (self.mro(c) or ())}
+        return [node for klass in related for node in attribute_loads(attr, klass.node)]
+
+    def is_plain_sync_function(self, value: Value) -> bool:
+        """A plain ``def`` whose calls give no awaitable: every ``return`` is a literal or nothing.
+        (A plain def returning a call result might return a coroutine: we do not judge it.)"""
+        if not isinstance(value, Func):
+            return False
+        info = value.info
+        if info.is_async or info.is_generator or not self.plain_decorators(info):
+            return False
+        names = self.decorator_names(info)
+        if any(name not in (None, "staticmethod", "classmethod") for name in names):
+            return False
+        return all(
+            node.value is None or isinstance(node.value, _LITERALS)
+            for node in own_nodes(info.node)
+            if isinstance(node, ast.Return)
+        )
+
     def is_coroutine_function(self, value: Value) -> bool:
         """Is ``value`` a function that returns a coroutine when called?"""
         if isinstance(value, Func):
@@ -381,6 +617,7 @@ class Resolver:
 
 
 _MOCKS = frozenset({known.ASYNC_MOCK, *known.SYNC_MOCKS})
+_LITERALS = (ast.Constant, ast.JoinedStr, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.Compare, ast.BoolOp)
 
 
 class _Everything:

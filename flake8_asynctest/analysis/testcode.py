@@ -6,14 +6,15 @@ import ast
 import os
 from functools import cached_property
 
-from .known import Runner
+from .known import FIXTURE_DECORATORS, Runner
 from .model import ClassInfo, FunctionInfo, Module, Scope
 from .resolve import Resolver
 
 _TEST_DIRS = frozenset({"tests", "test", "testing"})
 _TEST_LIBRARIES = ("asynctest", "pytest_asyncio", "aiounittest", "pytest")
-FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture", "pytest_asyncio.plugin.fixture"})
 ASYNC_MARKS = frozenset({"pytest.mark.asyncio", "pytest.mark.anyio", "pytest.mark.trio"})
+_UNITTEST_HOOKS = frozenset({"setUp", "tearDown", "asyncSetUp", "asyncTearDown"})
+_PYTEST_HOOKS = frozenset({"setup_method", "teardown_method"})
 
 
 def is_test_path(path: str) -> bool:
@@ -93,6 +94,19 @@ class TestCode:
     def is_test_function(self, function: FunctionInfo) -> bool:
         """A test, a fixture or a unittest hook: code the test runner calls itself."""
         return function in self.fixtures or self.is_unittest_test(function) or function in self._pytest_test_set
+
+    def is_test_body(self, function: FunctionInfo | None) -> bool:
+        """A test, a fixture, or a setup/teardown hook: code that runs as part of a test, where
+        sleeping or polling is synchronisation (a nested helper or server handler is not)."""
+        if function is None:
+            return False
+        if self.is_test_function(function):
+            return True
+        if function.name in _UNITTEST_HOOKS:
+            return self.unittest_class(function) is not None
+        if function.name in _PYTEST_HOOKS:
+            return function.owner is not None and self._pytest_class(function.owner)
+        return False
 
     @cached_property
     def _pytest_test_set(self) -> frozenset[FunctionInfo]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import ast
 
-from .model import parent
+from .model import Scope, parent
 from .walk import descendants
 
-_MAX_DESCRIPTION = 40
+_MAX_DESCRIPTION = 60
 
 
 def describe(expr: ast.AST) -> str:
@@ -64,3 +64,29 @@ def identifiers(root: ast.AST) -> frozenset[str]:
                 found.add(node.attr)  # type: ignore[attr-defined]
         cached = root._atc_identifiers = frozenset(found)  # type: ignore[attr-defined]
     return cached
+
+
+def is_self(expr: ast.expr, scope: Scope) -> bool:
+    """``expr`` is the ``self`` parameter of the method that ``scope`` belongs to."""
+    function = scope.function
+    return (
+        isinstance(expr, ast.Name)
+        and function is not None
+        and function.owner is not None
+        and expr.id == function.self_name
+    )
+
+
+def after(node: ast.AST, anchor: ast.AST) -> bool:
+    """``node`` starts after ``anchor`` in the source."""
+    return (node.lineno, node.col_offset) > (anchor.lineno, anchor.col_offset)  # type: ignore[attr-defined]
+
+
+def inside(node: ast.AST, root: ast.AST) -> bool:
+    """``node`` is ``root`` or one of its descendants (by parent links)."""
+    current: ast.AST | None = node
+    while current is not None:
+        if current is root:
+            return True
+        current = parent(current)
+    return False

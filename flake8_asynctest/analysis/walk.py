@@ -7,60 +7,51 @@ import ast
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from . import model
 from .model import Binding, ClassInfo, FunctionInfo, Module, Scope
 
 _AST = ast.AST
 
 
-def build(tree: ast.Module, filename: str, wanted: Iterable[type] = (), source: str = "") -> Module:
-    """Walk ``tree`` once and return its model, with the ``wanted`` node types collected."""
+def build(tree: ast.Module, filename: str, wanted: Iterable[type] = (), source: str = "", links: bool = True) -> Module:
+    """Walk ``tree`` once and return its model, with the ``wanted`` node types collected.
+
+    ``links``: this is the module under check, whose parent links and scopes ``model.parent`` and
+    ``model.scope_of`` answer for (until ``model.release``); modules read for cross-file
+    resolution do without."""
     module_scope = Scope("module", tree, None)
     module = Module(tree, filename, module_scope, uses_async_mocks="AsyncMock" in source or "CoroutineMock" in source)
-    _Walker(module, frozenset(wanted)).run()
+    if links:
+        model._PARENTS.clear()
+        model._SCOPES.clear()
+    _Walker(module, frozenset(wanted), model._PARENTS if links else {}, model._SCOPES if links else {}).run()
     return module
 
 
 class _Walker:
-    def __init__(self, module: Module, wanted: frozenset[type]) -> None:
+    def __init__(
+        self, module: Module, wanted: frozenset[type], parents: dict[_AST, Any], scopes: dict[_AST, Scope]
+    ) -> None:
         self.module = module
         self.wanted = wanted
+        self.parents = parents
+        self.scopes = scopes
         self.stack: list[tuple[Any, _AST | None, Scope]] = []
-        self.handlers: dict[type, Callable[[Any, Scope], bool]] = {
-            ast.FunctionDef: self._function,
-            ast.AsyncFunctionDef: self._function,
-            ast.Lambda: self._lambda,
-            ast.ClassDef: self._class,
-            ast.Import: self._import,
-            ast.ImportFrom: self._import_from,
-            ast.Assign: self._assign,
-            ast.AnnAssign: self._ann_assign,
-            ast.NamedExpr: self._named_expr,
-            ast.With: self._with,
-            ast.AsyncWith: self._with,
-            ast.Global: self._global,
-            ast.Nonlocal: self._global,
-            ast.ExceptHandler: self._except_handler,
-            ast.Yield: self._yield,
-            ast.YieldFrom: self._yield,
-            ast.Await: self._await,
-            ast.MatchAs: self._match_capture,
-            ast.MatchStar: self._match_capture,
-            ast.MatchMapping: self._match_capture,
-        }
 
     def run(self) -> None:
         stack = self.stack
         stack.append((self.module.tree, None, self.module.scope))
-        handlers = self.handlers
+        handlers = _HANDLERS
         wanted = self.wanted
         nodes = self.module.nodes
         child_fields = _CHILD_FIELDS
+        parents = self.parents
         pop = stack.pop
         push = stack.append
         name_type, load_type = ast.Name, ast.Load
         while stack:
             node, parent, scope = pop()
-            node._atc_parent = parent  # type: ignore[attr-defined]
+            parents[node] = parent
             kind = node.__class__
             if kind in wanted:
                 nodes.setdefault(kind, []).append((node, scope))
@@ -75,7 +66,7 @@ class _Walker:
                     scope.bind(node.id, Binding("other", node))
                 continue
             handler = handlers.get(kind)
-            if handler is not None and handler(node, scope):
+            if handler is not None and handler(self, node, scope):
                 continue  # the handler queued the children itself, each with its scope
             fields = child_fields.get(kind)
             if fields is None:
@@ -103,7 +94,7 @@ class _Walker:
     # -- scopes ------------------------------------------------------------------------------
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope) -> bool:
-        inner = node._atc_scope = Scope("function", node, scope)  # type: ignore[union-attr]
+        inner = self.scopes[node] = Scope("function", node, scope)
         info = FunctionInfo(node, inner, scope)
         inner.info = info
         scope.bind(node.name, Binding("def", node, info=info))
@@ -116,14 +107,14 @@ class _Walker:
         return True
 
     def _lambda(self, node: ast.Lambda, scope: Scope) -> bool:
-        inner = node._atc_scope = Scope("lambda", node, scope)  # type: ignore[attr-defined]
+        inner = self.scopes[node] = Scope("lambda", node, scope)
         _bind_params(node.args, inner)
         self._push(node, inner, "body")
         self._push(node, scope, "args")
         return True
 
     def _class(self, node: ast.ClassDef, scope: Scope) -> bool:
-        inner = node._atc_scope = Scope("class", node, scope)  # type: ignore[attr-defined]
+        inner = self.scopes[node] = Scope("class", node, scope)
         info = ClassInfo(node, inner, scope)
         inner.info = info
         scope.bind(node.name, Binding("class", node, info=info))
@@ -150,6 +141,8 @@ class _Walker:
             self.module.imported_modules.add(node.module)
         for alias in node.names:
             if alias.name == "*":
+                if scope.kind == "module":
+                    self.module.star_imports.append(base)
                 continue
             qualname = f"{base}.{alias.name}" if base and not base.endswith(".") else base + alias.name
             self._bind_import(scope, alias.asname or alias.name, Binding("import", node, qualname=qualname))
@@ -231,6 +224,31 @@ class _Walker:
             scope.info.awaits = True  # type: ignore[union-attr]
         return False
 
+
+# What the walk does on meeting a node of each type, besides walking into it. A class-level table of
+# plain functions: bound methods stored on the walker would make it a reference cycle.
+_HANDLERS: dict[type, Callable[[_Walker, Any, Scope], bool]] = {
+    ast.FunctionDef: _Walker._function,
+    ast.AsyncFunctionDef: _Walker._function,
+    ast.Lambda: _Walker._lambda,
+    ast.ClassDef: _Walker._class,
+    ast.Import: _Walker._import,
+    ast.ImportFrom: _Walker._import_from,
+    ast.Assign: _Walker._assign,
+    ast.AnnAssign: _Walker._ann_assign,
+    ast.NamedExpr: _Walker._named_expr,
+    ast.With: _Walker._with,
+    ast.AsyncWith: _Walker._with,
+    ast.Global: _Walker._global,
+    ast.Nonlocal: _Walker._global,
+    ast.ExceptHandler: _Walker._except_handler,
+    ast.Yield: _Walker._yield,
+    ast.YieldFrom: _Walker._yield,
+    ast.Await: _Walker._await,
+    ast.MatchAs: _Walker._match_capture,
+    ast.MatchStar: _Walker._match_capture,
+    ast.MatchMapping: _Walker._match_capture,
+}
 
 # Fields that never hold a child worth visiting: names, flags, and the shared singleton nodes for
 # contexts and operators.

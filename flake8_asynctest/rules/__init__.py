@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from .asynctest_package import AsynctestPackage
 from .event_loop import EventLoop
 from .family import Family
+from .mocks import Mocks
 from .runners import Runners
+from .tasks import Tasks
+from .timing import Timing
 from .unawaited import Unawaited
 
-FAMILIES: tuple[Family, ...] = (Unawaited(), Runners(), EventLoop())
+FAMILIES: tuple[Family, ...] = (Unawaited(), Runners(), EventLoop(), Tasks(), Timing(), Mocks(), AsynctestPackage())

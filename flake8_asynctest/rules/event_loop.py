@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ast
 
-from ..analysis.model import ClassInfo, Scope, parent
-from ..analysis.usage import attribute_loads, describe, identifiers
+from ..analysis.model import Scope, parent
+from ..analysis.usage import describe, identifiers, is_self
 from ..analysis.walk import descendants
 from ..context import Context
 from ..rule import Rule
@@ -131,6 +131,7 @@ _FORKS = frozenset({"fork"})
 
 class EventLoop(Family):
     rules = (ATC201, ATC202, ATC203, ATC204)
+    triggers = ("loop", "run")
     wanted = (ast.Call,)
 
     def check(self, ctx: Context) -> None:
@@ -186,10 +187,10 @@ class EventLoop(Family):
                     what=f"event loop {target.id} is never closed",
                     advice=f"call {target.id}.close() in a finally block or a cleanup",
                 )
-        elif isinstance(target, ast.Attribute) and _is_self(target.value, scope):
+        elif isinstance(target, ast.Attribute) and is_self(target.value, scope):
             cls = scope.function.owner  # type: ignore[union-attr]  # _is_self proved it is a method
             assert cls is not None
-            if not any(_closes_or_escapes(a) for a in _self_attribute_reads(ctx, cls, target.attr)):
+            if not any(_closes_or_escapes(a) for a in ctx.resolver.self_attribute_reads(cls, target.attr)):
                 ctx.report(
                     ATC204,
                     call,
@@ -234,7 +235,7 @@ def _created_here(ctx: Context, expr: ast.expr, scope: Scope) -> bool:
             and _created_here(ctx, b.value, scope)
             for b in bindings
         )
-    if isinstance(expr, ast.Attribute) and _is_self(expr.value, scope):
+    if isinstance(expr, ast.Attribute) and is_self(expr.value, scope):
         assigned = scope.function.owner.self_attrs.get(expr.attr, [])  # type: ignore[union-attr]
         return bool(assigned) and all(
             isinstance(value, ast.Call) and _created_here(ctx, value, function.scope) for value, function in assigned
@@ -267,23 +268,6 @@ def _names_set_event_loop(expr: ast.expr) -> bool:
     return (isinstance(expr, ast.Attribute) and expr.attr == "set_event_loop") or (
         isinstance(expr, ast.Name) and expr.id == "set_event_loop"
     )
-
-
-def _is_self(expr: ast.expr, scope: Scope) -> bool:
-    function = scope.function
-    return (
-        isinstance(expr, ast.Name)
-        and function is not None
-        and function.owner is not None
-        and expr.id == function.self_name
-    )
-
-
-def _self_attribute_reads(ctx: Context, cls: ClassInfo, attr: str) -> list[ast.Attribute]:
-    """Reads of ``self.<attr>`` in the class and its same-file relatives (bases and subclasses)."""
-    related = {entry for entry in ctx.resolver.mro(cls) or () if isinstance(entry, ClassInfo)}
-    related |= {c for c in ctx.module.classes if cls in (ctx.resolver.mro(c) or ())}
-    return [node for klass in related for node in attribute_loads(attr, klass.node)]
 
 
 def _closes_or_escapes(use: ast.expr) -> bool:

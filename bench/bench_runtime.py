@@ -1,0 +1,160 @@
+"""Benchmark the runtime checks (a script, not a test).
+
+    python bench/bench_runtime.py [--tests 1000] [--repeat 3] [--heap 2000000]
+
+1. Per-test overhead of flake8_asynctest.runtime.TestCase over plain
+   unittest.IsolatedAsyncioTestCase on small tests, with the default checks, with every
+   check off (the cost of the hook itself), and with one check at a time (what dominates);
+   then again with a large heap, comparing the end-of-test gc.collect() strategies:
+   collect what the test allocated (gc.freeze(), the default) vs a full collection.
+2. ClockedTestCase sleeping through an hour of virtual time: wall time.
+
+Absolute times drift from run to run: compare ratios within one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import os
+import sys
+import time
+import unittest
+from collections.abc import Callable
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from flake8_asynctest.runtime import ClockedTestCase, TestCase, fail_on, lenient  # noqa: E402
+from flake8_asynctest.runtime import checks as checks_module  # noqa: E402
+from flake8_asynctest.runtime.decorators import DEFAULT_CHECKS  # noqa: E402
+
+
+async def _small_test(self) -> None:
+    """A small but real async test: a task, a timer, a future."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.create_task(asyncio.sleep(0))
+    handle = loop.call_later(10, print)
+    future = loop.create_future()
+    loop.call_soon(future.set_result, 1)
+    assert await future == 1
+    await task
+    handle.cancel()
+
+
+def make_case(base: type, count: int, decorator: Callable[[type], type] | None = None) -> type:
+    body = {f"test_{i}": _small_test for i in range(count)}
+    case = type(f"Bench{base.__name__}", (base,), body)
+    return decorator(case) if decorator else case
+
+
+def run_suite(case: type, count: int) -> float:
+    suite = unittest.TestSuite(case(f"test_{i}") for i in range(count))
+    result = unittest.TestResult()
+    gc.collect()  # start every run from the same heap state
+    start = time.perf_counter()
+    suite.run(result)
+    elapsed = time.perf_counter() - start
+    if not result.wasSuccessful():
+        raise SystemExit(f"benchmark tests failed: {(result.failures + result.errors)[0][1]}")
+    return elapsed
+
+
+def overhead_table(count: int, repeat: int, label: str, per_check: bool) -> None:
+    plain_case = make_case(unittest.IsolatedAsyncioTestCase, count)
+    variants = [("plain IsolatedAsyncioTestCase", plain_case),
+                ("TestCase, default checks", make_case(TestCase, count)),
+                ("TestCase, @lenient (hook only)", make_case(TestCase, count, lenient))]
+    # In a large heap an automatic full collection inside a test step takes >0.1 s, which
+    # slow_callbacks rightly reports: per-check rows only run on the small heap.
+    for check in DEFAULT_CHECKS if per_check else ():
+        only = fail_on(**{name: name == check for name in DEFAULT_CHECKS})
+        variants.append((f"TestCase, only {check}", make_case(TestCase, count, only)))
+    best = dict.fromkeys(name for name, _ in variants)
+    for _ in range(repeat):  # round-robin, so drift in the machine hits every variant alike
+        for name, case in variants:
+            seconds = run_suite(case, count)
+            best[name] = seconds if best[name] is None else min(best[name], seconds)
+    plain = best["plain IsolatedAsyncioTestCase"]
+    print(f"\n{label}: {count} small tests, best of {repeat}")
+    print(f"  {'variant':42} {'total s':>8} {'ms/test':>8} {'x plain':>8}")
+    for name, seconds in best.items():
+        print(f"  {name:42} {seconds:8.3f} {seconds / count * 1000:8.3f} {seconds / plain:8.2f}")
+
+
+def gc_strategies(count: int) -> None:
+    """Full collections are so slow in a large heap that 1/10 of the tests, once, will do."""
+    plain_case = make_case(unittest.IsolatedAsyncioTestCase, count)
+    checked_case = make_case(TestCase, count)
+    plain = min(run_suite(plain_case, count) for _ in range(3))
+    freeze = min(run_suite(checked_case, count) for _ in range(3))
+    may_freeze = checks_module._may_freeze
+    checks_module._may_freeze = lambda: False  # fall back to a full gc.collect() per test
+    try:
+        full = run_suite(checked_case, count)
+    finally:
+        checks_module._may_freeze = may_freeze
+    print(f"  end-of-test collection strategy (default checks, {count} tests):")
+    for name, seconds in (("collect only what the test allocated (gc.freeze)", freeze),
+                          ("full gc.collect() per test", full)):
+        print(f"  {name:52} {seconds / count * 1000:8.3f} ms/test {seconds / plain:8.2f} x plain")
+
+
+def clocked(repeat: int) -> None:
+    class HourOfSleeps(ClockedTestCase):
+        async def test_seconds(self):
+            for _ in range(3600):
+                await asyncio.sleep(1)
+            assert self.loop.time() == 3600
+
+        async def test_one_hour(self):
+            await asyncio.sleep(3600)
+            assert self.loop.time() == 3600
+
+        async def test_concurrent(self):
+            await asyncio.gather(*(asyncio.sleep(s) for s in range(1, 3601)))
+            assert self.loop.time() == 3600
+
+        async def test_advance(self):
+            for s in range(1, 3601):
+                self.loop.call_later(s, lambda: None)
+            await self.advance(3600)
+
+    print("\nClockedTestCase, an hour of virtual time (wall time, best of %d):" % repeat)
+    for name, what in (("test_seconds", "3600 x sleep(1)"), ("test_one_hour", "1 x sleep(3600)"),
+                       ("test_concurrent", "3600 tasks sleeping 1..3600 s"),
+                       ("test_advance", "advance(3600) through 3600 timers")):
+        seconds = min(run_suite_named(HourOfSleeps, name) for _ in range(repeat))
+        print(f"  {what:40} {seconds * 1000:8.1f} ms")
+
+
+def run_suite_named(case: type, name: str) -> float:
+    result = unittest.TestResult()
+    start = time.perf_counter()
+    case(name).run(result)
+    elapsed = time.perf_counter() - start
+    if not result.wasSuccessful():
+        raise SystemExit(f"benchmark test failed: {(result.failures + result.errors)[0][1]}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tests", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--heap", type=int, default=2_000_000,
+                        help="live container objects for the large-heap run")
+    args = parser.parse_args()
+    print(f"Python {sys.version.split()[0]}")
+    overhead_table(args.tests, args.repeat, "Small heap", per_check=True)
+    heap = [[i] for i in range(args.heap)]  # kept alive: tracked by the collector
+    gc.collect()
+    overhead_table(args.tests, args.repeat, f"Large heap ({len(heap):,} extra live lists)",
+                   per_check=False)
+    gc_strategies(max(1, args.tests // 10))
+    del heap
+    clocked(args.repeat)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,286 @@
+"""ATC501-ATC504: mocks that cannot stand in for awaited code (or for plain code)."""
+
+from __future__ import annotations
+
+import ast
+
+from ..analysis import known
+from ..analysis.known import Runner
+from ..analysis.model import Scope, parent, scope_of
+from ..analysis.patches import Patch, patch_of
+from ..analysis.usage import describe, identifiers, own_nodes
+from ..analysis.values import Coro, Ext, Func, Obj, Value
+from ..context import Context
+from ..rule import Rule
+from .family import Family
+
+ATC501 = Rule(
+    code="ATC501",
+    name="sync-mock-for-coroutine",
+    summary="`Mock`/`MagicMock` replaces a coroutine function",
+    message="{mock} replaces {target}, a coroutine function: awaiting its result raises TypeError; use AsyncMock",
+    fix="`AsyncMock`",
+    what="""
+        Finds a non-async mock put in place of an `async def`: `patch(target, new=Mock())`,
+        `new_callable=MagicMock`, `patch.object(obj, "name", MagicMock(...))`, and
+        `obj.name = Mock()`. A plain `patch(target)` of an `async def` already makes an AsyncMock
+        (Python 3.8+) and is not reported; nor is a mock with a spec, which follows the spec.
+        """,
+    why="""
+        The code under test awaits what the mock returns, a MagicMock, which cannot be awaited: the
+        test fails with a confusing TypeError, or, when the result is never awaited, passes while
+        checking nothing.
+        """,
+    example="""
+        @patch("app.db.fetch", new_callable=MagicMock)
+        async def test_load(self, fetch):
+            ...
+        """,
+    use_instead="""
+        @patch("app.db.fetch", new_callable=AsyncMock)
+        async def test_load(self, fetch):
+            ...
+        """,
+)
+
+ATC502 = Rule(
+    code="ATC502",
+    name="sync-mock-awaited",
+    summary="A Mock/MagicMock is awaited, or made awaitable by hand",
+    message="{what}; use AsyncMock(return_value=...) instead",
+    fix="`AsyncMock(return_value=x)`",
+    what="""
+        Finds a Mock or MagicMock (or one of its attributes) awaited in a test, and mocks made
+        awaitable by hand: `return_value = asyncio.Future()` (with `set_result`), a coroutine as
+        `return_value`, a coroutine function as `side_effect`.
+        """,
+    why="""
+        Awaiting a MagicMock raises TypeError. The hand-made versions are asynctest-era
+        workarounds: a coroutine return value can be awaited only once ("cannot reuse already
+        awaited coroutine" on the second call), a Future is shared between calls, and neither
+        records awaits. AsyncMock does all of it and supports `assert_awaited*`.
+        """,
+    example="""
+        fetch = Mock()
+        fetch.return_value = asyncio.Future()
+        fetch.return_value.set_result(42)
+        """,
+    use_instead="""
+        fetch = AsyncMock(return_value=42)
+        """,
+)
+
+ATC503 = Rule(
+    code="ATC503",
+    name="async-mock-for-sync",
+    summary="`AsyncMock` replaces a plain (sync) function",
+    message="AsyncMock replaces {target}, a plain function: each call returns a coroutine that nobody awaits "
+    '("coroutine ... was never awaited"); use MagicMock',
+    fix="`MagicMock`",
+    what="""
+        Finds an explicit `AsyncMock` (`new=AsyncMock()`, `new_callable=AsyncMock`,
+        `obj.name = AsyncMock()`) put in place of a plain `def` that returns no awaitable.
+        """,
+    why="""
+        The code under test calls the function without `await`; an AsyncMock returns a coroutine
+        instead of the value, so the code sees a coroutine object where it expected data, and every
+        call leaves "RuntimeWarning: coroutine 'AsyncMockMixin._execute_mock_call' was never
+        awaited". A common fix in real pull requests.
+        """,
+    example="""
+        with patch.object(Client, "encode", new_callable=AsyncMock):
+            ...
+        """,
+    use_instead="""
+        with patch.object(Client, "encode", new_callable=MagicMock):
+            ...
+        """,
+)
+
+ATC504 = Rule(
+    code="ATC504",
+    name="assert-called-on-async-mock",
+    summary="`assert_called*` on an AsyncMock, which passes even if the coroutine was never awaited",
+    message="{call}() passes even when the coroutine was never awaited; use {instead}()",
+    fix="`assert_awaited*`",
+    default=False,
+    what="""
+        Finds `assert_called`, `assert_called_once`, `assert_called_with`,
+        `assert_called_once_with`, `assert_any_call` and `assert_has_calls` on an AsyncMock.
+        """,
+    why="""
+        Calling an AsyncMock counts as a call even if the coroutine it returns is dropped, so the
+        bug "forgot to await" passes the assertion. `assert_awaited*` checks the await.
+        """,
+    example="""
+        self.client.send.assert_called_once_with(b"ping")
+        """,
+    use_instead="""
+        self.client.send.assert_awaited_once_with(b"ping")
+        """,
+)
+
+AWAITED_ASSERTS = {
+    "assert_called": "assert_awaited",
+    "assert_called_once": "assert_awaited_once",
+    "assert_called_with": "assert_awaited_with",
+    "assert_called_once_with": "assert_awaited_once_with",
+    "assert_any_call": "assert_any_await",
+    "assert_has_calls": "assert_has_awaits",
+}
+
+
+class Mocks(Family):
+    rules = (ATC501, ATC502, ATC503, ATC504)
+    triggers = ("Mock", "patch")
+    wanted = (ast.Call, ast.Await, ast.Assign)
+
+    def check(self, ctx: Context) -> None:
+        resolver = ctx.resolver
+        for call, scope in ctx.module.calls_named("patch", "object"):
+            patch = patch_of(resolver, call, scope)
+            if patch is not None:
+                self._patch(ctx, patch, scope)
+        for assign, scope in ctx.module.of_type(ast.Assign):
+            if len(assign.targets) == 1 and isinstance(assign.targets[0], ast.Attribute) and _may_be_mock(assign):
+                self._assigned(ctx, assign, assign.targets[0], scope)
+        if ctx.enabled(ATC502):
+            for await_, scope in ctx.module.of_type(ast.Await):
+                self._awaited(ctx, await_, scope)
+            for call, scope in ctx.module.calls_named("Mock", "MagicMock"):
+                self._mock_made_awaitable(ctx, call, scope)
+        if ctx.enabled(ATC504):
+            for call, scope in ctx.module.calls_named(*AWAITED_ASSERTS):
+                receiver = call.func.value  # type: ignore[attr-defined]
+                if _is_async_mock(resolver.value(receiver, scope)):
+                    name = call.func.attr  # type: ignore[attr-defined]
+                    ctx.report(ATC504, call, call=describe(call.func), instead=AWAITED_ASSERTS[name])
+
+    def _patch(self, ctx: Context, patch: Patch, scope: Scope) -> None:
+        resolver = ctx.resolver
+        if patch.new is not None:
+            replacement, node = resolver.value(patch.new, scope), patch.new
+        elif patch.new_callable is not None:
+            replacement, node = resolver.call_result(resolver.value(patch.new_callable, scope)), patch.new_callable
+        else:
+            return
+        self._replaced(
+            ctx, node, replacement, patch.target, patch.target_text, _runs_coroutines(ctx, patch.call, scope)
+        )
+
+    def _assigned(self, ctx: Context, assign: ast.Assign, target: ast.Attribute, scope: Scope) -> None:
+        resolver = ctx.resolver
+        replacement = resolver.value(assign.value, scope)
+        if target.attr == "return_value":
+            self._awaitable_return(ctx, assign, target, replacement, scope)
+            return
+        if not isinstance(replacement, Obj) or replacement.cls not in _ALL_MOCKS:
+            return
+        replaced = resolver.attribute(resolver.value(target.value, scope), target.attr)
+        if _is_sync_mock(replacement) and _configured_to_raise_or_await(assign, target, scope):
+            return
+        self._replaced(ctx, assign.value, replacement, replaced, describe(target), _runs_coroutines(ctx, assign, scope))
+
+    def _replaced(
+        self, ctx: Context, node: ast.AST, replacement: Value, target: Value, text: str, awaits: bool
+    ) -> None:
+        if not isinstance(target, (Func, Ext)):
+            return  # only real code is replaced: re-configuring a mock's child is not
+        resolver = ctx.resolver
+        if awaits and _is_sync_mock(replacement) and resolver.is_coroutine_function(target):
+            ctx.report(ATC501, node, mock=describe(node), target=text)
+        elif _is_async_mock(replacement) and resolver.is_plain_sync_function(target):
+            ctx.report(ATC503, node, target=text)
+
+    def _awaited(self, ctx: Context, await_: ast.Await, scope: Scope) -> None:
+        value = await_.value
+        awaited = value.func if isinstance(value, ast.Call) else value
+        if _is_sync_mock(ctx.resolver.value(awaited, scope)):
+            ctx.report(ATC502, await_, what=f"awaiting {describe(value)} raises TypeError: a Mock is not awaitable")
+
+    def _awaitable_return(
+        self, ctx: Context, assign: ast.Assign, target: ast.Attribute, value: Value, scope: Scope
+    ) -> None:
+        if ctx.enabled(ATC502) and _is_sync_mock(ctx.resolver.value(target.value, scope)):
+            made = _hand_made_awaitable(value)
+            if made:
+                ctx.report(ATC502, assign, what=f"{describe(target.value)} is made awaitable by hand with {made}")
+
+    def _mock_made_awaitable(self, ctx: Context, call: ast.Call, scope: Scope) -> None:
+        resolver = ctx.resolver
+        if not _is_sync_mock(resolver.value(call, scope)):
+            return
+        for keyword in call.keywords:
+            if keyword.arg == "return_value":
+                made = _hand_made_awaitable(resolver.value(keyword.value, scope))
+            elif keyword.arg == "side_effect" and resolver.is_coroutine_function(resolver.value(keyword.value, scope)):
+                made = "a coroutine function as side_effect"
+            else:
+                continue
+            if made:
+                ctx.report(ATC502, call, what=f"{describe(call.func)}() is made awaitable by hand with {made}")
+
+
+_ALL_MOCKS = frozenset({known.ASYNC_MOCK, *known.SYNC_MOCKS})
+_LOOP_DRIVERS = frozenset({"run_until_complete", "run", "run_forever"})
+
+
+def _runs_coroutines(ctx: Context, node: ast.AST, scope: Scope) -> bool:
+    """Is the patch in effect while coroutines run? A sync test (pytest, plain TestCase) that patches
+    an ``async def`` with a MagicMock often does so precisely so that nothing is awaited (aiohttp's
+    ``session.get`` tests): only async tests, hooks of async test classes, and code that drives a
+    loop await what the mock returns."""
+    owner = parent(node)
+    if isinstance(owner, (ast.FunctionDef, ast.AsyncFunctionDef)) and node in owner.decorator_list:
+        function = scope_of(owner).function
+    else:
+        function = scope.function
+    if function is None or function.is_async:
+        return True
+    cls = ctx.tests.unittest_class(function)  # type: ignore[arg-type]
+    if cls is not None and ctx.tests.runner(cls) in (Runner.ISOLATED, Runner.AWAITS_ALL):
+        return True
+    return bool(_LOOP_DRIVERS & identifiers(function.node))  # type: ignore[union-attr]
+
+
+def _may_be_mock(assign: ast.Assign) -> bool:
+    """Cheap syntax test before resolving: ``x.return_value = ...``, or a value that is a call
+    (a mock is made by calling its class)."""
+    target: ast.Attribute = assign.targets[0]  # type: ignore[assignment]
+    return target.attr == "return_value" or isinstance(assign.value, (ast.Call, ast.Name))
+
+
+def _is_sync_mock(value: Value) -> bool:
+    return isinstance(value, Obj) and value.cls in known.SYNC_MOCKS and value.plain
+
+
+def _is_async_mock(value: Value) -> bool:
+    return isinstance(value, Obj) and value.cls == known.ASYNC_MOCK
+
+
+def _configured_to_raise_or_await(assign: ast.Assign, target: ast.Attribute, scope: Scope) -> bool:
+    """``obj.fn = Mock(side_effect=OSError)``, or ``obj.fn.side_effect = ...`` / ``.return_value =
+    ...`` later in the same function: a sync mock that raises when called stands in well for a
+    coroutine function that raises, and one given an awaitable return value is ATC502's business."""
+    value = assign.value
+    if isinstance(value, ast.Call) and any(k.arg in ("side_effect", "return_value") for k in value.keywords):
+        return True
+    text = describe(target)
+    for node in own_nodes(scope.node):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            configured = node.targets[0]
+            if (
+                isinstance(configured, ast.Attribute)
+                and configured.attr in ("side_effect", "return_value")
+                and describe(configured.value) == text
+            ):
+                return True
+    return False
+
+
+def _hand_made_awaitable(value: Value) -> str | None:
+    if isinstance(value, Obj) and value.cls in (known.FUTURE, known.TASK):
+        return "a Future as return_value"
+    if isinstance(value, Coro):
+        return "a coroutine as return_value (it can be awaited only once)"
+    return None

@@ -1,0 +1,253 @@
+"""ATC301-ATC303: background tasks that outlive the test, or whose cancellation is never awaited."""
+
+from __future__ import annotations
+
+import ast
+
+from ..analysis import known
+from ..analysis.model import ClassInfo, Scope, parent
+from ..analysis.usage import after, describe, inside, is_self
+from ..analysis.values import Obj
+from ..context import Context
+from ..rule import Rule
+from .family import Family
+
+ATC301 = Rule(
+    code="ATC301",
+    name="task-dropped",
+    summary="Task created and dropped",
+    peers=("RUF006", "ASYNC300"),
+    message="the task made by {creator}() is dropped: it can be garbage-collected mid-run, its exception is "
+    "lost and it outlives the test; keep it and await or cancel it",
+    what="""
+        Finds `asyncio.create_task(...)`, `asyncio.ensure_future(...)` and `loop.create_task(...)`
+        used as a statement, the task thrown away. `await asyncio.create_task(...)` and
+        `return asyncio.create_task(...)` are fine (unlike RUF006/ASYNC300), and so is
+        `TaskGroup.create_task`, whose group keeps and awaits the task.
+        """,
+    why="""
+        The event loop keeps only a weak reference to a task: an unreferenced task can vanish
+        mid-run. Nobody awaits it, so an exception in it is never seen, and it keeps running after
+        the test, into the next one.
+        """,
+    example="""
+        async def test_consumer(self):
+            asyncio.create_task(self.producer())
+            self.assertEqual(await self.queue.get(), 1)
+        """,
+    use_instead="""
+        async def test_consumer(self):
+            async with asyncio.TaskGroup() as tg:
+                tg.create_task(self.producer())
+                self.assertEqual(await self.queue.get(), 1)
+        """,
+)
+
+ATC302 = Rule(
+    code="ATC302",
+    name="task-never-awaited",
+    summary="Task kept but never awaited, cancelled or gathered before the test ends",
+    message="task {name} is never awaited, cancelled or gathered, so it outlives the test and its errors are "
+    "lost; {advice}",
+    what="""
+        Finds a task stored in a name or on `self` that nothing awaits, cancels, gathers, hands
+        on or registers for cleanup: not in the test, not in tearDown/asyncTearDown, not in a
+        cleanup.
+        """,
+    why="""
+        A task that outlives its test keeps running while the next test starts: it races with it,
+        logs "Task was destroyed but it is pending!" at exit, and an exception in it is lost, so
+        the test passes whatever the task did.
+        """,
+    example="""
+        async def asyncSetUp(self):
+            self.server_task = asyncio.create_task(serve())
+        """,
+    use_instead="""
+        async def asyncSetUp(self):
+            self.server_task = asyncio.create_task(serve())
+            self.addAsyncCleanup(cancel_and_wait, self.server_task)
+        """,
+)
+
+ATC303 = Rule(
+    code="ATC303",
+    name="cancel-not-awaited",
+    summary="`task.cancel()` with no later await of the task",
+    message="{name}.cancel() only requests cancellation; the task still runs until awaited: "
+    "await it (with contextlib.suppress(asyncio.CancelledError))",
+    fix="add `with contextlib.suppress(asyncio.CancelledError): await task`",
+    unsafe_fix=True,
+    what="""
+        Finds `task.cancel()` in a coroutine with no later await of the task in the same test or
+        cleanup. Only names known to hold asyncio Tasks (results of `create_task`/`ensure_future`)
+        are checked: never a CancelScope, a Future, a TimerHandle or an unknown object.
+        """,
+    why="""
+        Cancellation is asynchronous: `cancel()` schedules a CancelledError into the task, which
+        runs its `finally` blocks on a later loop iteration. If the test ends first, the cleanup
+        runs after the test (or never), and "Task was destroyed but it is pending" follows.
+        """,
+    example="""
+        async def asyncTearDown(self):
+            self.worker.cancel()
+        """,
+    use_instead="""
+        async def asyncTearDown(self):
+            self.worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.worker
+        """,
+)
+
+_FACTORIES = ("asyncio.create_task", "asyncio.ensure_future")
+# Uses of a task that deal with its outcome: cancel it, read its result, or check that it finished
+# (a test asserting `task.done()` or `task.cancelled()` is about the task's life cycle).
+_HANDLING_METHODS = frozenset({"cancel", "result", "exception", "add_done_callback", "done", "cancelled"})
+_OUTCOME_METHODS = frozenset({"result", "exception", "done", "cancelled"})
+_ESCAPES = (
+    ast.Return,
+    ast.Yield,
+    ast.YieldFrom,
+    ast.List,
+    ast.Tuple,
+    ast.Set,
+    ast.Dict,
+    ast.Starred,
+    ast.keyword,
+    ast.Assign,
+    ast.AnnAssign,
+    ast.comprehension,
+    ast.For,
+    ast.AsyncFor,
+    ast.withitem,
+    ast.NamedExpr,
+)
+
+
+class Tasks(Family):
+    rules = (ATC301, ATC302, ATC303)
+    triggers = ("create_task", "ensure_future")
+    wanted = (ast.Call,)
+
+    def check(self, ctx: Context) -> None:
+        for call, scope, creator in _task_creations_cached(ctx):
+            context = parent(call)
+            if isinstance(context, ast.Expr):
+                ctx.report(ATC301, call, creator=creator)
+            elif isinstance(context, ast.Assign) and len(context.targets) == 1 and ctx.enabled(ATC302):
+                self._kept(ctx, call, scope, context.targets[0])
+        if ctx.enabled(ATC303):
+            for call, scope in ctx.module.calls_named("cancel"):
+                if isinstance(call.func, ast.Attribute) and scope.is_coroutine and not call.args:
+                    self._cancel(ctx, call, scope, call.func.value)
+
+    def _kept(self, ctx: Context, call: ast.Call, scope: Scope, target: ast.expr) -> None:
+        if scope.kind != "function":
+            return
+        if isinstance(target, ast.Name):
+            if not any(_handles(read) for read in scope.reads(target.id)):
+                ctx.report(ATC302, call, name=target.id, advice="await it, or cancel and await it in a finally block")
+        elif isinstance(target, ast.Attribute) and is_self(target.value, scope):
+            cls = scope.function.owner  # type: ignore[union-attr]
+            assert cls is not None
+            if not any(_handles(read) for read in ctx.resolver.self_attribute_reads(cls, target.attr)):
+                ctx.report(
+                    ATC302,
+                    call,
+                    name=f"self.{target.attr}",
+                    advice="cancel and await it in a cleanup (self.addAsyncCleanup) or in asyncTearDown",
+                )
+
+    def _cancel(self, ctx: Context, call: ast.Call, scope: Scope, task: ast.expr) -> None:
+        function = scope.function
+        assert function is not None
+        if isinstance(task, ast.Name):
+            if not _holds_task(ctx, task.id, scope):
+                return
+            later: list[ast.expr] = [r for r in scope.reads(task.id) if after(r, call)]
+        elif isinstance(task, ast.Attribute) and is_self(task.value, scope):
+            cls = function.owner
+            assert cls is not None
+            if not _self_holds_task(ctx, cls, task.attr):
+                return
+            reads = ctx.resolver.self_attribute_reads(cls, task.attr)
+            later = [r for r in reads if after(r, call) or not inside(r, function.node)]
+        else:
+            return
+        if not any(_awaits_or_hands_on(read) for read in later):
+            ctx.report(ATC303, call, name=describe(task))
+
+
+def _task_creations(ctx: Context) -> list[tuple[ast.Call, Scope, str]]:
+    """Calls that start a task the caller must look after (not a TaskGroup's)."""
+    found = []
+    for call, scope, name in ctx.resolver.calls_to(*_FACTORIES):
+        if name == "asyncio.ensure_future" and call.args:
+            wrapped = ctx.resolver.value(call.args[0], scope)
+            if isinstance(wrapped, Obj) and wrapped.cls in (known.TASK, known.FUTURE):
+                continue  # ensure_future of a future returns it: nothing new was started
+        found.append((call, scope, describe(call.func)))
+    for call, scope in ctx.module.calls_named("create_task"):
+        func = call.func
+        if isinstance(func, ast.Attribute) and _is_loop(ctx, func.value, scope):
+            found.append((call, scope, describe(func)))
+    return found
+
+
+def _is_loop(ctx: Context, expr: ast.expr, scope: Scope) -> bool:
+    """An event loop: known to be one, or an otherwise unknown value named like one (``self.loop``,
+    ``event_loop``): a TaskGroup, whose tasks are awaited for us, is never mistaken for it."""
+    value = ctx.resolver.value(expr, scope)
+    if isinstance(value, Obj):
+        return value.cls == known.LOOP
+    name = expr.attr if isinstance(expr, ast.Attribute) else getattr(expr, "id", "")
+    return name.lower().endswith("loop")
+
+
+def _handles(read: ast.expr) -> bool:
+    """Does this use of a task let someone await, cancel or collect it?"""
+    context = parent(read)
+    if isinstance(context, ast.Await):
+        return True
+    if isinstance(context, ast.Call):
+        return read is not context.func  # passed to gather/wait/a cleanup/a helper
+    if isinstance(context, ast.Attribute):
+        return context.attr in _HANDLING_METHODS
+    return isinstance(context, _ESCAPES)
+
+
+def _awaits_or_hands_on(read: ast.expr) -> bool:
+    """After ``cancel()``: awaited, handed to someone who can await it, or its outcome checked
+    (``task.cancelled()``: the test steps the loop on purpose and verifies the cancellation)."""
+    context = parent(read)
+    if isinstance(context, ast.Await):
+        return True
+    if isinstance(context, ast.Call):
+        return read is not context.func
+    if isinstance(context, ast.Attribute):
+        return context.attr in _OUTCOME_METHODS
+    return isinstance(context, _ESCAPES)
+
+
+def _holds_task(ctx: Context, name: str, scope: Scope) -> bool:
+    """Every binding of ``name`` in this function stores a task it must look after."""
+    bindings = scope.bindings.get(name, [])
+    creations = {id(call) for call, _, _ in _task_creations_cached(ctx)}
+    return bool(bindings) and all(b.kind == "assign" and b.index is None and id(b.value) in creations for b in bindings)
+
+
+def _self_holds_task(ctx: Context, cls: ClassInfo, attr: str) -> bool:
+    creations = {id(call) for call, _, _ in _task_creations_cached(ctx)}
+    for entry in ctx.resolver.mro(cls) or ():
+        if isinstance(entry, ClassInfo) and attr in entry.self_attrs:
+            assigned = entry.self_attrs[attr]
+            return all(id(value) in creations for value, _ in assigned)
+    return False
+
+
+def _task_creations_cached(ctx: Context) -> list[tuple[ast.Call, Scope, str]]:
+    cached = ctx.cache.get("task_creations")
+    if cached is None:
+        cached = ctx.cache["task_creations"] = _task_creations(ctx)
+    return cached  # type: ignore[return-value]

@@ -1,0 +1,295 @@
+"""ATC401-ATC404: time used instead of synchronisation."""
+
+from __future__ import annotations
+
+import ast
+
+from ..analysis import known
+from ..analysis.model import FunctionInfo, Scope, parent
+from ..analysis.usage import describe
+from ..analysis.values import Obj
+from ..context import Context
+from ..rule import Rule
+from .family import Family
+
+ATC401 = Rule(
+    code="ATC401",
+    name="sleep-as-synchronisation",
+    summary="Long constant sleep in a test, used to wait for something",
+    message="{call}({delay}) waits a fixed time for something to happen: slow when it is early, flaky when it "
+    "is late; wait on an Event, a Queue or asyncio.wait_for(...) instead",
+    what="""
+        Finds `await asyncio.sleep(N)` (also anyio/trio `sleep`, and
+        `loop.run_until_complete(asyncio.sleep(N))`) in a test, fixture or setup/teardown hook,
+        with a constant N of at least `--asynctest-max-sleep` seconds (default 0.1). A variable or
+        computed delay, and sleeps in nested helpers (a server handler simulating latency), are not
+        reported.
+        """,
+    why="""
+        A sleep guesses how long the other task needs. On a loaded CI machine the guess is wrong
+        and the test fails at random; everywhere else the suite waits the full time for nothing.
+        Real fixes for flaky tests replaced sleeps of 0.1-0.5 s.
+        """,
+    example="""
+        async def test_notifies(self):
+            asyncio.create_task(self.service.start())
+            await asyncio.sleep(0.5)
+            self.assertTrue(self.service.ready)
+        """,
+    use_instead="""
+        async def test_notifies(self):
+            asyncio.create_task(self.service.start())
+            await asyncio.wait_for(self.service.ready_event.wait(), timeout=5)
+        """,
+)
+
+ATC402 = Rule(
+    code="ATC402",
+    name="blocking-sleep-in-coroutine",
+    summary="`time.sleep()` in a coroutine blocks the event loop",
+    message="time.sleep() in a coroutine blocks the event loop, so nothing else runs meanwhile; "
+    "use await asyncio.sleep()",
+    fix="`await asyncio.sleep(N)`",
+    peers=("ASYNC251",),
+    what="""
+        Finds `time.sleep(...)` called directly in an `async def` (a test, fixture or any
+        coroutine in test code). A nested plain function (a thread target) is not reported, nor a
+        sleep inside a timeout block or an expected error (a test of the timeout itself).
+        """,
+    why="""
+        The whole event loop stops for the duration: the tasks the test waits for cannot make
+        progress, timeouts fire late, and the test measures nothing but the sleep.
+        """,
+    example="""
+        async def test_background(self):
+            task = asyncio.create_task(work())
+            time.sleep(1)
+        """,
+    use_instead="""
+        async def test_background(self):
+            task = asyncio.create_task(work())
+            await asyncio.sleep(1)
+        """,
+)
+
+ATC403 = Rule(
+    code="ATC403",
+    name="polling-loop",
+    summary="Polling loop with sleeps, or a loop stepped with `sleep(0)`, used to wait for another task",
+    message="{what}: {advice}",
+    what="""
+        Finds `while ...: await asyncio.sleep(x)` polling in a test, fixture or hook, and
+        `for _ in range(n): await asyncio.sleep(0)` used to let other tasks run a few steps.
+        """,
+    why="""
+        Polling burns time and CPU and still races: the condition may flip between checks, and
+        stepping the loop N times depends on how many awaits the code under test happens to have
+        today. An Event, a Queue or a Future says exactly when the other task is done.
+        """,
+    example="""
+        async def test_flush(self):
+            self.writer.flush_soon()
+            while not self.writer.flushed:
+                await asyncio.sleep(0.01)
+        """,
+    use_instead="""
+        async def test_flush(self):
+            self.writer.flush_soon()
+            await asyncio.wait_for(self.writer.flushed_event.wait(), timeout=5)
+        """,
+)
+
+ATC404 = Rule(
+    code="ATC404",
+    name="await-without-timeout",
+    summary="Awaiting an Event/Queue/Future/Condition in a test without a timeout",
+    message="await {what} has no timeout: a bug hangs the whole suite instead of failing this test; "
+    "use asyncio.wait_for(..., timeout) or async with asyncio.timeout(...)",
+    default=False,
+    what="""
+        Finds `await event.wait()`, `await queue.get()`, `await queue.join()`,
+        `await condition.wait()` and `await future` in a test, fixture or hook when no timeout
+        (`asyncio.wait_for`, `asyncio.timeout`, anyio/trio `fail_after`/`move_on_after`) bounds it.
+        """,
+    why="""
+        If the code under test never sets the event or never puts the item, the test waits
+        forever: CI hangs until its global timeout and reports nothing useful.
+        """,
+    example="""
+        async def test_message(self):
+            msg = await self.inbox.get()
+        """,
+    use_instead="""
+        async def test_message(self):
+            msg = await asyncio.wait_for(self.inbox.get(), timeout=5)
+        """,
+)
+
+_SLEEPS = ("asyncio.sleep", "anyio.sleep", "trio.sleep")
+_DELAY_KEYWORDS = ("delay", "seconds")
+_WAITING_METHODS = {
+    "asyncio.Event": ("wait",),
+    "asyncio.Queue": ("get", "join"),
+    "asyncio.Condition": ("wait", "wait_for"),
+}
+_TIMEOUTS = frozenset(
+    {
+        "asyncio.timeout",
+        "asyncio.timeout_at",
+        "async_timeout.timeout",
+        "anyio.fail_after",
+        "anyio.move_on_after",
+        "trio.fail_after",
+        "trio.move_on_after",
+    }
+)
+# Blocks where a sleep is interrupted on purpose: timeouts, cancel scopes, expected errors.
+_EXPECTING = _TIMEOUTS | {"pytest.raises", "assertRaises", "assertRaisesRegex", "anyio.CancelScope", "trio.CancelScope"}
+_LOOPS = (ast.While, ast.For, ast.AsyncFor)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+class Timing(Family):
+    rules = (ATC401, ATC402, ATC403, ATC404)
+    wanted = (ast.Call, ast.Await)
+
+    def check(self, ctx: Context) -> None:
+        if ctx.enabled(ATC402):
+            for call, scope, _ in ctx.resolver.calls_to("time.sleep"):
+                if scope.is_coroutine and not _under_timeout(ctx, call, scope, _EXPECTING):
+                    ctx.report(ATC402, call)
+        polling: dict[ast.AST, str] = {}
+        sleeps = ctx.resolver.calls_to(*_SLEEPS)
+        sleep_calls = {id(call) for call, _, _ in sleeps}
+        for call, scope, name in sleeps:
+            if not ctx.tests.is_test_body(scope.function) or scope.kind != "function":
+                continue
+            if _virtual_time(ctx, scope.function):  # type: ignore[arg-type]
+                continue  # sleeps cost nothing and are deterministic under a virtual clock
+            context = parent(call)
+            if isinstance(context, ast.Await):
+                loop = _enclosing_loop(context)
+                if loop is not None:
+                    polling.setdefault(loop, name)
+                    continue
+                if isinstance(parent(context), ast.Expr):
+                    self._long_sleep(ctx, call, name, scope)
+            elif isinstance(context, ast.Call) and _is_run_until_complete(context):
+                self._long_sleep(ctx, call, name, scope)
+        if ctx.enabled(ATC403):
+            for loop, name in polling.items():
+                self._polling(ctx, loop, name, sleep_calls)
+        if ctx.enabled(ATC404):
+            for await_, scope in ctx.module.of_type(ast.Await):
+                if scope.kind == "function" and ctx.tests.is_test_body(scope.function):
+                    self._unbounded(ctx, await_, scope)
+
+    def _long_sleep(self, ctx: Context, call: ast.Call, name: str, scope: Scope) -> None:
+        delay = _constant_delay(call)
+        if delay is None or delay < ctx.settings.max_sleep:
+            return
+        if _under_timeout(ctx, call, scope, _EXPECTING):
+            return  # the sleep is what a timeout or an expected error interrupts: the test's subject
+        ctx.report(ATC401, call, call=name, delay=f"{delay:g}")
+
+    def _polling(self, ctx: Context, loop: ast.AST, name: str, sleep_calls: set[int]) -> None:
+        if isinstance(loop, ast.While):
+            ctx.report(
+                ATC403,
+                loop,
+                what=f"this loop polls with {name}()",
+                advice="wait on an Event, a Queue or a Future (with asyncio.wait_for for a timeout)",
+            )
+        elif isinstance(loop, ast.For) and _steps_the_loop(loop, sleep_calls):
+            ctx.report(
+                ATC403,
+                loop,
+                what=f"this loop steps the event loop with {name}()",
+                advice="await the thing you wait for instead of counting loop iterations",
+            )
+
+    def _unbounded(self, ctx: Context, await_: ast.Await, scope: Scope) -> None:
+        waited = await_.value
+        what = None
+        if isinstance(waited, ast.Call) and isinstance(waited.func, ast.Attribute):
+            receiver = ctx.resolver.value(waited.func.value, scope)
+            waits = (
+                _WAITING_METHODS.get(receiver.cls, ())
+                if isinstance(receiver, Obj) and isinstance(receiver.cls, str)
+                else ()
+            )
+            if waited.func.attr in waits:
+                what = f"{describe(waited.func)}()"
+        elif isinstance(waited, (ast.Name, ast.Attribute)):
+            value = ctx.resolver.value(waited, scope)
+            if isinstance(value, Obj) and value.cls == known.FUTURE:
+                what = describe(waited)
+        if what is not None and not _under_timeout(ctx, await_, scope, _EXPECTING):
+            ctx.report(ATC404, await_, what=what)
+
+
+_CLOCKED_BASES = frozenset({"flake8_asynctest.ClockedTestCase", "asynctest.ClockedTestCase"})
+_CLOCK_FIXTURES = frozenset({"virtual_clock", "autojump_clock", "mock_clock"})
+
+
+def _virtual_time(ctx: Context, function: FunctionInfo) -> bool:
+    """The test runs on a virtual clock: a ClockedTestCase, a clock fixture, or looptime's marker."""
+    args = function.node.args
+    if any(a.arg in _CLOCK_FIXTURES for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)):
+        return True
+    owner = function.owner
+    if owner is not None and _CLOCKED_BASES.intersection(
+        e for e in ctx.resolver.mro(owner) or () if isinstance(e, str)
+    ):
+        return True
+    return "pytest.mark.looptime" in ctx.tests.marks(function) | ctx.tests.marks(None)
+
+
+def _constant_delay(call: ast.Call) -> float | None:
+    delay = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg in _DELAY_KEYWORDS), None)
+    if isinstance(delay, ast.Constant) and isinstance(delay.value, (int, float)) and not isinstance(delay.value, bool):
+        return float(delay.value)
+    return None
+
+
+def _is_run_until_complete(call: ast.Call) -> bool:
+    return isinstance(call.func, ast.Attribute) and call.func.attr == "run_until_complete"
+
+
+def _enclosing_loop(node: ast.AST) -> ast.AST | None:
+    """The nearest loop in the same function whose body (not its test or else) holds ``node``."""
+    child, current = node, parent(node)
+    while current is not None and not isinstance(current, _SCOPES):
+        if isinstance(current, _LOOPS):
+            return current if any(child is stmt for stmt in current.body) else None
+        child, current = current, parent(current)
+    return None
+
+
+def _steps_the_loop(loop: ast.For, sleep_calls: set[int]) -> bool:
+    """``for _ in range(n): await sleep(...)``: a body of nothing but sleeps."""
+    iterated = loop.iter
+    if not (isinstance(iterated, ast.Call) and isinstance(iterated.func, ast.Name) and iterated.func.id == "range"):
+        return False
+    return all(
+        isinstance(stmt, ast.Pass)
+        or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Await) and id(stmt.value.value) in sleep_calls)
+        for stmt in loop.body
+    )
+
+
+def _under_timeout(ctx: Context, node: ast.AST, scope: Scope, managers: frozenset[str] = _TIMEOUTS) -> bool:
+    """Is ``node`` inside a ``with`` block of one of ``managers`` (by qualified name, or by method
+    name for ``self.assertRaises``-style methods)?"""
+    current = parent(node)
+    while current is not None and not isinstance(current, _SCOPES):
+        if isinstance(current, (ast.With, ast.AsyncWith)):
+            for item in current.items:
+                manager = item.context_expr
+                target = manager.func if isinstance(manager, ast.Call) else manager
+                if ctx.resolver.qualname(target, scope) in managers:
+                    return True
+                if isinstance(target, ast.Attribute) and target.attr in managers:
+                    return True
+        current = parent(current)
+    return False

@@ -1,0 +1,360 @@
+"""Watch one event loop during one test and report what the test left behind.
+
+:class:`LoopMonitor` is shared by the unittest ``TestCase`` and the pytest plugin:
+``start()`` snapshots the loop and installs the hooks the enabled checks need,
+``finish()`` (after every user cleanup, while the loop is not running) returns the
+report, ``stop()`` undoes every hook.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import sys
+import weakref
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from . import internals
+from .helpers import exhaust_callbacks
+from .patching import shadow
+
+#: Loop iterations given to cleanups (a ``task.cancel()`` needs one or two) before checking.
+SETTLE_ITERATIONS = 20
+#: Frames recorded per coroutine so an unawaited one can say where it was created.
+ORIGIN_DEPTH = 8
+#: Lines shown per check; the rest are counted.
+MAX_LINES = 10
+
+#: Objects frozen before this module was imported: CPython 3.12 freezes a few hundred
+#: tuples at startup, which unfreezing harmlessly hands back to the collector.
+_FROZEN_AT_IMPORT = gc.get_freeze_count()
+
+_SLOW_CALLBACK_MESSAGE = "Executing %s took %.3f seconds"  # asyncio.base_events' log format
+
+#: Checks that read asyncio's own loop internals, so do not apply to uvloop.
+_ASYNCIO_LOOP_ONLY = frozenset({"active_handles", "active_selector_callbacks", "slow_callbacks"})
+
+_HINT = {
+    "pending_tasks": "cancel and await them (e.g. in asyncTearDown or a cleanup)",
+    "active_handles": "cancel the TimerHandle returned by call_later()/call_at()",
+    "active_selector_callbacks": "remove_reader()/remove_writer(), or close the transport",
+    "unawaited_coroutines": "await it, or pass it to asyncio.create_task()",
+    "lost_exceptions": "await the task or read task.exception()",
+    "slow_callbacks": "move blocking work to loop.run_in_executor()",
+    "unused_loop": "make the test method a coroutine, or run the loop in it",
+}
+
+
+class LoopMonitor:
+    """Records a loop's state at the start of a test and what the test left at its end."""
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        checks: Mapping[str, bool],
+        silence_hint: str = "decorate the test with @fail_on({})",
+    ) -> None:
+        self.loop = loop
+        self.checks = frozenset(name for name, on in checks.items() if on)
+        if not internals.is_asyncio_loop(loop):
+            self.checks -= _ASYNCIO_LOOP_ONLY
+        self._silence_hint = silence_hint
+        self._problems: dict[str, list[str]] = {}
+        self._undo: list[Callable[[], None]] = []
+        self._tasks_before: weakref.WeakSet[asyncio.Task] = weakref.WeakSet()
+        self._timers_before: weakref.WeakSet[asyncio.TimerHandle] = weakref.WeakSet()
+        self._io_before: set[tuple[int, str]] = set()
+        self._created: weakref.WeakSet[asyncio.Task] = weakref.WeakSet()
+        # Where tasks and timers were created, when asyncio debug mode does not record it.
+        self._sites: weakref.WeakKeyDictionary[Any, tuple[str, int, str]] = weakref.WeakKeyDictionary()
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Snapshot the loop and install the hooks the enabled checks need."""
+        loop, checks = self.loop, self.checks
+        if "pending_tasks" in checks:
+            self._tasks_before.update(asyncio.all_tasks(loop))
+        if "active_handles" in checks:
+            self._timers_before.update(internals.scheduled_timers(loop))
+        if "active_selector_callbacks" in checks:
+            self._io_before = {(fd, kind) for fd, kind, _, _ in internals.selector_callbacks(loop)}
+        if checks & {"lost_exceptions", "pending_tasks"}:
+            self._install_exception_handler()
+            self._install_task_tracking()
+        if "active_handles" in checks and not loop.get_debug():
+            self._install_timer_sites()
+        if "unawaited_coroutines" in checks:
+            self._install_unawaited_hook()
+        if checks & {"unawaited_coroutines", "lost_exceptions"} and _may_freeze():
+            # Objects older than the test are moved out of the collector's sight, so
+            # finish()'s collection only walks what the test allocated (cheap even in a
+            # huge heap) and never takes an unrelated old object's finaliser for a leak.
+            gc.freeze()
+            self._undo.append(gc.unfreeze)
+        if "slow_callbacks" in checks:
+            self._install_slow_callback_log()
+
+    def finish(self) -> str:
+        """Let cleanups settle, then return the report ('' when nothing was left behind).
+
+        Called between two runs of the loop, never from inside it: the loop runs again
+        only if callbacks are ready (a task cancelled by a cleanup still has to unwind).
+        """
+        loop = self.loop
+        if loop.is_running():
+            raise RuntimeError("LoopMonitor.finish() must be called while its loop is not running")
+        if not internals.is_asyncio_loop(loop):  # its ready queue cannot be seen: just spin
+            loop.run_until_complete(_spin(SETTLE_ITERATIONS))
+        elif internals.ready_callbacks(loop):
+            loop.run_until_complete(exhaust_callbacks(loop, SETTLE_ITERATIONS))
+        if self.checks & {"unawaited_coroutines", "lost_exceptions"}:
+            gc.collect()  # a coroutine or task in a reference cycle reports only when collected
+        pending = [t for t in asyncio.all_tasks(loop) if t not in self._tasks_before]
+        if "pending_tasks" in self.checks:
+            for task in sorted(pending, key=lambda t: t.get_name()):
+                self.record("pending_tasks", self._describe_task(task))
+        if "active_handles" in self.checks:
+            # A pending task's own timer (its sleep, its timeout) is part of that task, which
+            # pending_tasks reports or the test chose to allow: not a timer left behind.
+            owned = _timers_owned_by(self.loop, pending)
+            for handle in internals.scheduled_timers(self.loop):
+                if not handle.cancelled() and handle not in self._timers_before and id(handle) not in owned:
+                    due = handle.when() - self.loop.time()
+                    self.record("active_handles", f"timer due in {due:.3f} s: {self._describe_handle(handle)}")
+        if "active_selector_callbacks" in self.checks:
+            for fd, kind, fileobj, handle in internals.selector_callbacks(self.loop):
+                if (fd, kind) not in self._io_before:
+                    self.record(
+                        "active_selector_callbacks", f"{kind} on fd {fd} ({fileobj!r}): {self._describe_handle(handle)}"
+                    )
+        if "lost_exceptions" in self.checks:
+            for task in list(self._created):
+                if task.done() and not task.cancelled() and internals.exception_unretrieved(task):
+                    task.exception()  # mark it retrieved: reported here, not again on stderr
+                    self.record(
+                        "lost_exceptions",
+                        "Task exception was never retrieved: "
+                        + self._describe_task(task)
+                        + _describe_exception(task.exception()),
+                    )
+        return self.report()
+
+    def stop(self) -> None:
+        """Remove every hook ``start()`` installed; safe to call more than once."""
+        while self._undo:
+            self._undo.pop()()
+
+    # --- results -----------------------------------------------------------------------
+
+    def record(self, check: str, line: str) -> None:
+        """Add a problem found by a check (ignored when the check is off)."""
+        if check in self.checks:
+            self._problems.setdefault(check, []).append(line)
+
+    def report(self) -> str:
+        """The failure message for everything recorded so far, '' if nothing."""
+        if not self._problems:
+            return ""
+        parts = ["flake8_asynctest runtime checks failed:"]
+        for check, lines in self._problems.items():
+            parts.append(f"{check}: {len(lines)} found; {_HINT[check]}")
+            parts.extend(f"  - {line}" for line in lines[:MAX_LINES])
+            if len(lines) > MAX_LINES:
+                parts.append(f"  ... and {len(lines) - MAX_LINES} more")
+        names = ", ".join(f"{check}=False" for check in self._problems)
+        parts.append(f"(if this is intended, {self._silence_hint.format(names)})")
+        return "\n".join(parts)
+
+    # --- describing what was found -----------------------------------------------------
+
+    def _site(self, obj: Any) -> str | None:
+        site = internals.creation_site(obj)
+        if site is None and obj in self._sites:
+            filename, lineno, name = self._sites[obj]
+            site = f"{internals.short_path(filename)}:{lineno} in {name}"
+        return site
+
+    def _describe_task(self, task: asyncio.Task) -> str:
+        site = self._site(task)
+        created = f", created at {site}" if site else ""
+        if task.done():  # get_coro() of a finished eager task crashes CPython 3.12.1
+            return f"task {task.get_name()!r}{created}"
+        coro = task.get_coro()
+        name = getattr(coro, "__qualname__", repr(coro))
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+        state = (
+            "" if frame is None else f" suspended at {internals.short_path(frame.f_code.co_filename)}:{frame.f_lineno}"
+        )
+        return f"task {task.get_name()!r} running {name}(){state}{created}"
+
+    def _describe_handle(self, handle: asyncio.Handle) -> str:
+        callback, _ = internals.handle_callback(handle)
+        site = self._site(handle)
+        return _describe_callback(callback) + (f", created at {site}" if site else "")
+
+    def _describe(self, culprit: Any) -> str:
+        if isinstance(culprit, asyncio.Task):
+            return self._describe_task(culprit)
+        if isinstance(culprit, asyncio.Handle):
+            return self._describe_handle(culprit)
+        site = self._site(culprit)
+        return repr(culprit) + (f", created at {site}" if site else "")
+
+    # --- hooks -------------------------------------------------------------------------
+
+    def _install_exception_handler(self) -> None:
+        loop = self.loop
+        previous = loop.get_exception_handler()
+
+        def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+            message = context.get("message", "")
+            exc = context.get("exception")
+            culprit = context.get("task") or context.get("future") or context.get("handle")
+            if exc is not None and "lost_exceptions" in self.checks:
+                self.record("lost_exceptions", f"{message}: {self._describe(culprit)}" + _describe_exception(exc))
+            elif message.startswith("Task was destroyed but it is pending") and "pending_tasks" in self.checks:
+                self.record("pending_tasks", f"destroyed while pending: {self._describe(culprit)}")
+            elif previous is not None:
+                previous(loop, context)
+            else:
+                loop.default_exception_handler(context)
+
+        loop.set_exception_handler(handler)
+        self._undo.append(lambda: loop.set_exception_handler(previous))
+
+    def _install_task_tracking(self) -> None:
+        # loop.create_task is shadowed rather than a task factory set: every task (even one
+        # a test's own factory makes) passes through it, and 3.13.0 names every task made
+        # by a factory "None".
+        loop, created, sites = self.loop, self._created, self._sites
+        real_create_task = loop.create_task
+        debug = loop.get_debug()
+
+        def create_task(coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+            task = real_create_task(coro, **kwargs)
+            created.add(task)
+            site = None if debug else internals.caller_site()
+            if site is not None:
+                sites[task] = site
+            return task
+
+        self._undo.append(shadow(loop, "create_task", create_task))
+
+    def _install_timer_sites(self) -> None:
+        real_call_at, sites = self.loop.call_at, self._sites
+
+        def call_at(when: float, callback: Callable[..., Any], *args: Any, context: Any = None) -> asyncio.TimerHandle:
+            handle = real_call_at(when, callback, *args, context=context)
+            site = internals.caller_site()
+            if site is not None:
+                sites[handle] = site
+            return handle
+
+        self._undo.append(shadow(self.loop, "call_at", call_at))
+
+    def _install_unawaited_hook(self) -> None:
+        previous = internals.unawaited_coroutine_hook()
+
+        def hook(coro: Any) -> None:
+            self.record(
+                "unawaited_coroutines",
+                f"coroutine {coro.__qualname__}() was never awaited, created at {_coroutine_origin(coro)}",
+            )
+            previous(coro)  # keep the usual RuntimeWarning (or the error under -W error)
+
+        internals.set_unawaited_coroutine_hook(hook)
+        self._undo.append(lambda: internals.set_unawaited_coroutine_hook(previous))
+        depth = sys.get_coroutine_origin_tracking_depth()
+        if depth < ORIGIN_DEPTH:
+            sys.set_coroutine_origin_tracking_depth(ORIGIN_DEPTH)
+            self._undo.append(lambda: sys.set_coroutine_origin_tracking_depth(depth))
+
+    def _install_slow_callback_log(self) -> None:
+        loop = self.loop
+        monitor = self
+
+        class SlowCallbackHandler(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                if record.msg == _SLOW_CALLBACK_MESSAGE:
+                    monitor.record("slow_callbacks", record.getMessage() + f" (limit {loop.slow_callback_duration} s)")
+
+        logger = logging.getLogger("asyncio")
+        handler = SlowCallbackHandler(logging.WARNING)
+        logger.addHandler(handler)
+        self._undo.append(lambda: logger.removeHandler(handler))
+        if not loop.get_debug():  # asyncio only times callbacks in debug mode
+            loop.set_debug(True)
+            self._undo.append(lambda: loop.set_debug(False))
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+async def _spin(iterations: int) -> None:
+    for _ in range(iterations):
+        await asyncio.sleep(0)
+
+
+def _may_freeze() -> bool:
+    """False if the program froze objects itself: our gc.unfreeze() would undo that."""
+    return gc.get_freeze_count() in (0, _FROZEN_AT_IMPORT)
+
+
+def _timers_owned_by(loop: asyncio.AbstractEventLoop, tasks: list[asyncio.Task]) -> set[int]:
+    """ids of timers that only exist because a pending task waits on them (reported once)."""
+    waited = {id(f) for f in map(internals.awaited_future, tasks) if f is not None}
+    task_ids = {id(t) for t in tasks}
+    owned = set()
+    for handle in internals.scheduled_timers(loop):
+        if handle.cancelled():  # cancel() drops the callback and its arguments
+            continue
+        callback, args = internals.handle_callback(handle)
+        # sleep() and 3.11's wait_for() wake the task through the future it awaits;
+        # asyncio.timeout() (so wait_for() since 3.12) holds the task it will cancel.
+        # Best effort: if Timeout._task moves, the timer is merely reported twice.
+        timeout_task = getattr(getattr(callback, "__self__", None), "_task", None)
+        if any(id(a) in waited for a in args) or id(timeout_task) in task_ids:
+            owned.add(id(handle))
+    return owned
+
+
+def _where(filename: str, lineno: int | None, name: str) -> str:
+    return f"{internals.short_path(filename)}:{lineno} in {name}"
+
+
+def _describe_callback(callback: Any) -> str:
+    func = getattr(callback, "func", callback)  # functools.partial
+    name = getattr(func, "__qualname__", None) or repr(func)
+    code = getattr(getattr(func, "__func__", func), "__code__", None)
+    if code is None:
+        return f"{name}()"
+    return f"{name}() defined at {internals.short_path(code.co_filename)}:{code.co_firstlineno}"
+
+
+def _describe_exception(exc: BaseException | None) -> str:
+    if exc is None:
+        return ""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return f"; {type(exc).__name__}: {exc}"
+    code = tb.tb_frame.f_code
+    raised = f" raised at {_where(code.co_filename, tb.tb_lineno, code.co_name)}"
+    return f"; {type(exc).__name__}: {exc}{raised}"
+
+
+def _coroutine_origin(coro: Any) -> str:
+    origin = getattr(coro, "cr_origin", None) or ()
+    for filename, lineno, name in origin:  # innermost frame first
+        if not filename.startswith(internals.ASYNCIO_DIR):
+            return _where(filename, lineno, name)
+    code = getattr(coro, "cr_code", None)
+    if code is None:
+        return "an unknown place"
+    return (
+        f"an unknown place (its function is defined at {internals.short_path(code.co_filename)}:{code.co_firstlineno})"
+    )

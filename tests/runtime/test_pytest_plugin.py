@@ -1,0 +1,225 @@
+"""The pytest plugin: opt-in checks for pytest-asyncio tests and fixtures, virtual_clock."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+PLUGIN = ("-p", "flake8_asynctest.runtime.pytest_plugin")
+
+
+@pytest.fixture
+def suite(pytester):
+    """Write a test module (and ini lines), run it with the plugin, return the result."""
+
+    def run(source: str, *ini_lines: str):
+        pytester.makeini("\n".join(["[pytest]", "asyncio_mode = auto",
+                                    "asyncio_default_fixture_loop_scope = function",
+                                    *ini_lines]))
+        pytester.makepyfile(test_suite=textwrap.dedent(source))
+        # hypothesis' plugin, when installed, costs ~0.5 s per inner run and is not needed.
+        return pytester.runpytest(*PLUGIN, "-p", "no:cacheprovider", "-p", "no:hypothesispytest")
+
+    return run
+
+
+LEAKY = """
+    import asyncio
+    import pytest
+
+    async def sleeper():
+        await asyncio.sleep(60)
+
+    {marker}
+    async def test_leak():
+        asyncio.create_task(sleeper())
+"""
+
+
+def test_marked_test_that_leaks_a_task_errors_at_teardown(suite):
+    result = suite(LEAKY.format(marker="@pytest.mark.asynctest_checks"))
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines([
+        "*ERROR at teardown of test_leak*",
+        "*pending_tasks: 1 found*",
+        "*running sleeper()*created at test_suite.py:9 in test_leak*",
+        "*@pytest.mark.asynctest_checks(pending_tasks=False)*",
+    ])
+
+
+def test_checks_are_opt_in(suite):
+    suite(LEAKY.format(marker="")).assert_outcomes(passed=1)
+
+
+def test_ini_option_enables_checks_and_the_marker_can_disable_them(suite):
+    suite(LEAKY.format(marker=""), "asynctest_checks = true").assert_outcomes(passed=1, errors=1)
+    disabled = "@pytest.mark.asynctest_checks(enabled=False)"
+    suite(LEAKY.format(marker=disabled), "asynctest_checks = true").assert_outcomes(passed=1)
+
+
+def test_marker_keywords_turn_single_checks_off(suite):
+    source = """
+        import asyncio
+        import pytest
+
+        pytestmark = pytest.mark.asynctest_checks
+
+        @pytest.mark.asynctest_checks(pending_tasks=False)
+        async def test_task_allowed():
+            asyncio.create_task(asyncio.sleep(60))
+
+        @pytest.mark.asynctest_checks(pending_tasks=False)
+        async def test_timer_still_checked():
+            asyncio.get_running_loop().call_later(60, print)
+    """
+    result = suite(source)
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*ERROR at teardown of test_timer_still_checked*",
+                                 "*active_handles: 1 found*"])
+
+
+def test_async_fixture_that_cleans_up_passes_and_one_that_leaks_is_reported(suite):
+    source = """
+        import asyncio
+        import pytest
+        import pytest_asyncio
+
+        pytestmark = pytest.mark.asynctest_checks
+
+        @pytest_asyncio.fixture
+        async def tidy_worker():
+            task = asyncio.create_task(asyncio.sleep(60))
+            yield task
+            task.cancel()  # not even awaited: the checks let the loop settle first
+
+        @pytest_asyncio.fixture
+        async def leaky_worker():
+            yield asyncio.create_task(asyncio.sleep(60))
+
+        async def test_tidy(tidy_worker):
+            await asyncio.sleep(0)
+
+        async def test_leaky(leaky_worker):
+            await asyncio.sleep(0)
+    """
+    result = suite(source)
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*ERROR at teardown of test_leaky*",
+                                 "*created at test_suite.py:15 in leaky_worker*"])
+
+
+def test_a_failing_test_is_not_reported_twice(suite):
+    source = """
+        import asyncio
+        import pytest
+
+        @pytest.mark.asynctest_checks
+        async def test_fails():
+            asyncio.create_task(asyncio.sleep(60))
+            assert 1 == 2
+    """
+    result = suite(source)
+    result.assert_outcomes(failed=1)
+    result.stdout.no_fnmatch_line("*runtime checks failed*")
+
+
+def test_tasks_of_a_wider_loop_scope_are_not_the_test_s_leak(suite):
+    source = """
+        import asyncio
+        import pytest
+        import pytest_asyncio
+
+        @pytest_asyncio.fixture(scope="module", loop_scope="module")
+        async def server():
+            task = asyncio.create_task(asyncio.sleep(600))
+            yield task
+            task.cancel()
+
+        @pytest.mark.asynctest_checks
+        @pytest.mark.asyncio(loop_scope="module")
+        async def test_uses_server(server):
+            await asyncio.sleep(0)
+
+        @pytest.mark.asynctest_checks
+        @pytest.mark.asyncio(loop_scope="module")
+        async def test_leaks_on_module_loop(server):
+            asyncio.get_running_loop().call_later(60, print)
+    """
+    result = suite(source)
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*ERROR at teardown of test_leaks_on_module_loop*",
+                                 "*active_handles: 1 found*"])
+
+
+def test_lost_exception_and_unawaited_coroutine_are_reported(suite):
+    source = """
+        import asyncio
+        import pytest
+
+        pytestmark = pytest.mark.asynctest_checks
+
+        async def boom():
+            raise ValueError("boom")
+
+        async def test_lost():
+            asyncio.create_task(boom())
+            await asyncio.sleep(0)
+
+        @pytest.mark.filterwarnings("ignore::RuntimeWarning")
+        async def test_unawaited():
+            boom()
+    """
+    result = suite(source)
+    result.assert_outcomes(passed=2, errors=2)
+    result.stdout.fnmatch_lines_random([
+        "*lost_exceptions: 1 found*",
+        "*ValueError: boom raised at test_suite.py:7 in boom*",
+        "*unawaited_coroutines: 1 found*",
+        "*coroutine boom() was never awaited, created at test_suite.py:15 in test_unawaited*",
+    ])
+
+
+def test_bad_marker_arguments_are_a_usage_error(suite):
+    result = suite(LEAKY.format(marker="@pytest.mark.asynctest_checks(pending_task=False)"))
+    result.stdout.fnmatch_lines(["*unknown check 'pending_task'*"])
+    assert result.ret != 0
+
+
+def test_virtual_clock_fixture(suite):
+    source = """
+        import asyncio
+        import time
+
+        async def test_sleep_an_hour(virtual_clock):
+            loop = asyncio.get_running_loop()
+            start, wall = loop.time(), time.monotonic()
+            await asyncio.sleep(3600)
+            assert loop.time() - start == pytest_approx(3600)
+            assert virtual_clock.time() == loop.time()
+            with __import__("pytest").raises(TimeoutError):
+                async with asyncio.timeout(30):
+                    await asyncio.Event().wait()
+            assert time.monotonic() - wall < 1
+
+        async def test_advance(virtual_clock):
+            loop = asyncio.get_running_loop()
+            seen = []
+            loop.call_later(1, lambda: seen.append(loop.time() - start))
+            start = loop.time()
+            await virtual_clock.advance(2)
+            assert seen == [pytest_approx(1)]
+
+        async def test_executor_job(virtual_clock):
+            loop = asyncio.get_running_loop()
+            await asyncio.wait_for(loop.run_in_executor(None, time.sleep, 0.05), timeout=1)
+
+        def pytest_approx(value):
+            return __import__("pytest").approx(value, abs=1e-6)
+
+        def test_sync_test_cannot_use_it(virtual_clock):
+            pass
+    """
+    result = suite(source)
+    result.assert_outcomes(passed=3, errors=1)
+    result.stdout.fnmatch_lines(["*virtual_clock works only in async tests*"])

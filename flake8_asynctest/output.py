@@ -36,7 +36,10 @@ def rule_name(code: str) -> str:
 def display_path(path: str) -> str:
     """The path from the current directory, with ``/``: what CI annotations and SARIF URIs expect."""
     if os.path.isabs(path):
-        relative = os.path.relpath(path)
+        try:
+            relative = os.path.relpath(path)
+        except ValueError:  # on another drive (Windows)
+            relative = os.pardir
         if not relative.startswith(os.pardir):
             path = relative
     else:
@@ -46,6 +49,8 @@ def display_path(path: str) -> str:
 
 class Format:
     """A format's common part: where things go, the totals, ``--statistics``."""
+
+    stdout_is_one_document = False  # then the statistics go to stderr
 
     def __init__(self, out: TextIO, err: TextIO, color: bool = False) -> None:
         self.out = out
@@ -57,7 +62,7 @@ class Format:
 
     def finish(self, summary: Summary, statistics: bool) -> None:
         if statistics:
-            self.write_statistics(summary, self.out)
+            self.write_statistics(summary, self.err if self.stdout_is_one_document else self.out)
         self.err.write(summary.line() + "\n")
 
     @staticmethod
@@ -106,6 +111,8 @@ def _escape_property(text: str) -> str:
 class JsonFormat(Format):
     """One JSON document: findings, errors (unreadable files), summary and per-code statistics."""
 
+    stdout_is_one_document = True
+
     def __init__(self, out: TextIO, err: TextIO, color: bool = False) -> None:
         super().__init__(out, err, color)
         self.findings: list[dict[str, Any]] = []
@@ -138,9 +145,7 @@ class JsonFormat(Format):
         }
         json.dump(document, self.out, indent=2)
         self.out.write("\n")
-        if statistics:
-            self.write_statistics(summary, self.err)
-        self.err.write(summary.line() + "\n")
+        super().finish(summary, statistics)
 
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -150,6 +155,8 @@ SRCROOT = "%SRCROOT%"
 class SarifFormat(Format):
     """SARIF 2.1.0: every rule described, a result per finding; files that could not be read or parsed
     (E902, E999) are tool notifications, not results, since no rule reported them."""
+
+    stdout_is_one_document = True
 
     def __init__(self, out: TextIO, err: TextIO, color: bool = False) -> None:
         super().__init__(out, err, color)
@@ -227,9 +234,7 @@ class SarifFormat(Format):
         }
         json.dump(document, self.out, indent=2)
         self.out.write("\n")
-        if statistics:
-            self.write_statistics(summary, self.err)
-        self.err.write(summary.line() + "\n")
+        super().finish(summary, statistics)
 
     @staticmethod
     def _descriptor(rule: Any) -> dict[str, Any]:

@@ -65,7 +65,7 @@ def check_tree(tree: ast.Module, filename: str, source: str, settings: Settings)
     module = walk.build(tree, filename, wanted, source)
     try:
         resolver = Resolver(module, settings.knowledge, project_for(settings))
-        tests = TestCode(module, resolver, settings.scope)
+        tests = TestCode(module, resolver, settings.scope_for(filename))
         if not tests.is_test_code:
             return []
         ctx = Context(module, resolver, tests, settings, source)
@@ -84,8 +84,7 @@ def check_source(data: bytes, filename: str, settings: Settings) -> FileResult:
     try:
         source = decode(data)
     except (SyntaxError, UnicodeDecodeError, LookupError) as error:
-        message = f"{IO_ERROR} cannot decode file: {error}"
-        return FileResult([Finding(1, 0, IO_ERROR, message)], unreadable=True)
+        return FileResult([decode_error(error, data)], unreadable=True)
     if "flake8" in source and any(NOQA_FILE.match(line) for line in source.splitlines()):
         return FileResult(source=source)
     try:
@@ -103,6 +102,26 @@ def decode(data: bytes) -> str:
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     text = data.decode(encoding)
     return text[1:] if text.startswith("\ufeff") else text
+
+
+def decode_error(error: Exception, data: bytes) -> Finding:
+    """Where the bytes stop being text, and how to fix it: most often a file saved in a legacy encoding."""
+    if not isinstance(error, UnicodeDecodeError) and "missing encoding declaration" in str(error):
+        try:  # tokenize found no declaration and the first lines are not UTF-8: say where they stop
+            data.decode("utf-8")
+        except UnicodeDecodeError as utf8_error:
+            error = utf8_error
+    if not isinstance(error, UnicodeDecodeError):  # an unknown or malformed encoding declaration
+        return Finding(1, 0, IO_ERROR, f"{IO_ERROR} cannot decode file: {error}")
+    start = error.start
+    line = data.count(b"\n", 0, start) + 1
+    col = start - (data.rfind(b"\n", 0, start) + 1)
+    byte = data[start : start + 1].hex()
+    message = (
+        f"{IO_ERROR} cannot decode file: byte 0x{byte} at line {line}, column {col + 1} is not valid "
+        f"{error.encoding} ({error.reason}); save the file as UTF-8 or declare its encoding (# -*- coding: latin-1 -*-)"
+    )
+    return Finding(line, col, IO_ERROR, message)
 
 
 def syntax_error(error: BaseException) -> Finding:

@@ -1,168 +1,211 @@
-"""``python -m flake8_asynctest``: the standalone checker, a thin shell over ``checker``."""
+"""``python -m flake8_asynctest``: the standalone checker, a thin shell over config, checker and output."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
-from . import __version__
-from .checker import FileResult, batched_gc, check_source, collect_if_due
+from . import __version__, config
+from .checker import batched_gc
+from .config import ConfigError, Plan
 from .discovery import python_files
-from .settings import DEFAULT_MAX_SLEEP, RESOLVE, SCOPES, Settings
+from .fixes.options import FixOptions
+from .output import COLOR_CHOICES, FORMATS, Format, use_color
+from .settings import DEFAULT_MAX_SLEEP, RESOLVE, SCOPES
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
-def _codes(text: str) -> list[str]:
-    return [part.strip().upper() for part in text.split(",") if part.strip()]
+def _flag_type(check: Callable[[object, str], Any]) -> Callable[[str], Any]:
+    """A config value check as an argparse type: paths in a flag are relative to the current directory."""
+
+    def convert(text: str) -> Any:
+        try:
+            return check(text, os.getcwd())
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    convert.__name__ = check.__name__
+    return convert
+
+
+def _jobs(text: str) -> int:
+    if text == "auto":
+        return 0
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of processes >= 1 or 'auto', got {text!r}")
+    return int(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m flake8_asynctest",
-        description="Find the bugs that make async test suites lie.",
+        description="Find the bugs that make async test suites lie. Options given here override "
+        "[tool.flake8-asynctest] in pyproject.toml.",
     )
     parser.add_argument("paths", nargs="*", default=["."], help="files or directories (default: .)")
-    parser.add_argument("--select", type=_codes, help="codes or prefixes to report (default: ATC)")
-    parser.add_argument("--extend-select", type=_codes, default=[], help="add codes, e.g. opt-in rules")
-    parser.add_argument("--ignore", type=_codes, default=[], help="codes or prefixes not to report")
-    parser.add_argument("--extend-ignore", type=_codes, default=[], help="more codes not to report")
-    parser.add_argument(
+    selection = parser.add_argument_group("selection")
+    codes = _flag_type(config.codes)
+    for flag, what in (
+        ("--select", "codes or prefixes to report (default: ATC)"),
+        ("--extend-select", "codes to add to the selection, e.g. opt-in rules"),
+        ("--ignore", "codes or prefixes not to report"),
+        ("--extend-ignore", "codes not to report, added to --ignore"),
+    ):
+        selection.add_argument(flag, type=codes, metavar="CODES", help=f"comma-separated {what}")
+    selection.add_argument(
+        "--per-file-ignores",
+        type=_flag_type(config.per_file_ignores),
+        metavar="GLOB:CODES",
+        help="codes not to report in some files, as in flake8: 'tests/legacy/*:ATC103 conftest.py:ATC1'",
+    )
+    rules = parser.add_argument_group("rule options (same names under flake8)")
+    rules.add_argument(
         "--asynctest-max-sleep",
-        type=float,
-        default=DEFAULT_MAX_SLEEP,
+        dest="max_sleep",
+        type=_flag_type(config.max_sleep),
         metavar="SECONDS",
         help=f"ATC401: report constant sleeps of at least this long (default: {DEFAULT_MAX_SLEEP})",
     )
-    parser.add_argument(
-        "--asynctest-scope",
-        choices=SCOPES,
-        default="tests",
-        help="check only test code (default) or every file",
-    )
-    parser.add_argument(
+    rules.add_argument("--asynctest-scope", dest="scope", choices=SCOPES, help="check only test code (default: tests)")
+    rules.add_argument(
         "--asynctest-resolve",
+        dest="resolve",
         choices=RESOLVE,
-        default="imports",
-        help="follow imports into the project and installed packages (default), or stay within each file",
+        help="follow imports into the project and installed packages (default: imports), or stay within each file",
     )
-    fixing = parser.add_mutually_exclusive_group()
-    fixing.add_argument("--fix", action="store_true", help="apply the safe fixes in place, then report what remains")
-    fixing.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; change nothing")
-    fixing.add_argument("--fix-only", action="store_true", help="apply the fixes; report nothing else")
-    parser.add_argument("--unsafe-fixes", action="store_true", help="also apply fixes marked unsafe (ATC303)")
-    parser.add_argument("--list-rules", action="store_true", help="print the rule catalogue and exit")
-    parser.add_argument("--explain", metavar="CODE", help="explain one rule and exit")
-    parser.add_argument("--version", action="version", version=f"flake8-asynctest {__version__}")
+    rules.add_argument(
+        "--asynctest-test-patterns",
+        dest="test_patterns",
+        type=_flag_type(config.globs),
+        metavar="GLOBS",
+        help="comma-separated globs of more files that are test code, e.g. '*_spec.py,it/*'",
+    )
+    for flag, what in (
+        ("runner-bases", "base classes that run their async tests themselves, e.g. mypkg.testing.AsyncCase"),
+        ("runner-decorators", "decorators that run the async function they wrap"),
+        ("coroutine-functions", "functions that return a coroutine (async APIs in libraries we cannot see)"),
+    ):
+        rules.add_argument(
+            f"--asynctest-{flag}",
+            dest=flag.replace("-", "_"),
+            type=_flag_type(config.dotted_names),
+            metavar="NAMES",
+            help=f"comma-separated qualified names: {what}",
+        )
+    out = parser.add_argument_group("output")
+    out.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    out.add_argument("--color", choices=COLOR_CHOICES, default="auto", help="colour text output (default: auto)")
+    out.add_argument("--statistics", action="store_true", help="count findings per code")
+    out.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings (errors still exit 2)")
+    fixing = parser.add_argument_group("fixing")
+    modes = fixing.add_mutually_exclusive_group()
+    modes.add_argument("--fix", action="store_true", help="apply the fixes in place, then report what remains")
+    modes.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; change nothing")
+    modes.add_argument("--fix-only", action="store_true", help="apply the fixes in place; report nothing else")
+    fixing.add_argument("--unsafe-fixes", action="store_true", help="also apply the fixes marked unsafe (ATC303)")
+    run = parser.add_argument_group("run")
+    run.add_argument(
+        "-j",
+        "--jobs",
+        type=_jobs,
+        default=0,
+        metavar="N",
+        help="processes to check files in (default: auto, one per CPU)",
+    )
+    run.add_argument("--config", metavar="FILE", help="read [tool.flake8-asynctest] from this TOML file")
+    run.add_argument("--isolated", action="store_true", help="read no configuration file")
+    info = parser.add_argument_group("information")
+    info.add_argument("--list-rules", action="store_true", help="print the rule catalogue and exit")
+    info.add_argument("--explain", metavar="CODE", help="explain one rule and exit")
+    info.add_argument("--version", action="version", version=f"flake8-asynctest {__version__}")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    from .catalogue import RULES, list_rules
-    from .selection import enabled_codes
+    args = build_parser().parse_args(argv)
+    if args.list_rules or args.explain:
+        return _describe(args.explain)
+    try:
+        values = {} if args.isolated else config.load(args.config)
+    except ConfigError as error:
+        print(f"flake8-asynctest: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    # a flag given on the command line replaces the file's value for that key
+    flags = {name: getattr(args, name) for name in map(config.option_name, config.KEYS)}
+    values.update({name: value for name, value in flags.items() if value is not None})
+    formatter = FORMATS[args.format](sys.stdout, sys.stderr, use_color(args.color, sys.stdout))
+    plan = Plan(values)
+    mode = "fix" if args.fix else "fix-only" if args.fix_only else "diff" if args.diff else None
+    fixing = FixOptions(mode, args.unsafe_fixes) if mode else None
+    return run(
+        args.paths, plan, formatter, jobs=args.jobs, statistics=args.statistics, exit_zero=args.exit_zero,
+        fixing=fixing,
+    )
 
-    if args.list_rules:
+
+def _describe(code: str | None) -> int:
+    from .catalogue import RULES, list_rules
+
+    if code is None:
         print(list_rules())
         return EXIT_CLEAN
-    if args.explain:
-        rule = RULES.get(args.explain.strip().upper())
-        if rule is None:
-            print(f"unknown rule {args.explain!r}; see --list-rules", file=sys.stderr)
-            return EXIT_ERROR
-        print(rule.explain())
-        return EXIT_CLEAN
-    if args.asynctest_max_sleep < 0:
-        parser.error("--asynctest-max-sleep must be >= 0")
-    settings = Settings(
-        enabled=enabled_codes(args.select, args.ignore, args.extend_select, args.extend_ignore),
-        max_sleep=args.asynctest_max_sleep,
-        scope=args.asynctest_scope,
-        resolve=args.asynctest_resolve,
-    )
-    mode = "fix" if args.fix or args.fix_only else "diff" if args.diff else None
-    fixing = Fixing(mode, args.unsafe_fixes, report=not args.fix_only) if mode else None
-    return run(args.paths, settings, fixing)
+    rule = RULES.get(code.strip().upper())
+    if rule is None:
+        print(f"unknown rule {code!r}; see --list-rules", file=sys.stderr)
+        return EXIT_ERROR
+    print(rule.explain())
+    return EXIT_CLEAN
 
 
-class Fixing:
-    """How this run fixes (``fix`` writes files, ``diff`` prints), and what it did."""
+def run(
+    paths: Sequence[str],
+    plan: Plan,
+    formatter: Format,
+    jobs: int = 0,
+    statistics: bool = False,
+    exit_zero: bool = False,
+    fixing: FixOptions | None = None,
+) -> int:
+    """Check ``paths`` (and fix them, with ``fixing``) and write what was found; the exit status.
 
-    def __init__(self, mode: str, unsafe: bool, report: bool) -> None:
-        self.mode = mode
-        self.unsafe = unsafe
-        self.report = report  # print the findings that remain
-        self.applied = 0
-        self.files = 0
+    ``--diff`` prints only the diffs and exits 1 if anything would change; ``--fix-only`` prints
+    no findings; ``--fix`` reports what remains after fixing."""
+    from .parallel import check_files, default_jobs, unreadable
+    from .report import Summary
 
-    def process(self, filename: str, data: bytes, result: FileResult, settings: Settings) -> FileResult:
-        """Fix one file if a finding can be fixed; the findings that remain."""
-        if not any(f.fix is not None and (self.unsafe or not f.fix.unsafe) for f in result.findings):
-            return result
-        from .fixes.engine import fix_source
-        from .fixes.files import unified_diff, write_atomically
-
-        try:
-            new, applied, remaining = fix_source(data, filename, settings, self.unsafe, result)
-            if new == data:
-                return remaining
-            if self.mode == "diff":
-                sys.stdout.write(unified_diff(filename, data, new))
-            else:
-                write_atomically(filename, new)
-        except Exception as error:  # a fix must never cost the user their file or the run
-            print(f"{filename}: not fixed, left unchanged ({type(error).__name__}: {error})", file=sys.stderr)
-            return result
-        self.applied += applied
-        self.files += 1
-        return remaining
-
-    def summary(self) -> str:
-        verb = "would fix" if self.mode == "diff" else "fixed"
-        return f"{verb} {self.applied} finding{'s' * (self.applied != 1)} in {self.files} file{'s' * (self.files != 1)}"
-
-
-def run(paths: Sequence[str], settings: Settings, fixing: Fixing | None = None) -> int:
+    summary = Summary(fixing.mode if fixing else None)
+    show = fixing is None or fixing.mode == "fix"
     with batched_gc():
-        status = _run(paths, settings, fixing)
-    if fixing is not None:
-        print(fixing.summary(), file=sys.stderr)
-        if fixing.mode == "diff":
-            return EXIT_ERROR if status == EXIT_ERROR else EXIT_FINDINGS if fixing.files else EXIT_CLEAN
-        if not fixing.report and status == EXIT_FINDINGS:
-            return EXIT_CLEAN
-    return status
+        missing = [path for path in paths if not os.path.exists(path)]
+        for path in missing:
+            report = unreadable(path, "No such file or directory")
+            formatter.add(report)
+            summary.add(report)
+        files = list(_unique(file for path in paths if path not in missing for file in python_files(path)))
+        for report in check_files(files, plan, jobs or default_jobs(), fixing):
+            if show or report.failed:
+                formatter.add(report)
+            if report.diff:
+                sys.stdout.write(report.diff)
+            summary.add(report)
+    formatter.finish(summary, statistics)
+    if summary.errors:
+        return EXIT_ERROR
+    if fixing is not None and fixing.mode == "diff":
+        return EXIT_FINDINGS if summary.fixed else EXIT_CLEAN
+    if fixing is not None and fixing.mode == "fix-only":
+        return EXIT_CLEAN
+    return EXIT_FINDINGS if summary.findings and not exit_zero else EXIT_CLEAN
 
 
-def _run(paths: Sequence[str], settings: Settings, fixing: Fixing | None) -> int:
-    status = EXIT_CLEAN
-    out = sys.stdout
-    show = fixing is None or (fixing.mode == "fix" and fixing.report)
+def _unique(paths: Iterator[str]) -> Iterator[str]:
+    seen = set()
     for path in paths:
-        if not os.path.exists(path):
-            print(f"{path}:0:1: E902 No such file or directory", file=sys.stderr)
-            status = EXIT_ERROR
-            continue
-        for filename in python_files(path):
-            try:
-                with open(filename, "rb") as handle:
-                    data = handle.read()
-            except OSError as error:
-                print(f"{filename}:0:1: E902 {error.strerror or error}", file=sys.stderr)
-                status = EXIT_ERROR
-                continue
-            result = check_source(data, filename, settings)
-            if fixing is not None and not result.unreadable:
-                result = fixing.process(filename, data, result, settings)
-            collect_if_due()
-            if result.unreadable:
-                status = EXIT_ERROR
-            elif result.findings and status == EXIT_CLEAN:
-                status = EXIT_FINDINGS
-            if show:
-                for finding in result.findings:
-                    out.write(f"{filename}:{finding.line}:{finding.col + 1}: {finding.message}\n")
-    return status
+        key = os.path.normcase(os.path.abspath(path))
+        if key not in seen:
+            seen.add(key)
+            yield path

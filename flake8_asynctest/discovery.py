@@ -1,9 +1,14 @@
-"""Which files a standalone run reads: recursion, and the directories nobody wants linted."""
+"""Which files a standalone run reads: recursion, ``.gitignore``, and the directories nobody wants linted.
+
+Inside a git work tree a directory's files are what ``git ls-files`` lists (tracked, plus untracked
+files that are not ignored); elsewhere, or when git cannot answer, a walk. Either way only ``*.py``
+files, never through a symlinked directory (so a symlink loop cannot trap us), in one stable order.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 SKIP_DIRS = frozenset(
     {
@@ -37,13 +42,84 @@ def _skipped(directory: str, name: str) -> bool:
 
 
 def python_files(path: str) -> Iterator[str]:
-    """``path`` itself if it is a file (checked whatever its name), else the ``.py`` files under it,
-    in a stable order. Symlinked directories are not followed, so a symlink loop cannot trap us."""
+    """``path`` itself if it is not a directory (a named file is checked whatever its name), else the
+    ``.py`` files under it."""
     if not os.path.isdir(path):
         yield path
         return
-    for root, dirs, files in os.walk(path):
-        dirs[:] = sorted(d for d in dirs if not _skipped(root, d))
-        for name in sorted(files):
-            if name.endswith(".py"):
-                yield os.path.join(root, name)
+    listed = _git_files(path) if _in_git_work_tree(path) else None
+    if listed == [] and _git(["check-ignore", "-q", "."], path) is not None:
+        listed = None  # the directory named is itself ignored: it was asked for, so walk it
+    yield from sorted(_kept(path, listed) if listed is not None else _walk(path), key=_order)
+
+
+def _order(path: str) -> list[str]:
+    """Directory by directory, names sorted: the same order for git's listing and for the walk."""
+    return path.split(os.sep)
+
+
+def _walk(root: str) -> Iterator[str]:
+    with os.scandir(root) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if not _skipped(root, entry.name):
+                    yield from _walk(entry.path)
+            elif entry.name.endswith(".py") and entry.is_file():  # a symlink to a file is read; a dangling one is not
+                yield entry.path
+
+
+def _in_git_work_tree(path: str) -> bool:
+    directory = os.path.abspath(path)
+    while True:
+        if os.path.exists(os.path.join(directory, ".git")):
+            return True
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return False
+        directory = parent
+
+
+def _git_files(root: str) -> list[str] | None:
+    """The files under ``root`` that git does not ignore, relative to it; None when git cannot say."""
+    listed = _git(["ls-files", "-z", "--cached", "--others", "--exclude-standard"], root)
+    return None if listed is None else [os.fsdecode(name) for name in listed.split(b"\0") if name]
+
+
+def _git(args: list[str], cwd: str) -> bytes | None:
+    """git's output, or None when it fails (not installed, not a repository it trusts, a "no" answer)."""
+    import subprocess  # only runs inside a git work tree pay for it
+
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+    except OSError:
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def _kept(root: str, listed: Iterable[str]) -> Iterator[str]:
+    """git's listing under the same rules as the walk: Python files, no skipped directory, no symlinked
+    directory on the way, each once, still on disk (a deleted file stays listed until committed)."""
+    verdicts: dict[str, bool] = {"": True}
+    seen = set()
+    for name in listed:
+        if not name.endswith(".py") or name in seen:
+            continue
+        seen.add(name)
+        directory, _, _ = name.rpartition("/")
+        if not _directory_kept(root, directory, verdicts):
+            continue
+        path = os.path.join(root, *name.split("/"))
+        if os.path.isfile(path):
+            yield path
+
+
+def _directory_kept(root: str, directory: str, verdicts: dict[str, bool]) -> bool:
+    if directory not in verdicts:
+        parent, _, name = directory.rpartition("/")
+        full_parent = os.path.join(root, *parent.split("/")) if parent else root
+        verdicts[directory] = (
+            _directory_kept(root, parent, verdicts)
+            and not _skipped(full_parent, name)
+            and not os.path.islink(os.path.join(full_parent, name))
+        )
+    return verdicts[directory]

@@ -1,4 +1,8 @@
-"""The flake8 adapter: flake8 parses, selects and applies ``# noqa``; ``checker`` finds."""
+"""The flake8 adapter: flake8 parses, selects, applies ``# noqa`` and per-file ignores; ``checker`` finds.
+
+The rule options come from flake8's configuration (``[flake8]`` in setup.cfg, tox.ini or .flake8)
+under the names the standalone checker uses as flags, and get the same value checks.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,15 @@ from typing import Any
 
 from . import __version__
 from .settings import DEFAULT_MAX_SLEEP, RESOLVE, SCOPES, Settings
+
+# option name -> help; all comma-separated lists
+LIST_OPTIONS = {
+    "asynctest-test-patterns": "globs of more files that are test code, e.g. *_spec.py,it/*",
+    "asynctest-runner-bases": "qualified names of base classes that run their async tests themselves",
+    "asynctest-runner-decorators": "qualified names of decorators that run the async function they wrap",
+    "asynctest-coroutine-functions": "qualified names of functions that return a coroutine",
+}
+OPTIONS = ("asynctest-max-sleep", "asynctest-scope", "asynctest-resolve", *LIST_OPTIONS)
 
 
 class Plugin:
@@ -44,15 +57,26 @@ class Plugin:
             parse_from_config=True,
             help="flake8-asynctest: check only test code (default) or every file",
         )
+        for option, help_text in LIST_OPTIONS.items():
+            manager.add_option(
+                f"--{option}",
+                default=[],
+                parse_from_config=True,
+                comma_separated_list=True,
+                normalize_paths=option == "asynctest-test-patterns",
+                help=f"flake8-asynctest: {help_text}",
+            )
 
     @classmethod
     def parse_options(cls, options: Any) -> None:
-        cls.settings = Settings(
-            enabled=_enabled_under_flake8(options),
-            max_sleep=options.asynctest_max_sleep,
-            scope=options.asynctest_scope,
-            resolve=options.asynctest_resolve,
-        )
+        from flake8.exceptions import ExecutionError
+
+        from .config import ConfigError
+
+        try:
+            cls.settings = _settings(options)
+        except ConfigError as error:
+            raise ExecutionError(f"flake8-asynctest: {error}") from None
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         settings = self.settings
@@ -62,6 +86,52 @@ class Plugin:
 
         for finding in check_tree(self.tree, self.filename, "".join(self.lines), settings):
             yield finding.line, finding.col, finding.message, type(self)
+
+
+def _settings(options: Any) -> Settings:
+    """Settings from flake8's options, each value checked as the standalone checker checks it."""
+    from . import config
+
+    _reject_unknown_options(options)
+    values: dict[str, Any] = {}
+    for option, check in (
+        ("asynctest-max-sleep", config.max_sleep),
+        ("asynctest-scope", config.scope),  # argparse skips its choices check for a config-file value
+        ("asynctest-resolve", config.resolve),
+        ("asynctest-test-patterns", config.globs),  # flake8 made path globs absolute from the config file
+        ("asynctest-runner-bases", config.dotted_names),
+        ("asynctest-runner-decorators", config.dotted_names),
+        ("asynctest-coroutine-functions", config.dotted_names),
+    ):
+        name = config.option_name(option.removeprefix("asynctest-"))
+        try:
+            values[name] = check(getattr(options, option.replace("-", "_")), "")
+        except ValueError as error:
+            raise config.ConfigError(f"{option}: {error}") from None
+    return Settings(
+        enabled=_enabled_under_flake8(options),
+        max_sleep=values["max_sleep"],
+        scope=values["scope"],
+        resolve=values["resolve"],
+        knowledge=config.knowledge(values),
+        test_patterns=values["test_patterns"],
+    )
+
+
+def _reject_unknown_options(options: Any) -> None:
+    """flake8 ignores options it does not know: a misspelt ``asynctest-`` option would be silently lost."""
+    from flake8.options.config import load_config
+
+    from .config import ConfigError, did_you_mean
+
+    if not hasattr(options, "isolated"):  # not configured from files (flake8's legacy API)
+        return
+    cfg, _ = load_config(options.config, list(options.append_config or ()), isolated=options.isolated)
+    if not cfg.has_section("flake8"):
+        return
+    for key in cfg["flake8"]:
+        if key.replace("_", "-").startswith("asynctest-") and key.replace("_", "-") not in OPTIONS:
+            raise ConfigError(f"unknown option {key!r} in flake8's configuration{did_you_mean(key, OPTIONS)}")
 
 
 def _enabled_under_flake8(options: Any) -> frozenset[str]:

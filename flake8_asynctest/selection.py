@@ -40,3 +40,33 @@ def enabled_codes(
             continue
         enabled.add(code)
     return frozenset(enabled)
+
+
+class PerFileSelection:
+    """The enabled codes for each file: the run's selection, with per-file ignores added to its ignore
+    list. As in flake8, only the longest pattern that matches a file applies to it."""
+
+    def __init__(
+        self,
+        select: Sequence[str] | None = None,
+        ignore: Sequence[str] = (),
+        extend_select: Sequence[str] = (),
+        extend_ignore: Sequence[str] = (),
+        per_file_ignores: Sequence[tuple[str, Sequence[str]]] = (),
+    ) -> None:
+        ignored = [*ignore, *extend_ignore]
+        self.default = enabled_codes(select, ignored, extend_select)
+        codes_by_pattern: dict[str, list[str]] = {}
+        for pattern, codes in per_file_ignores:  # a pattern given twice ignores the codes of both
+            codes_by_pattern.setdefault(pattern, []).extend(codes)
+        self.by_pattern = {
+            pattern: enabled_codes(select, ignored, extend_select, codes) for pattern, codes in codes_by_pattern.items()
+        }
+
+    def enabled_for(self, filename: str) -> frozenset[str]:
+        if not self.by_pattern:
+            return self.default
+        from .patterns import matching
+
+        patterns = matching(filename, list(self.by_pattern))
+        return self.by_pattern[max(patterns, key=len)] if patterns else self.default

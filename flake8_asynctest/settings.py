@@ -12,7 +12,7 @@ RESOLVE = ("imports", "file")  # follow imports into other modules, or stay with
 class Settings:
     """What a run checks: the enabled codes and the rules' options."""
 
-    __slots__ = ("enabled", "max_sleep", "scope", "knowledge", "resolve", "search_path")
+    __slots__ = ("enabled", "max_sleep", "scope", "knowledge", "resolve", "search_path", "test_patterns")
 
     def __init__(
         self,
@@ -22,6 +22,7 @@ class Settings:
         knowledge: Knowledge = DEFAULT_KNOWLEDGE,
         resolve: str = "imports",
         search_path: tuple[str, ...] | None = None,
+        test_patterns: tuple[str, ...] = (),
     ) -> None:
         self.enabled = enabled
         self.max_sleep = max_sleep
@@ -30,3 +31,13 @@ class Settings:
         self.resolve = resolve
         # where installed packages are looked up (None: the interpreter's sys.path, stdlib excluded)
         self.search_path = search_path
+        self.test_patterns = test_patterns  # globs (see ``patterns``) of more files that are test code
+
+    def scope_for(self, filename: str) -> str:
+        """``all`` for a file the configured test patterns name: it is test code whatever it holds."""
+        if self.scope == "tests" and self.test_patterns:
+            from .patterns import matches
+
+            if matches(filename, self.test_patterns):
+                return "all"
+        return self.scope

@@ -62,8 +62,8 @@ def test_default_path_is_the_current_directory(tmp_path):
 def test_missing_path_exits_2_and_the_run_goes_on(tmp_path, capsys):
     write(tmp_path / "test_a.py", BUG)
     assert main([str(tmp_path / "nope"), str(tmp_path)]) == 2
-    out, err = capsys.readouterr()
-    assert "nope:0:1: E902" in err
+    out = capsys.readouterr().out
+    assert "nope:0:1: E902 No such file or directory" in out
     assert "ATC103" in out
 
 

@@ -86,3 +86,94 @@ def test_codes_can_be_ignored_in_config(tmp_path):
         [sys.executable, "-m", "flake8", "--select", "ATC", "test_a.py"], capture_output=True, text=True, cwd=tmp_path
     )
     assert result.stdout == ""
+
+
+IN_HOUSE_PROJECT = {
+    "checks.py": (
+        "import asyncio\nfrom inhouse import AsyncBase\n\n\nclass Checks(AsyncBase):\n"
+        "    async def test_x(self):\n        asyncio.sleep(0)\n"
+    ),
+    "suite/pytest.ini": "[pytest]\nasyncio_mode = strict\n",
+    "suite/test_marked.py": (
+        "import inhouse\nimport pytest\n\n\n@pytest.mark.inhouse_async\n"
+        "async def test_x():\n    inhouse.fetch()\n"
+    ),
+    "suite/test_plain.py": "import inhouse\n\n\nasync def test_y():\n    inhouse.fetch()\n",
+    "specs/login_spec.py": "import asyncio\n\n\nasync def check():\n    asyncio.sleep(0)\n",
+    "legacy/test_old.py": (
+        "import unittest\n\n\nclass T(unittest.TestCase):\n    async def test_x(self):\n        pass\n"
+    ),
+}
+
+
+def make_project(root, files):
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def test_every_option_from_the_flake8_config_matches_the_standalone_pyproject(tmp_path):
+    make_project(tmp_path, IN_HOUSE_PROJECT)
+    (tmp_path / "setup.cfg").write_text(
+        textwrap.dedent(
+            """\
+            [flake8]
+            select = ATC1
+            extend-select = ATC203
+            per-file-ignores =
+                legacy/*: ATC103
+            asynctest-test-patterns = *_spec.py
+            asynctest-runner-bases = inhouse.AsyncBase
+            asynctest-runner-decorators = pytest.mark.inhouse_async
+            asynctest-coroutine-functions = inhouse.fetch, inhouse.other
+            """
+        )
+    )
+    (tmp_path / "pyproject.toml").write_text(
+        textwrap.dedent(
+            """\
+            [tool.flake8-asynctest]
+            select = ["ATC1"]
+            extend-select = ["ATC203"]
+            per-file-ignores = { "legacy/*" = ["ATC103"] }
+            test-patterns = ["*_spec.py"]
+            runner-bases = ["inhouse.AsyncBase"]
+            runner-decorators = ["pytest.mark.inhouse_async"]
+            coroutine-functions = ["inhouse.fetch", "inhouse.other"]
+            """
+        )
+    )
+    theirs = subprocess.run([sys.executable, "-m", "flake8", "."], capture_output=True, text=True, cwd=tmp_path)
+    ours = standalone(".", cwd=tmp_path)
+    assert sorted(theirs.stdout.splitlines()) == sorted(ours.stdout.splitlines()), theirs.stderr
+    found = sorted((line.split(":")[0], line.split(": ")[1].split()[0]) for line in ours.stdout.splitlines())
+    assert found == [
+        ("./checks.py", "ATC101"),  # a runner base: its class is test code
+        ("./specs/login_spec.py", "ATC101"),  # a test pattern
+        ("./suite/test_marked.py", "ATC101"),  # a coroutine function...
+        ("./suite/test_plain.py", "ATC101"),
+        ("./suite/test_plain.py", "ATC105"),  # ...and the runner decorator keeps test_marked.py from ATC105
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("asynctest-runner-bases = AsyncBase", "asynctest-runner-bases: 'AsyncBase' is not a qualified name"),
+        ("asynctest-scope = everything", "asynctest-scope: expected one of 'tests', 'all', got 'everything'"),
+        ("asynctest-max-sleep = -1", "asynctest-max-sleep: must be >= 0, got -1.0"),
+        ("asynctest-resolve = web", "asynctest-resolve: expected one of 'imports', 'file', got 'web'"),
+        (
+            "asynctest-runner-base = x.Base",
+            "unknown option 'asynctest-runner-base' in flake8's configuration; did you mean 'asynctest-runner-bases'?",
+        ),
+        ("asynctest_coroutines = x.f", "unknown option 'asynctest_coroutines' in flake8's configuration"),
+    ],
+)
+def test_flake8_config_mistakes_name_the_option(tmp_path, line, message):
+    (tmp_path / "test_a.py").write_text("x = 1\n")
+    (tmp_path / "setup.cfg").write_text(f"[flake8]\nselect = ATC\n{line}\n")
+    result = subprocess.run([sys.executable, "-m", "flake8", "."], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode != 0
+    assert f"flake8-asynctest: {message}" in result.stdout + result.stderr

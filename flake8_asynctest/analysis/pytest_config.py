@@ -74,39 +74,18 @@ def _read_options(path: str) -> dict[str, str] | None:
 
 
 def _read_toml(path: str) -> dict[str, str] | None:
+    from ..config import toml_module
+
+    tomllib = toml_module()
     try:
-        import tomllib
-    except ImportError:  # pragma: no cover - Python 3.10
-        tomllib = None  # type: ignore[assignment]
-    with open(path, "rb") as handle:
-        data = handle.read()
-    if tomllib is not None:
-        try:
-            table = tomllib.loads(data.decode("utf-8")).get("tool", {}).get("pytest")
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-            return None
-        if not isinstance(table, dict):
-            return None
-        options = table.get("ini_options", table)
-        return {str(k): " ".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in options.items()}
-    return _read_toml_fallback(data.decode("utf-8", "replace"))
-
-
-def _read_toml_fallback(text: str) -> dict[str, str] | None:
-    """Python 3.10 has no tomllib: read ``key = value`` lines of the pytest table, which is all we need."""
-    options: dict[str, str] | None = None
-    in_table = False
-    for raw in text.splitlines():
-        line = raw.strip()
-        if line.startswith("["):
-            in_table = line.strip("[] ") in ("tool.pytest.ini_options", "tool.pytest")
-            if in_table and options is None:
-                options = {}
-            continue
-        if in_table and "=" in line and options is not None:
-            key, _, value = line.partition("=")
-            options[key.strip()] = value.strip().strip("\"'[]")
-    return options
+        with open(path, "rb") as handle:
+            table = tomllib.load(handle).get("tool", {}).get("pytest")
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(table, dict):
+        return None
+    options = table.get("ini_options", table)
+    return {str(k): " ".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in options.items()}
 
 
 def _interpret(path: str, options: dict[str, str]) -> PytestConfig:

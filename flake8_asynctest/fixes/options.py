@@ -1,0 +1,25 @@
+"""How a run fixes. Kept free of libcst: the check path imports it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..context import Finding
+
+MODES = ("fix", "fix-only", "diff")
+
+
+class FixOptions:
+    """``fix``/``fix-only`` rewrite files, ``diff`` only prints; ``unsafe`` also applies unsafe fixes."""
+
+    __slots__ = ("mode", "unsafe")
+
+    def __init__(self, mode: str, unsafe: bool = False) -> None:
+        self.mode = mode
+        self.unsafe = unsafe
+
+    def wants(self, findings: Iterable[Finding]) -> bool:
+        """Is there a finding this run would fix? (libcst is only loaded for such files.)"""
+        return any(f.fix is not None and (self.unsafe or not f.fix.unsafe) for f in findings)

@@ -62,7 +62,7 @@ def apply_fixes(data: bytes, findings: Iterable[Finding]) -> tuple[bytes, int]:
         key = (type(node).__name__, span.start.line, span.start.column, span.end.line, span.end.column)
         located.setdefault(key, node)
     edits: dict[cst.CSTNode, Edit] = {}
-    context = CodemodContext()
+    imports: set[tuple[str, str | None, str | None]] = set()
     count = 0
     for fix in fixes:
         targets = [wrapper.module if edit.kind == "Module" else located.get(_key(edit, lines)) for edit in fix.edits]
@@ -70,19 +70,38 @@ def apply_fixes(data: bytes, findings: Iterable[Finding]) -> tuple[bytes, int]:
             continue  # a node we cannot find, or one another fix already changes
         for target, edit in zip(targets, fix.edits):
             edits[target] = edit  # type: ignore[index]
-        for module_name, name, alias in fix.imports:
-            AddImportsVisitor.add_needed_import(context, module_name, name, alias)
+        imports.update(fix.imports)
         count += 1
     if not edits:
         return data, 0
     updated = wrapper.module.visit(_Applier(edits, wrapper.module))
-    updated = AddImportsVisitor(context).transform_module(updated)
-    result = updated.bytes
+    result = _parse_checked(updated.bytes)
+    missing = [needed for needed in sorted(imports, key=str) if not _imported(result[1], *needed)]
+    if missing:  # adding imports costs a full analysis of the module: only when one is needed
+        context = CodemodContext()
+        for module_name, name, alias in missing:
+            AddImportsVisitor.add_needed_import(context, module_name, name, alias)
+        result = _parse_checked(AddImportsVisitor(context).transform_module(updated).bytes)
+    return result[0], count
+
+
+def _parse_checked(data: bytes) -> tuple[bytes, ast.Module]:
     try:
-        ast.parse(result)
+        return data, ast.parse(data)
     except (SyntaxError, ValueError) as error:
         raise FixError(f"the fixed code does not parse: {error}") from error
-    return result, count
+
+
+def _imported(tree: ast.Module, module: str, name: str | None, alias: str | None) -> bool:
+    """Does the module already import this at top level, in the form the fix uses?"""
+    for statement in tree.body:
+        if name is None and isinstance(statement, ast.Import):
+            if any(a.name == module and (a.asname or None) == alias for a in statement.names):
+                return True
+        elif name is not None and isinstance(statement, ast.ImportFrom) and statement.module == module:
+            if not statement.level and any(a.name == name and (a.asname or None) == alias for a in statement.names):
+                return True
+    return False
 
 
 def _key(edit: Edit, lines: list[str]) -> tuple[str, int, int, int, int]:

@@ -569,6 +569,18 @@ class Resolver:
         related |= {c for c in self.module.classes if cls in (self.mro(c) or ())}
         return [node for klass in related for node in attribute_loads(attr, klass.node)]
 
+    def stored_reads(self, target: ast.expr, scope: Scope) -> list[ast.expr] | None:
+        """Where a value assigned to ``target`` can be used: the reads of a local name in its
+        function, or of ``self.<attr>`` across the class and its same-file relatives. None for a
+        target we cannot follow (a global, an item, another object's attribute)."""
+        if isinstance(target, ast.Name) and scope.kind == "function":
+            return list(scope.reads(target.id))
+        function = scope.function
+        if isinstance(target, ast.Attribute) and function is not None and function.owner is not None:
+            if isinstance(target.value, ast.Name) and target.value.id == function.self_name:
+                return list(self.self_attribute_reads(function.owner, target.attr))
+        return None
+
     def is_plain_sync_function(self, value: Value) -> bool:
         """A plain ``def`` whose calls give no awaitable: every ``return`` is a literal or nothing.
         (A plain def returning a call result might return a coroutine: we do not judge it.)"""

@@ -193,24 +193,16 @@ class EventLoop(Family):
         if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1:
             return
         target = stmt.targets[0]
-        if isinstance(target, ast.Name) and scope.kind == "function":
-            if not any(_closes_or_escapes(load) for load in scope.reads(target.id)):
-                ctx.report(
-                    ATC204,
-                    call,
-                    what=f"event loop {target.id} is never closed",
-                    advice=f"call {target.id}.close() in a finally block or a cleanup",
-                )
-        elif isinstance(target, ast.Attribute) and is_self(target.value, scope):
-            cls = scope.function.owner  # type: ignore[union-attr]  # _is_self proved it is a method
-            assert cls is not None
-            if not any(_closes_or_escapes(a) for a in ctx.resolver.self_attribute_reads(cls, target.attr)):
-                ctx.report(
-                    ATC204,
-                    call,
-                    what=f"event loop self.{target.attr} is never closed",
-                    advice=f"add self.addCleanup(self.{target.attr}.close) or close it in tearDown",
-                )
+        reads = ctx.resolver.stored_reads(target, scope)
+        if reads is None or any(_closes_or_escapes(read) for read in reads):
+            return
+        name = describe(target)
+        advice = (
+            f"call {name}.close() in a finally block or a cleanup"
+            if isinstance(target, ast.Name)
+            else f"add self.addCleanup({name}.close) or close it in tearDown"
+        )
+        ctx.report(ATC204, call, what=f"event loop {name} is never closed", advice=advice)
 
     def _set_loop(self, ctx: Context, call: ast.Call, scope: Scope) -> None:
         """Only a loop created right here is judged: one handed in (a parameter, a context manager,

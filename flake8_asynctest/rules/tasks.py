@@ -145,21 +145,15 @@ class Tasks(Family):
                     self._cancel(ctx, call, scope, call.func.value)
 
     def _kept(self, ctx: Context, call: ast.Call, scope: Scope, target: ast.expr) -> None:
-        if scope.kind != "function":
+        reads = ctx.resolver.stored_reads(target, scope)
+        if reads is None or any(_handles(read) for read in reads):
             return
-        if isinstance(target, ast.Name):
-            if not any(_handles(read) for read in scope.reads(target.id)):
-                ctx.report(ATC302, call, name=target.id, advice="await it, or cancel and await it in a finally block")
-        elif isinstance(target, ast.Attribute) and is_self(target.value, scope):
-            cls = scope.function.owner  # type: ignore[union-attr]
-            assert cls is not None
-            if not any(_handles(read) for read in ctx.resolver.self_attribute_reads(cls, target.attr)):
-                ctx.report(
-                    ATC302,
-                    call,
-                    name=f"self.{target.attr}",
-                    advice="cancel and await it in a cleanup (self.addAsyncCleanup) or in asyncTearDown",
-                )
+        advice = (
+            "await it, or cancel and await it in a finally block"
+            if isinstance(target, ast.Name)
+            else "cancel and await it in a cleanup (self.addAsyncCleanup) or in asyncTearDown"
+        )
+        ctx.report(ATC302, call, name=describe(target), advice=advice)
 
     def _cancel(self, ctx: Context, call: ast.Call, scope: Scope, task: ast.expr) -> None:
         function = scope.function

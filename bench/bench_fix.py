@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 
-from bench_check import best, default_dir
+from bench_check import best, compile_package, default_dir
 
 OPT_IN = ["--extend-select", "ATC203,ATC404,ATC504"]
 
@@ -29,6 +29,7 @@ def run(*args: str) -> str:
 
 
 def main() -> int:
+    compile_package()
     source = sys.argv[1] if len(sys.argv) > 1 else default_dir()
     with tempfile.TemporaryDirectory() as work:
         clean = shutil.copytree(source, f"{work}/clean")

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from bench_check import best, default_dir, python_files
+from bench_check import best, compile_package, default_dir, python_files
 
 TEST_FILES = 200
 IMPORTED = 5
@@ -67,6 +67,7 @@ def check(paths: list[str], *options: str, pythonpath: str | None = None) -> int
 
 
 def main() -> int:
+    compile_package()
     root = sys.argv[1] if len(sys.argv) > 1 else default_dir()
     files = python_files(root)
 

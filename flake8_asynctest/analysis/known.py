@@ -319,6 +319,14 @@ ITERATOR_TYPES = frozenset(
     }
 )
 
+# unittest.TestCase's own sync methods besides assert*/fail*: never coroutines.
+UNITTEST_METHODS = frozenset(
+    {
+        "addCleanup", "addClassCleanup", "addTypeEqualityFunc", "doCleanups", "enterContext", "id", "run", "debug",
+        "shortDescription", "skipTest", "subTest", "countTestCases", "defaultTestResult", "setUp", "tearDown",
+    }
+)
+
 UNITTEST_ASSERTS_TRUTHY = frozenset({"assertTrue", "assertFalse", "assert_", "failUnless", "failIf"})
 UNITTEST_ASSERTS_VALUE = frozenset(
     {

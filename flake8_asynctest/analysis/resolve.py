@@ -36,11 +36,14 @@ class Resolver:
         self._roots: tuple[str, ...] | None = None
         self._external: dict[str, Value] = {}
         self._fixture_maps: dict[Module, dict[str, list[FunctionInfo]]] = {}
+        self._bound: dict[Binding, Value] = {}
+        self._attributes: dict[tuple[Value, str], Value] = {}
+        self._binding_active: set[Binding] = set()
         self._memo: dict[ast.AST, Value] = {}
         self._active: set[ast.AST] = set()
         self._mro: dict[ClassInfo, list[ClassInfo | str | None] | None] = {}
         self._runner: dict[ClassInfo, Runner | None] = {}
-        self._coroutine_names: frozenset[str] | _Everything | None = None
+        self._coroutine_names: frozenset[str] | None = None
         self._own_name: str | None = None
 
     # -- names -----------------------------------------------------------------------------
@@ -230,6 +233,19 @@ class Resolver:
         return result if result is not None else UNKNOWN
 
     def _binding_value(self, binding: Binding, name: str, use_scope: Scope) -> Value:
+        """What ``binding`` gives ``name``: the same at every use, so worked out once."""
+        found = self._bound.get(binding)
+        if found is None:
+            if binding in self._binding_active:
+                return UNKNOWN
+            self._binding_active.add(binding)
+            try:
+                found = self._bound[binding] = self._compute_binding_value(binding, name, use_scope)
+            finally:
+                self._binding_active.discard(binding)
+        return found
+
+    def _compute_binding_value(self, binding: Binding, name: str, use_scope: Scope) -> Value:
         kind = binding.kind
         if kind == "import":
             return self.external(self._absolute(binding.qualname, use_scope))  # type: ignore[arg-type]
@@ -360,6 +376,17 @@ class Resolver:
     # -- attributes and calls ----------------------------------------------------------------
 
     def attribute(self, base: Value, name: str) -> Value:
+        """``base.name``: the same for every occurrence (``self.loop.close`` in each test), so
+        worked out once per run of this resolver."""
+        if base is UNKNOWN:
+            return UNKNOWN
+        key = (base, name)
+        found = self._attributes.get(key)
+        if found is None:
+            found = self._attributes[key] = self._attribute(base, name)
+        return found
+
+    def _attribute(self, base: Value, name: str) -> Value:
         if isinstance(base, Ext):
             return self.external(f"{base.qualname}.{name}")
         if isinstance(base, Obj):
@@ -610,7 +637,26 @@ class Resolver:
         """True when ``call`` is known to return a coroutine object."""
         if self.project is None and not self._may_make_coroutine(call):
             return False  # only this file's async defs and the known APIs can make coroutines
+        if self._unittest_method(call):
+            return False
         return isinstance(self.value(call, scope), Coro)
+
+    def _unittest_method(self, call: ast.Call) -> bool:
+        """``self.assertEqual(...)`` and TestCase's other sync methods, the most common calls in a
+        test suite, are never coroutines: skip resolving them (unless this module redefines one as
+        an ``async def``)."""
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"):
+            return False
+        name = func.attr
+        if not (name.startswith(("assert", "fail")) or name in known.UNITTEST_METHODS):
+            return False
+        names = self._coroutine_names
+        if names is None:
+            names = self._coroutine_names = self.knowledge.coroutine_names | {
+                f.name for f in self.module.functions if f.is_async
+            }
+        return name not in names
 
     def _may_make_coroutine(self, call: ast.Call) -> bool:
         """Without cross-file resolution, a syntactic filter true for every call the resolver could
@@ -626,18 +672,13 @@ class Resolver:
             names = self._coroutine_names = self.knowledge.coroutine_names | {
                 f.name for f in self.module.functions if f.is_async
             }
-            if "__call__" in names or self.module.uses_async_mocks:
-                names = self._coroutine_names = _Everything()
+        if "__call__" in names or self.module.uses_async_mocks:
+            return True
         return name in names
 
 
 _MOCKS = frozenset({known.ASYNC_MOCK, *known.SYNC_MOCKS})
 _LITERALS = (ast.Constant, ast.JoinedStr, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.Compare, ast.BoolOp)
-
-
-class _Everything:
-    def __contains__(self, item: object) -> bool:
-        return True
 
 
 def _external_attribute(base: Obj, name: str) -> Value:

@@ -64,7 +64,9 @@ def main() -> int:
     def check_all() -> None:
         subprocess.run(
             [sys.executable, "-m", "flake8_asynctest", root],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
         )
 
     def startup() -> None:

@@ -23,8 +23,9 @@ OPT_IN = ["--extend-select", "ATC203,ATC404,ATC504"]
 
 
 def run(*args: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "flake8_asynctest", *OPT_IN, *args], capture_output=True,
-                            text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "flake8_asynctest", *OPT_IN, *args], capture_output=True, text=True, check=False
+    )
     return result.stderr
 
 
@@ -52,7 +53,9 @@ def main() -> int:
         check_fresh = best(lambda: run(source))
         print(f"fixing {source} from scratch: {changed} files changed")
         print(f"  check:        {check_fresh:.3f} s")
-        print(f"  --fix:        {fixing:.3f} s  ({(fixing - check_fresh) / max(changed, 1) * 1000:.0f} ms per fixed file)")
+        print(
+            f"  --fix:        {fixing:.3f} s  ({(fixing - check_fresh) / max(changed, 1) * 1000:.0f} ms per fixed file)"
+        )
     return 0
 
 

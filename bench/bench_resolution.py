@@ -33,7 +33,8 @@ def make_site(root: str, packages: int) -> None:
             handle.write("from .client import Client, fetch\n")
         with open(os.path.join(package, "client.py"), "w") as handle:
             handle.write(
-                "class Client:\n    async def close(self):\n        pass\n\n    def name(self):\n        return ''\n\n\n"
+                "class Client:\n    async def close(self):\n        pass\n\n"
+                "    def name(self):\n        return ''\n\n\n"
                 "async def fetch(key):\n    return key\n"
             )
 
@@ -51,7 +52,9 @@ def make_tests(root: str) -> None:
     body += "\n    async def test_bug(self):\n        pkg0.Client().close()\n"
     for index in range(TEST_FILES):
         with open(os.path.join(tests, f"test_{index}.py"), "w") as handle:
-            handle.write(f"import unittest\n{imports}\n\n\nclass Test{index}(unittest.IsolatedAsyncioTestCase):\n{body}")
+            handle.write(
+                f"import unittest\n{imports}\n\n\nclass Test{index}(unittest.IsolatedAsyncioTestCase):\n{body}"
+            )
 
 
 def check(paths: list[str], *options: str, pythonpath: str | None = None) -> int:
@@ -60,7 +63,10 @@ def check(paths: list[str], *options: str, pythonpath: str | None = None) -> int
     if pythonpath is not None:
         env["PYTHONPATH"] = pythonpath
     result = subprocess.run(
-        [sys.executable, "-m", "flake8_asynctest", *options, *paths], env=env, capture_output=True, text=True,
+        [sys.executable, "-m", "flake8_asynctest", *options, *paths],
+        env=env,
+        capture_output=True,
+        text=True,
         check=False,
     )
     return len(result.stdout.splitlines())
@@ -99,8 +105,10 @@ def main() -> int:
         small = best(lambda: check(tests, pythonpath=sites[100]))
         large = best(lambda: check(tests, pythonpath=sites[10_000]))
         print(f"{TEST_FILES} test files importing {IMPORTED} packages, site-packages of 100:    {small:.3f} s")
-        print(f"{TEST_FILES} test files importing {IMPORTED} packages, site-packages of 10,000: {large:.3f} s "
-              f"({large / small:.2f}x)")
+        print(
+            f"{TEST_FILES} test files importing {IMPORTED} packages, site-packages of 10,000: {large:.3f} s "
+            f"({large / small:.2f}x)"
+        )
     return 0
 
 

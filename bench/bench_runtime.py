@@ -62,9 +62,11 @@ def run_suite(case: type, count: int) -> float:
 
 def overhead_table(count: int, repeat: int, label: str, per_check: bool) -> None:
     plain_case = make_case(unittest.IsolatedAsyncioTestCase, count)
-    variants = [("plain IsolatedAsyncioTestCase", plain_case),
-                ("TestCase, default checks", make_case(TestCase, count)),
-                ("TestCase, @lenient (hook only)", make_case(TestCase, count, lenient))]
+    variants = [
+        ("plain IsolatedAsyncioTestCase", plain_case),
+        ("TestCase, default checks", make_case(TestCase, count)),
+        ("TestCase, @lenient (hook only)", make_case(TestCase, count, lenient)),
+    ]
     # In a large heap an automatic full collection inside a test step takes >0.1 s, which
     # slow_callbacks rightly reports: per-check rows only run on the small heap.
     for check in DEFAULT_CHECKS if per_check else ():
@@ -95,8 +97,10 @@ def gc_strategies(count: int) -> None:
     finally:
         checks_module._may_freeze = may_freeze
     print(f"  end-of-test collection strategy (default checks, {count} tests):")
-    for name, seconds in (("collect only what the test allocated (gc.freeze)", freeze),
-                          ("full gc.collect() per test", full)):
+    for name, seconds in (
+        ("collect only what the test allocated (gc.freeze)", freeze),
+        ("full gc.collect() per test", full),
+    ):
         print(f"  {name:52} {seconds / count * 1000:8.3f} ms/test {seconds / plain:8.2f} x plain")
 
 
@@ -121,9 +125,12 @@ def clocked(repeat: int) -> None:
             await self.advance(3600)
 
     print("\nClockedTestCase, an hour of virtual time (wall time, best of %d):" % repeat)
-    for name, what in (("test_seconds", "3600 x sleep(1)"), ("test_one_hour", "1 x sleep(3600)"),
-                       ("test_concurrent", "3600 tasks sleeping 1..3600 s"),
-                       ("test_advance", "advance(3600) through 3600 timers")):
+    for name, what in (
+        ("test_seconds", "3600 x sleep(1)"),
+        ("test_one_hour", "1 x sleep(3600)"),
+        ("test_concurrent", "3600 tasks sleeping 1..3600 s"),
+        ("test_advance", "advance(3600) through 3600 timers"),
+    ):
         seconds = min(run_suite_named(HourOfSleeps, name) for _ in range(repeat))
         print(f"  {what:40} {seconds * 1000:8.1f} ms")
 
@@ -142,15 +149,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tests", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--heap", type=int, default=2_000_000,
-                        help="live container objects for the large-heap run")
+    parser.add_argument("--heap", type=int, default=2_000_000, help="live container objects for the large-heap run")
     args = parser.parse_args()
     print(f"Python {sys.version.split()[0]}")
     overhead_table(args.tests, args.repeat, "Small heap", per_check=True)
     heap = [[i] for i in range(args.heap)]  # kept alive: tracked by the collector
     gc.collect()
-    overhead_table(args.tests, args.repeat, f"Large heap ({len(heap):,} extra live lists)",
-                   per_check=False)
+    overhead_table(args.tests, args.repeat, f"Large heap ({len(heap):,} extra live lists)", per_check=False)
     gc_strategies(max(1, args.tests // 10))
     del heap
     clocked(args.repeat)

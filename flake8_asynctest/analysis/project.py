@@ -50,6 +50,7 @@ def is_opaque(qualname: str) -> bool:
     return top in _STDLIB or top in KNOWN_PACKAGES or not top.isidentifier()
 
 
+@lru_cache(maxsize=1)
 def default_search_path() -> tuple[str, ...]:
     """The interpreter's ``sys.path`` without the standard library (``''`` is the working directory)."""
     paths = sysconfig.get_paths()

@@ -44,17 +44,21 @@ class _Walker:
         handlers = _HANDLERS
         wanted = self.wanted
         nodes = self.module.nodes
+        for kind in wanted:
+            nodes[kind] = []
         child_fields = _CHILD_FIELDS
         parents = self.parents
         pop = stack.pop
         push = stack.append
-        name_type, load_type = ast.Name, ast.Load
+        name_type, load_type, constant_type = ast.Name, ast.Load, ast.Constant
         while stack:
             node, parent, scope = pop()
             parents[node] = parent
             kind = node.__class__
             if kind in wanted:
-                nodes.setdefault(kind, []).append((node, scope))
+                nodes[kind].append((node, scope))
+            if kind is constant_type:
+                continue  # the commonest leaf: nothing to bind or walk into
             if kind is name_type:
                 if node.ctx.__class__ is load_type:
                     loads = scope.loads.get(node.id)

@@ -52,7 +52,7 @@ def canonical(qualname: str) -> str:
     """The one spelling of a qualified name that the tables below use."""
     probe = qualname
     while True:
-        head, sep, tail = probe.rpartition(".")
+        head, sep, _ = probe.rpartition(".")
         if not sep:
             break
         if head in _MODULE_ALIASES:
@@ -215,10 +215,6 @@ class Runner(enum.Enum):
     ISOLATED = "isolated"  # IsolatedAsyncioTestCase: awaits tests, asyncSetUp/asyncTearDown, async cleanups
     AWAITS_ALL = "awaits_all"  # asynctest: also awaits async setUp/tearDown
     OTHER = "other"  # runs coroutines its own way (django, tornado, twisted...): we do not judge
-
-    @property
-    def awaits_tests(self) -> bool:
-        return self in (Runner.ISOLATED, Runner.AWAITS_ALL)
 
 
 TEST_CASE_BASES: dict[str, Runner] = {

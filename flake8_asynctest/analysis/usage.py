@@ -35,14 +35,6 @@ def _reads(root: ast.AST) -> dict[str, list[ast.Attribute]]:
     return cached
 
 
-def statement_of(node: ast.AST) -> ast.AST | None:
-    """The statement that contains ``node``."""
-    current: ast.AST | None = node
-    while current is not None and not isinstance(current, ast.stmt):
-        current = parent(current)
-    return current
-
-
 _NEW_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 

@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..context import Finding
 
-MODES = ("fix", "fix-only", "diff")
-
 
 class FixOptions:
     """``fix``/``fix-only`` rewrite files, ``diff`` only prints; ``unsafe`` also applies unsafe fixes."""

@@ -53,16 +53,16 @@ class TestCase(unittest.IsolatedAsyncioTestCase):
 
     def _asynctest_set_up(self) -> None:
         self._asynctest_start(internals.case_loop(self))
-        super()._callSetUp()
+        super()._callSetUp()  # type: ignore[misc]  # private hook, checked by internals
 
     def _callTestMethod(self, method: Any) -> None:
         monitor = self._asynctest_monitor
         if monitor is None or "unused_loop" not in monitor.checks or inspect.iscoroutinefunction(method):
-            return self._asynctest_watch(super()._callTestMethod, method)
+            return self._asynctest_watch(super()._callTestMethod, method)  # type: ignore[misc]
         ran: list[bool] = []
         probe = monitor.loop.call_soon(ran.append, True)  # runs only if the loop runs
         try:
-            self._asynctest_watch(super()._callTestMethod, method)
+            self._asynctest_watch(super()._callTestMethod, method)  # type: ignore[misc]
         finally:
             probe.cancel()
         if not ran:
@@ -71,10 +71,10 @@ class TestCase(unittest.IsolatedAsyncioTestCase):
             )
 
     def _callTearDown(self) -> None:
-        self._asynctest_watch(super()._callTearDown)
+        self._asynctest_watch(super()._callTearDown)  # type: ignore[misc]
 
     def _callCleanup(self, function: Any, /, *args: Any, **kwargs: Any) -> None:
-        self._asynctest_watch(super()._callCleanup, function, *args, **kwargs)
+        self._asynctest_watch(super()._callCleanup, function, *args, **kwargs)  # type: ignore[misc]
 
     def _asynctest_watch(self, part: Any, *args: Any, **kwargs: Any) -> None:
         """Run one part of the test, noting whether it failed (or skipped, or failed a subTest)."""
@@ -156,7 +156,7 @@ class ClockedTestCase(TestCase):
         # once) sees real time. A sync cleanup runs outside any loop step, which debug mode
         # would otherwise time across the switch of clocks.
         self.addCleanup(self._asynctest_stop_clock)
-        super()._callSetUp()
+        super()._callSetUp()  # type: ignore[misc]  # private hook, checked by internals
 
     def _asynctest_stop_clock(self) -> None:
         clock = vars(self).get("clock")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import types
 import unittest
 import warnings
 from asyncio.selector_events import BaseSelectorEventLoop
@@ -150,7 +151,7 @@ def creation_site(obj: object) -> str | None:
 
 def caller_site() -> tuple[str, int, str] | None:
     """(file, line, function) of the nearest caller outside asyncio and this package."""
-    frame = sys._getframe(1)
+    frame: types.FrameType | None = sys._getframe(1)
     while frame is not None and frame.f_code.co_filename.startswith((ASYNCIO_DIR, RUNTIME_DIR)):
         frame = frame.f_back
     if frame is None:
@@ -187,7 +188,7 @@ def missing_private_names() -> list[str]:
             *((unittest.IsolatedAsyncioTestCase, name) for name in CASE_HOOKS),
             (unittest.IsolatedAsyncioTestCase("run"), "_asyncioRunner"),
             (unittest.TestCase("run"), "_outcome"),
-            (unittest.case._Outcome(), "success"),
+            (unittest.case._Outcome(), "success"),  # type: ignore[attr-defined]
             (loop, "_scheduled"),
             (loop, "_ready"),
             (loop, "_selector"),

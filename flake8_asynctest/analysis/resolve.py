@@ -38,6 +38,7 @@ class Resolver:
         self._fixture_maps: dict[Module, dict[str, list[FunctionInfo]]] = {}
         self._bound: dict[Binding, Value] = {}
         self._attributes: dict[tuple[Value, str], Value] = {}
+        self._call_results: dict[Value, Value] = {}
         self._binding_active: set[Binding] = set()
         self._memo: dict[ast.AST, Value] = {}
         self._active: set[ast.AST] = set()
@@ -437,7 +438,18 @@ class Resolver:
         return self.call_result(callee, call)
 
     def call_result(self, callee: Value, call: ast.Call | None = None) -> Value:
-        """What calling ``callee`` produces."""
+        """What calling ``callee`` produces: the same for every call of it (a mock class's spec
+        arguments aside), so worked out once."""
+        if callee is UNKNOWN:
+            return UNKNOWN
+        if isinstance(callee, Ext) and callee.qualname in _MOCKS:
+            return self._call_result(callee, call)
+        found = self._call_results.get(callee)
+        if found is None:
+            found = self._call_results[callee] = self._call_result(callee, call)
+        return found
+
+    def _call_result(self, callee: Value, call: ast.Call | None) -> Value:
         if isinstance(callee, Func):
             info = callee.info
             if not self.plain_decorators(info):

@@ -176,8 +176,8 @@ class EventLoop(Family):
         for call, scope in runs:
             if isinstance(call.func, ast.Name) and call.func.id in _RUN_METHODS:
                 continue  # a plain function that happens to share the name
-            run = describe(call.func)
             if scope.is_coroutine and not nest_asyncio and not _mentions(scope, _EXPECTS_NESTED_RUN):
+                run = describe(call.func)
                 advice = "await what you wait for" if run.endswith("run_forever") else "await the coroutine instead"
                 fix = Fix(Edit(call, "Call", _await_argument)) if _single_argument(call) else None
                 ctx.report(ATC201, call, fix, call=run, advice=advice)
@@ -186,7 +186,8 @@ class EventLoop(Family):
                 if function is not None and (
                     ctx.tests.is_unittest_test(function) or function in ctx.tests.pytest_tests
                 ):
-                    ctx.report(ATC203, call, _conversion_fix(ctx, call, function), name=function.name, call=run)
+                    fix = _conversion_fix(ctx, call, function)
+                    ctx.report(ATC203, call, fix, name=function.name, call=describe(call.func))
 
     def _new_loop(self, ctx: Context, call: ast.Call, scope: Scope) -> None:
         stmt = parent(call)

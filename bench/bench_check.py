@@ -61,9 +61,9 @@ def main() -> int:
             with open(path, "rb") as handle:
                 ast.parse(handle.read(), path)
 
-    def check_all() -> None:
+    def check_all(*options: str) -> None:
         subprocess.run(
-            [sys.executable, "-m", "flake8_asynctest", root],
+            [sys.executable, "-m", "flake8_asynctest", *options, root],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             check=False,

@@ -79,12 +79,14 @@ def _read_toml(path: str) -> dict[str, str] | None:
     tomllib = toml_module()
     try:
         with open(path, "rb") as handle:
-            table = tomllib.load(handle).get("tool", {}).get("pytest")
-    except (OSError, UnicodeDecodeError, ValueError):
+            tool = tomllib.load(handle).get("tool")
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
         return None
-    if not isinstance(table, dict):
+    # valid TOML can still put anything under these keys: only tables configure pytest
+    table = tool.get("pytest") if isinstance(tool, dict) else None
+    options = table.get("ini_options", table) if isinstance(table, dict) else None
+    if not isinstance(options, dict):
         return None
-    options = table.get("ini_options", table)
     return {str(k): " ".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in options.items()}
 
 

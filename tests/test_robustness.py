@@ -68,3 +68,14 @@ def test_a_pyproject_that_does_not_configure_pytest_is_no_configuration(tmp_path
     path = odd / "test_fixture.py"
     path.write_text(PYTEST_TEST)
     assert found(path.read_bytes(), str(path)) == without
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this platform")
+def test_a_named_pipe_in_a_walked_directory_is_skipped_not_read(tmp_path):
+    """Regression: opening a FIFO that nobody writes to blocked the run forever."""
+    os.mkfifo(tmp_path / "test_pipe.py")
+    (tmp_path / "test_bug.py").write_text(BUG)
+    result = run_cli(tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert [line.split(":")[0] for line in result.stdout.splitlines()] == [str(tmp_path / "test_bug.py")] * 2
+    assert "Traceback" not in result.stderr

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import sysconfig
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +16,7 @@ from flake8_asynctest.checker import check_source
 from flake8_asynctest.settings import Settings
 
 EVERYTHING = Settings(enabled=frozenset(RULES))
+ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 120  # seconds: a hang becomes a failure, not a stuck CI run
 
 # One ATC103 (line 5) and one ATC101 (line 6): a file that reaches the rules reports both.
@@ -79,3 +82,19 @@ def test_a_named_pipe_in_a_walked_directory_is_skipped_not_read(tmp_path):
     assert result.returncode == 1, result.stderr
     assert [line.split(":")[0] for line in result.stdout.splitlines()] == [str(tmp_path / "test_bug.py")] * 2
     assert "Traceback" not in result.stderr
+
+
+def test_the_crash_test_passes_on_a_sample_of_real_code():
+    """The quick version of ``scripts/crash_test.py``: a sample of site-packages, the fixtures, CPython's
+    asyncio tests; the full run over site-packages and the real-world corpus is the script's default."""
+    paths = [sysconfig.get_paths()["purelib"], str(ROOT / "fixtures")]
+    test_asyncio = os.path.join(sysconfig.get_paths()["stdlib"], "test", "test_asyncio")
+    paths += [test_asyncio] if os.path.isdir(test_asyncio) else []
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "crash_test.py"), "--sample", "60", *paths],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    assert "crashes and hangs: 0" in result.stdout

@@ -1,0 +1,39 @@
+"""The CLI's ``--fix`` for the tests that hold it to its promises; they are skipped, saying why, until it exists."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import subprocess
+import sys
+from collections.abc import Iterable
+
+import pytest
+
+from flake8_asynctest.catalogue import RULES
+from flake8_asynctest.cli import main
+from flake8_asynctest.context import Finding
+
+SELECT_ALL = ["--select", ",".join(RULES)]  # naming every code runs the opt-in rules too
+
+HELP = subprocess.run(
+    [sys.executable, "-m", "flake8_asynctest", "--help"], capture_output=True, text=True, timeout=60
+).stdout
+HAS_FIX = "--fix" in HELP
+FIX_OPTIONS = [*SELECT_ALL, "--fix", *(["--unsafe-fixes"] if "--unsafe-fixes" in HELP else [])]
+
+requires_fix = pytest.mark.skipif(
+    not HAS_FIX, reason="`python -m flake8_asynctest --help` has no --fix yet: these run once the fix engine lands"
+)
+
+
+def fixable(findings: Iterable[Finding]) -> bool:
+    return any(RULES[f.code].fix for f in findings if f.code in RULES)
+
+
+def fix_in_process(*args: str) -> str:
+    """``python -m flake8_asynctest --fix ARGS`` without a new interpreter; returns what it printed."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main([*FIX_OPTIONS, *args])
+    return out.getvalue()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import sysconfig
@@ -98,3 +99,139 @@ def test_the_crash_test_passes_on_a_sample_of_real_code():
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     assert "crashes and hangs: 0" in result.stdout
+
+
+# -- pathological inputs, through the command line as users meet them ----------------------------------
+
+OUTPUT_LINE = re.compile(r"^.+:\d+:\d+: (ATC\d{3}|E999|E902) ")
+CHILD_WITH_PEAK_MEMORY = (
+    "import resource, sys\n"
+    "from flake8_asynctest.cli import main\n"
+    "status = main(sys.argv[1:])\n"
+    "print('peak-rss-kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+    "sys.exit(status)\n"
+)
+
+
+def check_bytes(tmp_path, data: bytes, name: str = "test_x.py"):
+    """Run the CLI on one file holding ``data``: its exit status and findings as (line, code)."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    result = run_cli(path)
+    assert "Traceback" not in result.stderr and result.stderr == "", result.stderr
+    assert all(OUTPUT_LINE.match(line) for line in result.stdout.splitlines()), result.stdout
+    return result.returncode, [(int(line.split(":")[1]), line.split()[1]) for line in result.stdout.splitlines()]
+
+
+@pytest.mark.parametrize(
+    ("data", "findings"),
+    [
+        (b"", []),
+        (b"\xef\xbb\xbf" + BUG.encode(), BUG_FINDINGS),
+        (BUG.replace("\n", "\r\n").encode(), BUG_FINDINGS),
+        (BUG.replace("\n", "\r").encode(), BUG_FINDINGS),
+        (
+            ("# -*- coding: latin-1 -*-\n" + BUG + "        s = 'caf\xe9'\n").encode("latin-1"),
+            [(6, "ATC103"), (7, "ATC101")],
+        ),
+    ],
+    ids=["empty", "bom", "crlf", "cr", "latin-1-with-cookie"],
+)
+def test_encodings_and_line_endings_give_the_normal_result(tmp_path, data, findings):
+    assert check_bytes(tmp_path, data) == ((1, findings) if findings else (0, []))
+
+
+def test_latin_1_without_a_cookie_is_one_cannot_decode_diagnostic(tmp_path):
+    assert check_bytes(tmp_path, (BUG + "s = 'caf\xe9'\n").encode("latin-1")) == (2, [(1, "E902")])
+
+
+def test_a_nul_byte_is_one_syntax_diagnostic(tmp_path):
+    assert check_bytes(tmp_path, (BUG + "x = 1\0\n").encode()) == (1, [(1, "E999")])
+
+
+def test_a_one_megabyte_line_is_checked_and_columns_stay_right(tmp_path):
+    prefix = '        x = "' + "a" * 1_000_000 + '"; '
+    path = tmp_path / "test_long.py"
+    path.write_text(BUG + prefix + "asyncio.sleep(2)\n")
+    result = run_cli(path)
+    assert result.stdout.splitlines()[-1].startswith(f"{path}:7:{len(prefix) + 1}: ATC101"), result.stdout[-300:]
+
+
+DEEP = 1000
+NESTED = {
+    "parentheses": "x = " + "(" * DEEP + "1" + ")" * DEEP,
+    "lists": "x = " + "[" * DEEP + "]" * DEEP,
+    "blocks": "".join(" " * i + "if x:\n" for i in range(DEEP)) + " " * DEEP + "pass",
+    "lambdas": "f = " + "lambda: " * DEEP + "asyncio.sleep(1)",
+    "unary": "x = " + "-" * DEEP + "1",
+    "not": "x = " + "not " * DEEP + "x",
+    "attributes": "x = a" + ".b" * DEEP,
+    "calls": "x = f" + "()" * DEEP,
+    "subscripts": "x = a" + "[0]" * DEEP,
+    "additions": "x = " + " + ".join(["a"] * DEEP),
+    "conditionals": "x = " + "a if b else " * DEEP + "c",
+    "calls-100000": "x = f" + "()" * 100 * DEEP,
+    "attributes-100000": "x = a" + ".b" * 100 * DEEP,
+    "additions-100000": "x = " + " + ".join(["a"] * 100 * DEEP),
+}
+
+
+@pytest.mark.parametrize("shape", NESTED)
+def test_deep_nesting_gives_one_syntax_diagnostic_or_the_normal_result(tmp_path, shape):
+    """Python's parser refuses some shapes (one E999); what it accepts is checked, the bug above it found;
+    an analysis too deep to finish says so with ATC000 instead of a RecursionError."""
+    status, findings = check_bytes(tmp_path, (BUG + NESTED[shape] + "\n").encode())
+    assert status == 1
+    if [code for _, code in findings] != ["E999"]:
+        assert set(BUG_FINDINGS) <= set(findings) <= {*BUG_FINDINGS, (1, "ATC000")}
+
+
+def test_a_10_mb_file_is_checked_in_memory_that_grows_with_its_size(tmp_path):
+    comments = ("# " + "x" * 97 + "\n") * 98_000
+    data = (BUG + "        x = 1\n" * 10_000 + comments + BUG.replace("TestX", "TestY")).encode()
+    assert len(data) > 9_500_000
+    path = tmp_path / "test_big.py"
+    path.write_bytes(data)
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD_WITH_PEAK_MEMORY, str(path)], capture_output=True, text=True, timeout=TIMEOUT
+    )
+    end = data.count(b"\n") - 1
+    assert [line.split(":")[1] for line in result.stdout.splitlines()] == ["5", "6", str(end), str(end + 1)]
+    peak = int(result.stderr.split()[-1]) * 1024
+    assert peak < 20 * len(data), f"peak memory {peak / 2**20:.0f} MiB for a {len(data) / 2**20:.0f} MiB file"
+
+
+def test_a_directory_symlink_loop_is_not_followed(tmp_path):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "test_bug.py").write_text(BUG)
+    (tmp_path / "pkg" / "loop").symlink_to(tmp_path)
+    (tmp_path / "pkg" / "self").symlink_to(tmp_path / "pkg")
+    result = run_cli(tmp_path)
+    assert result.returncode == 1 and result.stderr == ""
+    assert [line.split(":")[0] for line in result.stdout.splitlines()] == [str(tmp_path / "pkg" / "test_bug.py")] * 2
+
+
+def test_files_that_cannot_be_opened_are_reported_and_the_run_goes_on(tmp_path):
+    (tmp_path / "test_bug.py").write_text(BUG)
+    (tmp_path / "test_dangling.py").symlink_to(tmp_path / "nowhere.py")
+    (tmp_path / "test_loop_a.py").symlink_to(tmp_path / "test_loop_b.py")
+    (tmp_path / "test_loop_b.py").symlink_to(tmp_path / "test_loop_a.py")
+    result = run_cli(tmp_path)
+    assert result.returncode == 2
+    assert len(result.stdout.splitlines()) == 2
+    errors = result.stderr.splitlines()
+    unopenable = ["test_dangling.py", "test_loop_a.py", "test_loop_b.py"]
+    assert [line.split(":")[0] for line in errors] == [str(tmp_path / name) for name in unopenable]
+    assert all(": E902 " in line for line in errors)
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root can read a file with mode 000")
+def test_a_file_without_read_permission_is_reported_and_the_run_goes_on(tmp_path):
+    (tmp_path / "test_bug.py").write_text(BUG)
+    secret = tmp_path / "test_secret.py"
+    secret.write_text(BUG)
+    secret.chmod(0)
+    result = run_cli(tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"{secret}:0:1: E902 Permission denied")
+    assert len(result.stdout.splitlines()) == 2

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import subprocess
 import sys
 import sysconfig
 import textwrap
+import weakref
 from pathlib import Path
 
 import pytest
@@ -242,3 +244,15 @@ def test_a_file_without_read_permission_is_reported_and_the_run_goes_on(tmp_path
     assert result.returncode == 2
     assert result.stderr.startswith(f"{secret}:0:1: E902 Permission denied")
     assert len(result.stdout.splitlines()) == 2
+
+
+@pytest.mark.parametrize("fixture", ["atc101.py", "atc106.py", "atc204.py"])
+def test_nothing_a_check_builds_outlives_its_result(fixture):
+    """Memory stays bounded over many files: once a result is dropped, its tree and model are garbage."""
+    path = ROOT / "fixtures" / fixture
+    result = check_source(path.read_bytes(), str(path), EVERYTHING)
+    assert result.findings
+    left = [weakref.ref(result.tree), *(weakref.ref(f.node) for f in result.findings if f.node is not None)]
+    del result
+    gc.collect()
+    assert [ref for ref in left if ref() is not None] == []

@@ -10,6 +10,7 @@ import gc
 import io
 import re
 import tokenize
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -88,7 +89,10 @@ def check_source(data: bytes, filename: str, settings: Settings) -> FileResult:
     if "flake8" in source and any(NOQA_FILE.match(line) for line in source.splitlines()):
         return FileResult(source=source)
     try:
-        tree = ast.parse(source, filename)
+        with warnings.catch_warnings():
+            # the file's own warnings (an invalid escape...) are not ours to print, nor errors under -W error
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source, filename)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
         return FileResult([syntax_error(error)], source=source)
     if not any(t in data for t in _TRIGGERS_BYTES):

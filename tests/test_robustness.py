@@ -256,3 +256,19 @@ def test_nothing_a_check_builds_outlives_its_result(fixture):
     del result
     gc.collect()
     assert [ref for ref in left if ref() is not None] == []
+
+
+def test_the_checked_files_own_warnings_are_neither_printed_nor_errors(tmp_path):
+    """Regression: an invalid escape in a checked file printed a SyntaxWarning (3.12+), and under
+    ``-W error`` (``PYTHONWARNINGS=error`` in many CIs) the valid file got E999 and was not checked."""
+    path = tmp_path / "test_escape.py"
+    path.write_text(BUG + '        re.match("\\d", "1")\n')
+    for warning_options in ([], ["-W", "error"]):
+        result = subprocess.run(
+            [sys.executable, *warning_options, "-m", "flake8_asynctest", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+        )
+        assert (result.returncode, result.stderr) == (1, "")
+        assert [line.split()[1] for line in result.stdout.splitlines()] == ["ATC103", "ATC101"]

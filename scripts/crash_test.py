@@ -1,7 +1,7 @@
 """Crash test over real code: users run us on every commit, so a crash or a hang costs more than a miss.
 
 Every ``.py`` file under the given paths goes through the checker in-process, the standalone CLI, the
-flake8 plugin and, once the CLI has ``--fix``, ``--fix --diff`` and ``--fix`` on a copy. Expected: no
+flake8 plugin and, once the CLI has ``--fix``, ``--diff`` and ``--fix`` on a copy. Expected: no
 exception, no traceback, no hang; a file that does not parse gets exactly one diagnostic; both front ends
 report the same findings; fixed files still parse, a second ``--fix`` changes nothing, and a file with no
 fixable finding is never changed.
@@ -158,34 +158,34 @@ def cli_help() -> str:
     return subprocess.run(command, capture_output=True, text=True, timeout=60).stdout
 
 
-def check_fix(files: list[str], findings: dict, help_text: str, report: Report) -> None:
-    """``--fix --diff`` and ``--fix`` on a copy of the files (never on the originals)."""
-    fix = [sys.executable, "-m", "flake8_asynctest", *CLI_OPTIONS, "--fix"]
-    if "--unsafe-fixes" in help_text:
-        fix.append("--unsafe-fixes")
+def check_fix(files: list[str], help_text: str, report: Report) -> None:
+    """``--diff`` and ``--fix`` on a copy of the files (never on the originals), laid out as they are."""
+    unsafe = ["--unsafe-fixes"] if "--unsafe-fixes" in help_text else []
+    base = [sys.executable, "-m", "flake8_asynctest", *CLI_OPTIONS, *unsafe]
     with tempfile.TemporaryDirectory(prefix="atc-crash-") as tmp:
         copies = {}
-        for number, path in enumerate(files):
-            copy = os.path.join(tmp, str(number), os.path.basename(path))
-            os.makedirs(os.path.dirname(copy))
+        for path in files:
+            copy = os.path.join(tmp, os.path.abspath(path).lstrip(os.sep))
+            os.makedirs(os.path.dirname(copy), exist_ok=True)
             shutil.copyfile(path, copy)
             copies[copy] = path
         before = {copy: _read(copy) for copy in copies}
-        run_chunks("--fix --diff", [*fix, "--diff"], list(copies), (0, 1, 2), report)
+        run_chunks("--diff", [*base, "--diff"], list(copies), (0, 1, 2), report)
         for copy in copies:
             if _read(copy) != before[copy]:
-                report.problem("--fix --diff wrote a file", copies[copy])
-        run_chunks("--fix", fix, list(copies), (0, 1, 2), report)
+                report.problem("--diff wrote a file", copies[copy])
+        run_chunks("--fix", [*base, "--fix"], list(copies), (0, 1, 2), report)
         fixed = {copy: _read(copy) for copy in copies}
         for copy, original in copies.items():
             if fixed[copy] == before[copy]:
                 continue
             report.counts["files changed by --fix"] += 1
-            if not any(RULES.get(code) and RULES[code].fix for _, _, code in findings.get(original, [])):
+            found = check_source(before[copy], copy, EVERYTHING).findings
+            if not any(RULES[f.code].fix for f in found if f.code in RULES):
                 report.problem("--fix changed a file with no fixable finding", original)
             if parses(before[copy]) and not parses(fixed[copy]):
                 report.problem("--fix output does not parse", original)
-        run_chunks("--fix (second run)", fix, list(copies), (0, 1, 2), report)
+        run_chunks("--fix (second run)", [*base, "--fix"], list(copies), (0, 1, 2), report)
         for copy, original in copies.items():
             if _read(copy) != fixed[copy]:
                 report.problem("--fix is not idempotent", original)
@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     compare("flake8 plugin", files, findings, parse_output(theirs, ("ATC",)), report, ("ATC",))
     help_text = cli_help()
     if "--fix" in help_text:
-        check_fix(files, findings, help_text, report)
+        check_fix(files, help_text, report)
     else:
         print("--fix: skipped, the CLI has no --fix yet")
     report.print()

@@ -20,7 +20,9 @@ HELP = subprocess.run(
     [sys.executable, "-m", "flake8_asynctest", "--help"], capture_output=True, text=True, timeout=60
 ).stdout
 HAS_FIX = "--fix" in HELP
-FIX_OPTIONS = [*SELECT_ALL, "--fix", *(["--unsafe-fixes"] if "--unsafe-fixes" in HELP else [])]
+UNSAFE = ["--unsafe-fixes"] if "--unsafe-fixes" in HELP else []
+FIX_OPTIONS = [*SELECT_ALL, "--fix", *UNSAFE]
+DIFF_OPTIONS = [*SELECT_ALL, "--diff", *UNSAFE]  # the fixes as a diff, files untouched
 
 requires_fix = pytest.mark.skipif(
     not HAS_FIX, reason="`python -m flake8_asynctest --help` has no --fix yet: these run once the fix engine lands"

@@ -12,7 +12,7 @@ import textwrap
 
 import pytest
 
-from .fix_cli import FIX_OPTIONS, requires_fix
+from .fix_cli import DIFF_OPTIONS, FIX_OPTIONS, requires_fix
 
 PLANT = "import pathlib\npathlib.Path({markers!r}, {name!r}).write_text('ran')\n"
 
@@ -40,7 +40,7 @@ MODES = {
     "standalone": ["-m", "flake8_asynctest"],
     "flake8": ["-m", "flake8", "--select", "ATC"],
     "fix": ["-m", "flake8_asynctest", *FIX_OPTIONS],
-    "fix-diff": ["-m", "flake8_asynctest", *FIX_OPTIONS, "--diff"],
+    "diff": ["-m", "flake8_asynctest", *DIFF_OPTIONS],
 }
 
 
@@ -70,7 +70,7 @@ def project(tmp_path):
 
 @pytest.mark.parametrize(
     "mode",
-    ["standalone", "flake8", pytest.param("fix", marks=requires_fix), pytest.param("fix-diff", marks=requires_fix)],
+    ["standalone", "flake8", pytest.param("fix", marks=requires_fix), pytest.param("diff", marks=requires_fix)],
 )
 def test_checking_never_imports_or_runs_the_checked_code(project, mode):
     root, markers = project
@@ -85,7 +85,7 @@ def test_checking_never_imports_or_runs_the_checked_code(project, mode):
     assert "Traceback" not in result.stderr, result.stderr
     if mode == "fix":
         assert (root / "tests" / "test_planted.py").read_bytes() != before, "--fix did not fix the planted bugs"
-    elif mode == "fix-diff":
+    elif mode == "diff":
         assert "test_planted.py" in result.stdout, result
     else:
         assert "tests/test_planted.py:11:5: ATC103" in result.stdout, result

@@ -59,13 +59,24 @@ def _order(path: str) -> list[str]:
 
 
 def _walk(root: str) -> Iterator[str]:
-    with os.scandir(root) as entries:
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                if not _skipped(root, entry.name):
-                    yield from _walk(entry.path)
-            elif entry.name.endswith(".py") and entry.is_file():  # a symlink to a file is read; a dangling one is not
-                yield entry.path
+    try:
+        entries = list(os.scandir(root))
+    except OSError:  # a directory we may not read: skipped, as os.walk does
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            if not _skipped(root, entry.name):
+                yield from _walk(entry.path)
+        elif entry.name.endswith(".py") and _is_file(entry):
+            yield entry.path
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    """A symlink to a file is read; a dangling one, or one in a loop, is not."""
+    try:
+        return entry.is_file()
+    except OSError:  # ELOOP: is_file() raises where a dangling link returns False
+        return False
 
 
 def _in_git_work_tree(path: str) -> bool:

@@ -250,6 +250,14 @@ def unopenable(tmp_path) -> list[Path]:
     return [tmp_path / name for name in ("test_dangling.py", "test_loop_a.py", "test_loop_b.py")]
 
 
+def test_a_walk_passes_over_symlinks_that_lead_nowhere(tmp_path):
+    """Regression: a symlink loop in a walked directory raised OSError (ELOOP) out of the walk."""
+    unopenable(tmp_path)
+    result = run_cli(tmp_path)
+    assert (result.returncode, stderr_problems(result)) == (1, [])
+    assert [line.split(":")[0] for line in result.stdout.splitlines()] == [str(tmp_path / "test_bug.py")] * 2
+
+
 def test_named_files_that_cannot_be_opened_are_reported_and_the_run_goes_on(tmp_path):
     named = unopenable(tmp_path)
     result = run_cli(tmp_path / "test_bug.py", *named)
@@ -274,6 +282,22 @@ def test_a_file_without_read_permission_is_reported_and_the_run_goes_on(tmp_path
     assert f"{secret}:0:1: E902 Permission denied" in result.stdout + result.stderr
     assert len([line for line in result.stdout.splitlines() if ": ATC" in line]) == 2
     assert "Traceback" not in result.stderr
+
+
+@ROOT_READS_ANYTHING
+def test_a_walk_passes_over_a_directory_it_may_not_read(tmp_path):
+    """Regression: PermissionError from listing a directory escaped the walk as a traceback."""
+    (tmp_path / "test_bug.py").write_text(BUG)
+    closed = tmp_path / "closed"
+    closed.mkdir()
+    (closed / "test_inside.py").write_text(BUG)
+    closed.chmod(0)
+    try:
+        result = run_cli(tmp_path)
+    finally:
+        closed.chmod(0o755)
+    assert (result.returncode, stderr_problems(result)) == (1, [])
+    assert [line.split(":")[0] for line in result.stdout.splitlines()] == [str(tmp_path / "test_bug.py")] * 2
 
 
 @pytest.mark.parametrize("fixture", ["atc101.py", "atc106.py", "atc204.py"])

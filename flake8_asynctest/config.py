@@ -211,7 +211,7 @@ def _table(path: str) -> Mapping[str, object] | None:
     toml = toml_module()
     try:
         document = toml.loads(data.decode("utf-8"))
-    except (toml.TOMLDecodeError, UnicodeDecodeError) as error:
+    except (toml.TOMLDecodeError, UnicodeDecodeError, RecursionError) as error:  # RecursionError: nested too deep
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
     tool = document.get("tool")
     table = tool.get("flake8-asynctest") if isinstance(tool, dict) else None

@@ -83,6 +83,16 @@ def test_a_pyproject_that_does_not_configure_pytest_is_no_configuration(tmp_path
     assert found(path.read_bytes(), str(path)) == without
 
 
+def test_our_table_in_a_pyproject_nested_too_deep_for_tomllib_is_a_configuration_error(tmp_path):
+    """Regression: tomllib's RecursionError escaped as a traceback instead of the usual config message."""
+    deep = "[" * 5000 + "]" * 5000
+    (tmp_path / "pyproject.toml").write_text(f'[tool.flake8-asynctest]\nselect = ["ATC"]\n\n[other]\na = {deep}\n')
+    (tmp_path / "test_bug.py").write_text(BUG)
+    result = run_cli(".", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "pyproject.toml: not valid TOML" in result.stderr and "Traceback" not in result.stderr
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this platform")
 def test_a_named_pipe_in_a_walked_directory_is_skipped_not_read(tmp_path):
     """Regression: opening a FIFO that nobody writes to blocked the run forever."""

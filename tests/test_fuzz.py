@@ -21,7 +21,7 @@ from flake8_asynctest.catalogue import RULES
 from flake8_asynctest.checker import check_source
 from flake8_asynctest.settings import Settings
 
-from .fix_cli import fix_in_process, fixable, requires_fix
+from .fix_runner import fix_in_process, fixable, requires_fix
 from .risky_programs import risky_module
 
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")  # the generated programs are odd on purpose

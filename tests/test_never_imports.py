@@ -12,7 +12,7 @@ import textwrap
 
 import pytest
 
-from .fix_cli import DIFF_OPTIONS, FIX_OPTIONS, requires_fix
+from .fix_runner import DIFF_OPTIONS, FIX_OPTIONS, requires_fix
 
 PLANT = "import pathlib\npathlib.Path({markers!r}, {name!r}).write_text('ran')\n"
 

@@ -8,7 +8,7 @@ fixable finding is never changed.
 
 Usage: python scripts/crash_test.py [PATH ...] [--sample N]
 Default paths: this interpreter's site-packages, plus the real-world corpus in ``.realworld/`` when it
-exists (``shared/tools/realworld-corpus.sh .realworld`` downloads it). ``--sample N`` takes at most N
+exists (see bench/README.md). ``--sample N`` takes at most N
 files from each path, evenly spread (the test suite runs a sample). Exit status 0 means no problem.
 """
 
@@ -34,8 +34,9 @@ from flake8_asynctest.settings import Settings
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CORPUS = os.path.join(ROOT, ".realworld")
 EVERYTHING = Settings(enabled=frozenset(RULES), scope="all")
-# The same selection on the command line: naming every code also runs the opt-in rules.
-CLI_OPTIONS = ["--select", ",".join(RULES), "--asynctest-scope", "all"]
+# The same on the command line, for both front ends: naming every code also runs the opt-in rules, and
+# no configuration file is read.
+CLI_OPTIONS = ["--isolated", "--select", ",".join(RULES), "--asynctest-scope", "all"]
 NOT_CHECKED = ("E999", "E902")  # the one diagnostic a file that does not parse or decode gets
 CHUNK = 200  # files per command line
 TIMEOUT = 900  # seconds per command: a hang is reported as one
@@ -214,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     findings = check_in_process(files, report)
     ours = run_chunks("standalone", [sys.executable, "-m", "flake8_asynctest", *CLI_OPTIONS], files, (0, 1, 2), report)
     compare("standalone", files, findings, parse_output(ours), report)
-    flake8 = [sys.executable, "-m", "flake8", "--isolated", *CLI_OPTIONS]
+    flake8 = [sys.executable, "-m", "flake8", *CLI_OPTIONS]
     theirs = run_chunks("flake8 plugin", flake8, files, (0, 1), report)
     compare("flake8 plugin", files, findings, parse_output(theirs, ("ATC",)), report, ("ATC",))
     help_text = cli_help()

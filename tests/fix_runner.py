@@ -14,15 +14,19 @@ from flake8_asynctest.catalogue import RULES
 from flake8_asynctest.cli import main
 from flake8_asynctest.context import Finding
 
-SELECT_ALL = ["--select", ",".join(RULES)]  # naming every code runs the opt-in rules too
-
 HELP = subprocess.run(
     [sys.executable, "-m", "flake8_asynctest", "--help"], capture_output=True, text=True, timeout=60
 ).stdout
 HAS_FIX = "--fix" in HELP
-UNSAFE = ["--unsafe-fixes"] if "--unsafe-fixes" in HELP else []
-FIX_OPTIONS = [*SELECT_ALL, "--fix", *UNSAFE]
-DIFF_OPTIONS = [*SELECT_ALL, "--diff", *UNSAFE]  # the fixes as a diff, files untouched
+# Every code named (the opt-in rules run too), unsafe fixes applied, no configuration file read.
+EVERYTHING = [
+    *(["--isolated"] if "--isolated" in HELP else []),
+    "--select",
+    ",".join(RULES),
+    *(["--unsafe-fixes"] if "--unsafe-fixes" in HELP else []),
+]
+FIX_OPTIONS = [*EVERYTHING, "--fix"]
+DIFF_OPTIONS = [*EVERYTHING, "--diff"]  # the fixes as a diff, files untouched
 
 requires_fix = pytest.mark.skipif(
     not HAS_FIX, reason="`python -m flake8_asynctest --help` has no --fix yet: these run once the fix engine lands"

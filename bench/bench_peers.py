@@ -175,6 +175,9 @@ def main() -> int:
     args = parser.parse_args()
     dirs = args.dirs or [default_dir(), *([CORPUS] if os.path.isdir(CORPUS) else [])]
     ours = virtualenv("ours", PINS["ours"], project=True)
+    # Byte-compiled, as an install leaves it and as the peers are: with PYTHONDONTWRITEBYTECODE set (CI
+    # images often set it) an editable install would compile from source on every run.
+    subprocess.run([ours, "-m", "compileall", "-q", os.path.join(ROOT, "flake8_asynctest")], check=True)
     peer = virtualenv("flake8-async", PINS["flake8-async"], project=False)
     results = {}
     for directory in dirs:

@@ -10,7 +10,6 @@ import gc
 import io
 import re
 import tokenize
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -20,6 +19,7 @@ from .analysis.project import Project, default_search_path
 from .analysis.resolve import Resolver
 from .analysis.testcode import TestCode
 from .context import Context, Finding
+from .parsing import parse
 from .rules import FAMILIES
 from .settings import Settings
 
@@ -89,10 +89,7 @@ def check_source(data: bytes, filename: str, settings: Settings) -> FileResult:
     if "flake8" in source and any(NOQA_FILE.match(line) for line in source.splitlines()):
         return FileResult(source=source)
     try:
-        with warnings.catch_warnings():
-            # the file's own warnings (an invalid escape...) are not ours to print, nor errors under -W error
-            warnings.simplefilter("ignore")
-            tree = ast.parse(source, filename)
+        tree = parse(source, filename)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
         return FileResult([syntax_error(error)], source=source)
     if not any(t in data for t in _TRIGGERS_BYTES):

@@ -19,6 +19,8 @@ from flake8_asynctest.catalogue import RULES
 from flake8_asynctest.checker import check_source
 from flake8_asynctest.settings import Settings
 
+from .fix_runner import FIX_OPTIONS, requires_fix
+
 EVERYTHING = Settings(enabled=frozenset(RULES))
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 120  # seconds: a hang becomes a failure, not a stuck CI run
@@ -104,20 +106,52 @@ def test_a_named_pipe_in_a_walked_directory_is_skipped_not_read(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_the_checked_files_own_warnings_are_neither_printed_nor_errors(tmp_path):
-    """Regression: an invalid escape in a checked file printed a SyntaxWarning (3.12+), and under
-    ``-W error`` (``PYTHONWARNINGS=error`` in many CIs) the valid file got E999 and was not checked."""
+ESCAPES = textwrap.dedent(
+    """\
+    import re
+    import unittest
+
+    from helpers import fetch
+
+
+    class TestX(unittest.TestCase):
+        async def test_never_runs(self):
+            fetch()
+            re.match("\\d", "1")
+    """
+)
+
+
+def escapes(tmp_path) -> Path:
+    """A test file and the module it imports, each with an invalid escape (a warning when parsed)."""
+    (tmp_path / "helpers.py").write_text('import re\n\n\nasync def fetch():\n    return re.match("\\d", "1")\n')
     path = tmp_path / "test_escape.py"
-    path.write_text(BUG + '        re.match("\\d", "1")\n')
-    for warning_options in ([], ["-W", "error"]):
-        result = subprocess.run(
-            [sys.executable, *warning_options, "-m", "flake8_asynctest", str(path)],
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-        )
-        assert (result.returncode, stderr_problems(result)) == (1, [])
-        assert [line.split()[1] for line in result.stdout.splitlines()] == ["ATC103", "ATC101"]
+    path.write_text(ESCAPES)
+    return path
+
+
+def run_with_warnings(options: list[str], *args) -> subprocess.CompletedProcess:
+    command = [sys.executable, *options, "-m", "flake8_asynctest", *map(str, args)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT)
+
+
+@pytest.mark.parametrize("options", [[], ["-W", "error"]], ids=["default", "W-error"])
+def test_the_checked_codes_own_warnings_are_neither_printed_nor_errors(tmp_path, options):
+    """Regression: an invalid escape printed a SyntaxWarning on every parse (3.12+), of the checked file and
+    of a module it imports; under ``-W error`` (``PYTHONWARNINGS=error`` in many CIs) the valid file got
+    E999 and the imported module went unread."""
+    result = run_with_warnings(options, escapes(tmp_path))
+    assert (result.returncode, stderr_problems(result)) == (1, [])
+    assert [line.split()[1] for line in result.stdout.splitlines()] == ["ATC103", "ATC101"]
+
+
+@requires_fix
+def test_fixing_under_w_error_is_not_refused_for_a_warning(tmp_path):
+    """Regression: the fixed output is parsed again; under ``-W error`` its invalid escape refused the fix."""
+    path = escapes(tmp_path)
+    result = run_with_warnings(["-W", "error"], *FIX_OPTIONS, path)
+    assert "Warning" not in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert path.read_text() != ESCAPES
 
 
 def test_the_crash_test_passes_on_a_sample_of_real_code():

@@ -9,13 +9,13 @@ the cost follows what the checked files import, never the size of site-packages.
 
 from __future__ import annotations
 
-import ast
 import gc
 import os
 import sys
 import sysconfig
 from functools import lru_cache
 
+from ..parsing import parse
 from .model import Module
 from .modules import module_name_for
 
@@ -182,7 +182,7 @@ def _parse(path: str, name: str, size: int) -> Module | None:
     try:
         with open(path, "rb") as handle:
             data = handle.read()
-        tree = ast.parse(data, path)
+        tree = parse(data, path)
     except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     module = build(tree, path, links=False)

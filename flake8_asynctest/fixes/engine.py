@@ -13,6 +13,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from ..checker import FileResult, check_source
 from ..context import Finding
 from ..fix import Edit
+from ..parsing import parse
 from ..settings import Settings
 
 
@@ -87,7 +88,7 @@ def apply_fixes(data: bytes, findings: Iterable[Finding]) -> tuple[bytes, int]:
 
 def _parse_checked(data: bytes) -> tuple[bytes, ast.Module]:
     try:
-        return data, ast.parse(data)
+        return data, parse(data)
     except (SyntaxError, ValueError) as error:
         raise FixError(f"the fixed code does not parse: {error}") from error
 

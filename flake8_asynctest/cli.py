@@ -182,7 +182,8 @@ def run(
     with batched_gc():
         missing = [path for path in paths if not os.path.exists(path)]
         for path in missing:
-            report = unreadable(path, "No such file or directory")
+            reason = "a dangling or looping symbolic link" if os.path.lexists(path) else "No such file or directory"
+            report = unreadable(path, reason)
             formatter.add(report)
             summary.add(report)
         files = list(_unique(file for path in paths if path not in missing for file in python_files(path)))

@@ -354,3 +354,27 @@ def test_nothing_a_check_builds_outlives_its_result(fixture):
     del result
     gc.collect()
     assert [ref for ref in left if ref() is not None] == []
+
+
+def test_a_fifo_named_conftest_does_not_block(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    os.mkfifo(tmp_path / "conftest.py")
+    test = tmp_path / "test_a.py"
+    test.write_text("import pytest_asyncio\n\nasync def test_x():\n    pass\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "flake8_asynctest", "--isolated", str(test)], capture_output=True, text=True, timeout=30
+    )
+    assert "ATC105" in done.stdout
+
+
+def test_a_symlink_loop_named_on_the_command_line_says_so(tmp_path, capsys):
+    import os
+
+    from flake8_asynctest.cli import main
+
+    os.symlink(tmp_path / "loop.py", tmp_path / "loop.py")
+    assert main(["--isolated", str(tmp_path / "loop.py")]) == 2
+    assert "E902 a dangling or looping symbolic link" in capsys.readouterr().out

@@ -134,8 +134,11 @@ def text_facts(text: str) -> SuiteFacts:
 
 @lru_cache(maxsize=None)
 def _conftest_facts(directory: str) -> SuiteFacts:
+    path = os.path.join(directory, "conftest.py")
+    if not os.path.isfile(path):  # not a FIFO or a device: opening one would block the run
+        return SuiteFacts()
     try:
-        with open(os.path.join(directory, "conftest.py"), encoding="utf-8", errors="replace") as handle:
+        with open(path, encoding="utf-8", errors="replace") as handle:
             return text_facts(handle.read())
     except OSError:
         return SuiteFacts()

@@ -25,7 +25,6 @@ from .settings import Settings
 
 # Text that every file with something for us to find contains; a file without any is not walked.
 _TRIGGERS = ("async", "Mock", "loop")
-_TRIGGERS_BYTES = tuple(t.encode() for t in _TRIGGERS)
 
 # flake8's own syntax, so both front ends honour the same comments.
 NOQA_INLINE = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
@@ -92,8 +91,6 @@ def check_source(data: bytes, filename: str, settings: Settings) -> FileResult:
         tree = parse(source, filename)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
         return FileResult([syntax_error(error)], source=source)
-    if not any(t in data for t in _TRIGGERS_BYTES):
-        return FileResult(source=source, tree=tree)
     findings = check_tree(tree, filename, source, settings)
     return FileResult(apply_noqa(findings, source), source=source, tree=tree)
 

@@ -39,6 +39,7 @@ class Resolver:
         self._bound: dict[Binding, Value] = {}
         self._attributes: dict[tuple[Value, str], Value] = {}
         self._call_results: dict[Value, Value] = {}
+        self._unwrapping: set[FunctionInfo] = set()
         self._binding_active: set[Binding] = set()
         self._memo: dict[ast.AST, Value] = {}
         self._active: set[ast.AST] = set()
@@ -530,12 +531,21 @@ class Resolver:
         if len(wrappers) != 1 or wrappers[0].kind != "def":
             return False
         wrapper: FunctionInfo = wrappers[0].info  # type: ignore[assignment]
+        if wrapper in self._unwrapping or not self._plain_wrapper(wrapper):
+            return False  # the wrapper is decorated itself (asyncssh's sftp_test: @asynctest runs it)
         if wrapper.is_async:
             return decorated.is_async and not wrapper.is_generator
         results = [n.value for n in own_nodes(wrapper.node) if isinstance(n, ast.Return)]
         return bool(results) and all(
             isinstance(r, ast.Call) and isinstance(r.func, ast.Name) and r.func.id == wrapped for r in results
         )
+
+    def _plain_wrapper(self, wrapper: FunctionInfo) -> bool:
+        self._unwrapping.add(wrapper)
+        try:
+            return self.plain_decorators(wrapper)
+        finally:
+            self._unwrapping.discard(wrapper)
 
     def mro(self, cls: ClassInfo) -> list[ClassInfo | str | None] | None:
         """C3 linearisation over analysed classes; an external base is a leaf (its qualified name),

@@ -13,6 +13,13 @@ from typing import NamedTuple
 # pytest's search order within one directory: the first file that configures pytest wins.
 _CANDIDATES = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
 _ASYNCIO_MODE_OPT = re.compile(r"--asyncio-mode[= ](\w+)")
+# pytest plugins that run async tests and fixtures without pytest-asyncio's markers: aiohttp's (its
+# own suite has hundreds of unmarked async tests) and pytest-sanic (its async fixtures).
+_ASYNC_PLUGINS = ("aiohttp.pytest_plugin", "pytest-sanic", "pytest_sanic")
+_ASYNC_PLUGIN_DISTRIBUTIONS = ("pytest-sanic",)
+# Where a project declares its test dependencies.
+_PACKAGING_FILES = ("pyproject.toml", "setup.py", "setup.cfg", "tox.ini", "requirements-dev.txt",
+                    "requirements-test.txt", "test-requirements.txt", "dev-requirements.txt")
 
 
 class PytestConfig(NamedTuple):
@@ -20,7 +27,7 @@ class PytestConfig(NamedTuple):
     asyncio_mode: str | None = None
     uses_pytest_asyncio: bool = False  # asyncio_* keys, or the plugin named in addopts/required_plugins
     trio_mode: bool = False
-    aiohttp_plugin: bool = False
+    async_plugin: bool = False
 
     @property
     def rootdir(self) -> str | None:
@@ -31,7 +38,7 @@ class SuiteFacts(NamedTuple):
     """What the conftest.py files above a test file tell us (text-level evidence only)."""
 
     pytest_asyncio: bool = False
-    aiohttp_plugin: bool = False
+    async_plugin: bool = False
     trio: bool = False
     adds_markers: bool = False
 
@@ -104,17 +111,17 @@ def _interpret(path: str, options: dict[str, str]) -> PytestConfig:
         asyncio_mode=mode.strip().strip("\"'").lower() if mode else None,
         uses_pytest_asyncio=uses,
         trio_mode=trio_mode,
-        aiohttp_plugin="aiohttp.pytest_plugin" in addopts,
+        async_plugin=any(name in addopts for name in _ASYNC_PLUGINS),
     )
 
 
 def suite_facts(path: str) -> SuiteFacts:
-    """Evidence from every conftest.py between the file and its rootdir."""
+    """Evidence from every conftest.py (and packaging file) between the file and its rootdir."""
     directory = os.path.dirname(os.path.abspath(path))
     stop = config_for(path).rootdir
-    found = SuiteFacts()
+    found = SuiteFacts(async_plugin=_async_plugin_installed())
     for _ in range(64):
-        found = _merge(found, _conftest_facts(directory))
+        found = _merge(found, _merge(_conftest_facts(directory), _packaging_facts(directory)))
         parent = os.path.dirname(directory)
         if directory == stop or parent == directory or os.path.isdir(os.path.join(directory, ".git")):
             break
@@ -122,11 +129,41 @@ def suite_facts(path: str) -> SuiteFacts:
     return found
 
 
+@lru_cache(maxsize=None)
+def _packaging_facts(directory: str) -> SuiteFacts:
+    """A plugin named in the project's packaging files (its test dependencies)."""
+    for name in _PACKAGING_FILES:
+        path = os.path.join(directory, name)
+        if os.path.isfile(path):
+            try:
+                with open(path, encoding="utf-8", errors="replace") as handle:
+                    text = handle.read()
+                if any(plugin in text for plugin in _ASYNC_PLUGINS):
+                    return SuiteFacts(async_plugin=True)
+            except OSError:
+                continue
+    return SuiteFacts()
+
+
+@lru_cache(maxsize=1)
+def _async_plugin_installed() -> bool:
+    """Such a plugin installed where we run (metadata only: nothing is imported)."""
+    from importlib import metadata
+
+    for name in _ASYNC_PLUGIN_DISTRIBUTIONS:
+        try:
+            metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        return True
+    return False
+
+
 def text_facts(text: str) -> SuiteFacts:
     """Evidence in one source text (a conftest, or the test file itself)."""
     return SuiteFacts(
         pytest_asyncio="pytest_asyncio" in text or "mark.asyncio" in text,
-        aiohttp_plugin="aiohttp.pytest_plugin" in text,
+        async_plugin=any(name in text for name in _ASYNC_PLUGINS),
         trio="trio_mode" in text or "pytest_trio" in text or "mark.trio" in text,
         adds_markers="add_marker" in text,
     )

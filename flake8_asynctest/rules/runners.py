@@ -185,7 +185,7 @@ class Runners(Family):
     def _pytest(self, ctx: Context) -> None:
         filename = ctx.module.filename
         config = pytest_config.config_for(filename)
-        if config.asyncio_mode == "auto" or config.trio_mode or config.aiohttp_plugin:
+        if config.asyncio_mode == "auto" or config.trio_mode or config.async_plugin:
             return
         suite = pytest_config.suite_facts(filename)
         here = pytest_config.text_facts(ctx.source)
@@ -193,7 +193,7 @@ class Runners(Family):
         if not uses_pytest_asyncio:
             return
         for facts in (suite, here):
-            if facts.aiohttp_plugin or facts.trio or facts.adds_markers:
+            if facts.async_plugin or facts.trio or facts.adds_markers:
                 return
         module_marks = ctx.tests.marks(None)
         for test in ctx.tests.pytest_tests:

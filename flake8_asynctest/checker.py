@@ -74,6 +74,10 @@ def check_tree(tree: ast.Module, filename: str, source: str, settings: Settings)
                 family.check(ctx)
             except RecursionError:
                 ctx.findings.append(_internal_error(family, "nesting too deep to analyse"))
+            except Exception as error:  # a bug of ours must cost one family's findings, not the run
+                ctx.findings.append(
+                    _internal_error(family, f"internal error ({type(error).__name__}: {error}); please report it")
+                )
         return _drop_peer_noqa(sorted(set(ctx.findings)), source)
     finally:
         release(module)

@@ -378,3 +378,18 @@ def test_a_symlink_loop_named_on_the_command_line_says_so(tmp_path, capsys):
     os.symlink(tmp_path / "loop.py", tmp_path / "loop.py")
     assert main(["--isolated", str(tmp_path / "loop.py")]) == 2
     assert "E902 a dangling or looping symbolic link" in capsys.readouterr().out
+
+
+def test_a_rule_that_fails_costs_its_findings_not_the_run(monkeypatch, tmp_path):
+    from flake8_asynctest.checker import check_source
+    from flake8_asynctest.rules import FAMILIES
+    from flake8_asynctest.selection import enabled_codes
+    from flake8_asynctest.settings import Settings
+
+    broken = FAMILIES[0]
+    monkeypatch.setattr(type(broken), "check", lambda self, ctx: 1 / 0)
+    source = b"import unittest\n\nclass T(unittest.TestCase):\n    async def test_x(self):\n        pass\n"
+    codes = [
+        f.code for f in check_source(source, str(tmp_path / "test_a.py"), Settings(enabled=enabled_codes())).findings
+    ]
+    assert "ATC000" in codes and "ATC103" in codes

@@ -25,7 +25,7 @@ ATC103 = Rule(
     fix="base `unittest.TestCase` -> `unittest.IsolatedAsyncioTestCase`",
     what="""
         Finds `async def test_*` methods in a class whose runner never awaits them: a plain
-        `unittest.TestCase` subclass (bases in the same file followed). A class or base that runs
+        `unittest.TestCase` subclass (bases followed into other modules). A class or base that runs
         coroutines (IsolatedAsyncioTestCase, asynctest, aiounittest, tornado, twisted, django, a
         metaclass, a class decorator, a wrapping method decorator, or a base we cannot see) is
         not reported.

@@ -30,12 +30,14 @@ def write(path, text):
     return path
 
 
-def run_cli(*args, cwd=None):
+def run_cli(*args, cwd=None, timeout=60):
+    """The standalone checker in a fresh process (a timeout turns a hang into a failure)."""
     return subprocess.run(
         [sys.executable, "-m", "flake8_asynctest", *map(str, args)],
         capture_output=True,
         text=True,
         cwd=cwd,
+        timeout=timeout,
     )
 
 

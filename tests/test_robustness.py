@@ -20,6 +20,7 @@ from flake8_asynctest.checker import check_source
 from flake8_asynctest.settings import Settings
 
 from .fix_runner import FIX_OPTIONS, requires_fix
+from .test_cli import run_cli as checker_process
 
 EVERYTHING = Settings(enabled=frozenset(RULES))
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,13 +44,7 @@ PYTEST_TEST = "import pytest\n\n\n@pytest.fixture\nasync def client():\n    retu
 
 
 def run_cli(*args, cwd=None):
-    return subprocess.run(
-        [sys.executable, "-m", "flake8_asynctest", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=TIMEOUT,
-    )
+    return checker_process(*args, cwd=cwd, timeout=TIMEOUT)
 
 
 def stderr_problems(result: subprocess.CompletedProcess) -> list[str]:

@@ -148,53 +148,46 @@ class Unawaited(Family):
     def _cleanup(self, ctx: Context, call: ast.Call, scope: Scope, method: str) -> None:
         if not call.args:
             return
-        resolver = ctx.resolver
-        target = call.args[0]
         runner = _runner_for(ctx, scope)
-        fix = _async_cleanup_fix(call) if runner is Runner.ISOLATED and method == "addCleanup" else None
-        if isinstance(target, ast.Lambda):
-            body = target.body
-            if isinstance(body, ast.Call) and resolver.is_coroutine_call(body, scope_of(target)):
-                if runner in (Runner.SYNC, Runner.ISOLATED) or method != "addCleanup":
-                    ctx.report(
-                        ATC106,
-                        call,
-                        fix if _plain_lambda(target) else None,
-                        what="the lambda's coroutine",
-                        method=method,
-                        advice=_cleanup_advice(runner, method),
-                    )
-            return
-        value = resolver.value(target, scope)
-        if isinstance(value, Coro):
-            ctx.report(
-                ATC106,
-                call,
-                fix if len(call.args) == 1 and not call.keywords else None,
-                what=f"the coroutine {describe(target)}",
-                method=method,
-                advice="pass the coroutine function (and its arguments) to addAsyncCleanup",
-            )
-            return
-        if resolver.is_coroutine_function(value):
-            if runner in _SYNC_CLEANUPS.get(method, (Runner.SYNC, Runner.ISOLATED)):
-                ctx.report(
-                    ATC106,
-                    call,
-                    what=f"coroutine function {describe(target)}",
-                    method=method,
-                    advice=_cleanup_advice(runner, method),
-                )
-            return
-        if isinstance(value, Func) and _returns_coroutine(ctx, value.info):
-            if runner in (Runner.SYNC, Runner.ISOLATED) or method != "addCleanup":
-                ctx.report(
-                    ATC106,
-                    call,
-                    what=f"the coroutine returned by {describe(target)}",
-                    method=method,
-                    advice=_cleanup_advice(runner, method),
-                )
+        dropped = _dropped_by_cleanup(ctx, call, scope, method, runner)
+        if dropped is not None:
+            what, fix, advice = dropped
+            ctx.report(ATC106, call, fix, what=what, method=method, advice=advice)
+
+
+def _dropped_by_cleanup(
+    ctx: Context, call: ast.Call, scope: Scope, method: str, runner: Runner | None
+) -> tuple[str, Fix | None, str] | None:
+    """What coroutine a cleanup registration drops, the fix, and the advice; None if it drops none.
+
+    ``addCleanup`` awaits a coroutine *function* in IsolatedAsyncioTestCase (and asynctest awaits
+    whatever it returns); a lambda or plain function returning a coroutine, or a coroutine object,
+    is dropped everywhere but asynctest; class and module cleanups never await anything."""
+    resolver = ctx.resolver
+    target = call.args[0]
+    fix = _async_cleanup_fix(call) if runner is Runner.ISOLATED and method == "addCleanup" else None
+    advice = _cleanup_advice(runner, method)
+    returns_dropped = runner in (Runner.SYNC, Runner.ISOLATED) or method != "addCleanup"
+    if isinstance(target, ast.Lambda):
+        body = target.body
+        if returns_dropped and isinstance(body, ast.Call) and resolver.is_coroutine_call(body, scope_of(target)):
+            return "the lambda's coroutine", fix if _plain_lambda(target) else None, advice
+        return None
+    value = resolver.value(target, scope)
+    if isinstance(value, Coro):
+        single = len(call.args) == 1 and not call.keywords
+        return (
+            f"the coroutine {describe(target)}",
+            fix if single else None,
+            "pass the coroutine function (and its arguments) to addAsyncCleanup",
+        )
+    if resolver.is_coroutine_function(value):
+        if runner in _SYNC_CLEANUPS.get(method, (Runner.SYNC, Runner.ISOLATED)):
+            return f"coroutine function {describe(target)}", None, advice
+        return None
+    if returns_dropped and isinstance(value, Func) and _returns_coroutine(ctx, value.info):
+        return f"the coroutine returned by {describe(target)}", None, advice
+    return None
 
 
 _REFERENCES = (ast.Name, ast.Attribute, ast.Constant)

@@ -12,36 +12,56 @@ from ..analysis.values import Obj
 from ..context import Context
 from ..fix import Edit, Fix
 from ..rule import Rule
+from . import dropped_tasks
 from .family import Family
 
 ATC301 = Rule(
     code="ATC301",
     name="task-dropped",
-    summary="Task created and dropped",
+    summary="Task created and dropped while nothing the test checks depends on it",
     peers=("RUF006", "ASYNC300"),
     message="the task made by {creator}() is dropped: it can be garbage-collected mid-run, its exception is "
     "lost and it outlives the test; keep it and await or cancel it",
     what="""
         Finds `asyncio.create_task(...)`, `asyncio.ensure_future(...)` and `loop.create_task(...)`
-        used as a statement, the task thrown away. `await asyncio.create_task(...)` and
+        used as a statement, the task thrown away, when nothing the test goes on to wait on or
+        check depends on it: its assertions are on mock calls or on other state, or it only polls
+        a flag while the task runs. `await asyncio.create_task(...)` and
         `return asyncio.create_task(...)` are fine (unlike RUF006/ASYNC300), and so is
         `TaskGroup.create_task`, whose group keeps and awaits the task.
+
+        Deliberately not reported (RUF006/ASYNC300 report every dropped task, for those who want
+        that): a task whose work the test depends on. The statement right after the start awaits
+        the state the task was handed or closes over (the future it resolves, the stream it feeds,
+        tasks waiting on the barrier it resets), or a later assertion reads that state: a task that
+        fails then fails or hangs the test instead of passing it, and keeping a reference adds
+        nothing a maintainer would take. A coroutine function the checker can read that loops (`while`,
+        `async for`: a server, a poller) is not excused this way: it outlives what the test
+        waited for. Nor reported: the last call in a `with self.assertRaises(...)` or
+        `pytest.raises(...)` block (it is expected to raise: no task is made); a task started by a
+        plain def handed on as a callback (a timer's or a server's callback cannot await; the task
+        is the caller's); a task handed `asyncio.current_task()` (a watchdog acting on the code
+        that started it); a coroutine that re-schedules itself (a chain of tasks left
+        unreferenced on purpose, as in async-generator finalisation tests).
         """,
     why="""
         The event loop keeps only a weak reference to a task: an unreferenced task can vanish
-        mid-run. Nobody awaits it, so an exception in it is never seen, and it keeps running after
-        the test, into the next one.
+        mid-run. Nobody awaits it, so an exception in it is never seen and the test passes
+        whatever the task did; and it keeps running after the test, into the next one.
         """,
     example="""
-        async def test_consumer(self):
-            asyncio.create_task(self.producer())
-            self.assertEqual(await self.queue.get(), 1)
+        async def test_resolves_once(self):
+            asyncio.create_task(self.connector.resolve("localhost"))
+            asyncio.create_task(self.connector.resolve("localhost"))
+            await asyncio.sleep(0)
+            self.resolver.resolve.assert_called_once()
         """,
     use_instead="""
-        async def test_consumer(self):
+        async def test_resolves_once(self):
             async with asyncio.TaskGroup() as tg:
-                tg.create_task(self.producer())
-                self.assertEqual(await self.queue.get(), 1)
+                tg.create_task(self.connector.resolve("localhost"))
+                tg.create_task(self.connector.resolve("localhost"))
+            self.resolver.resolve.assert_called_once()
         """,
 )
 
@@ -133,10 +153,13 @@ class Tasks(Family):
     wanted = (ast.Call,)
 
     def check(self, ctx: Context) -> None:
-        for call, scope, creator in _task_creations_cached(ctx):
+        creations = _task_creations_cached(ctx)
+        started = {id(call) for call, _, _ in creations}
+        for call, scope, creator in creations:
             context = parent(call)
             if isinstance(context, ast.Expr):
-                ctx.report(ATC301, call, creator=creator)
+                if ctx.enabled(ATC301) and not dropped_tasks.harmless(ctx, call, scope, context, started):
+                    ctx.report(ATC301, call, creator=creator)
             elif isinstance(context, ast.Assign) and len(context.targets) == 1 and ctx.enabled(ATC302):
                 self._kept(ctx, call, scope, context.targets[0])
         if ctx.enabled(ATC303):

@@ -12,7 +12,7 @@ from ..analysis.values import Obj
 from ..context import Context
 from ..fix import Edit, Fix
 from ..rule import Rule
-from . import dropped_tasks
+from . import cancelled_tasks, dropped_tasks
 from .family import Family
 
 ATC301 = Rule(
@@ -95,15 +95,27 @@ ATC302 = Rule(
 ATC303 = Rule(
     code="ATC303",
     name="cancel-not-awaited",
-    summary="`task.cancel()` with no later await of the task",
+    summary="`task.cancel()` with nothing after it that lets the cancellation finish",
     message="{name}.cancel() only requests cancellation; the task still runs until awaited: "
     "await it (with contextlib.suppress(asyncio.CancelledError))",
     fix="add `with contextlib.suppress(asyncio.CancelledError): await task`",
     unsafe_fix=True,
     what="""
         Finds `task.cancel()` in a coroutine with no later await of the task in the same test or
-        cleanup. Only names known to hold asyncio Tasks (results of `create_task`/`ensure_future`)
-        are checked: never a CancelScope, a Future, a TimerHandle or an unknown object.
+        cleanup, when nothing after it is known to let the cancellation finish: the cancel ends the
+        test or cleanup, a sleep stands in for the await, or what follows awaits something the
+        task has no part in. Only names known to hold asyncio Tasks (results of
+        `create_task`/`ensure_future`) are checked: never a CancelScope, a Future, a TimerHandle or
+        an unknown object.
+
+        Deliberately not reported: a cancel on a task already awaited before it (it is done: the
+        cancel is a no-op); a cancel followed, later in the same block, by an await of what the
+        task works on (a sibling task that can only take the lock once the cancelled one has
+        unwound); a cancel followed by a loop step, `sleep(0)`, the deliberate step after which
+        tests assert on the state the cancellation left. A longer sleep is a guess at how long the
+        cleanup takes: it is reported when the task runs a coroutine function the checker can read
+        whose unwinding awaits (an `async with` exit, an await in `finally` or `except`), which may
+        take any number of loop steps, and accepted when that unwinding is one step.
         """,
     why="""
         Cancellation is asynchronous: `cancel()` schedules a CancelledError into the task, which
@@ -111,14 +123,29 @@ ATC303 = Rule(
         runs after the test (or never), and "Task was destroyed but it is pending" follows.
         """,
     example="""
-        async def asyncTearDown(self):
-            self.worker.cancel()
+        async def test_release_on_cancel(self):
+            async def use_a_connection():
+                async with self.pool.acquire():
+                    await asyncio.sleep(3600)
+
+            task = asyncio.create_task(use_a_connection())
+            await asyncio.sleep(0)
+            task.cancel()
+            await asyncio.sleep(0.4)  # wait to make sure the cleanup has completed
+            self.assertEqual(self.pool.free, 1)
         """,
     use_instead="""
-        async def asyncTearDown(self):
-            self.worker.cancel()
+        async def test_release_on_cancel(self):
+            async def use_a_connection():
+                async with self.pool.acquire():
+                    await asyncio.sleep(3600)
+
+            task = asyncio.create_task(use_a_connection())
+            await asyncio.sleep(0)
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self.worker
+                await task
+            self.assertEqual(self.pool.free, 1)
         """,
 )
 
@@ -182,19 +209,21 @@ class Tasks(Family):
         function = scope.function
         assert function is not None
         if isinstance(task, ast.Name):
-            if not _holds_task(ctx, task.id, scope):
-                return
-            later: list[ast.expr] = [r for r in scope.reads(task.id) if after(r, call)]
+            made_by = _task_made_by(ctx, task.id, scope)
+            reads: list[ast.expr] = list(scope.reads(task.id))
+            later = [r for r in reads if after(r, call)]
         elif isinstance(task, ast.Attribute) and is_self(task.value, scope):
             cls = function.owner
             assert cls is not None
-            if not _self_holds_task(ctx, cls, task.attr):
-                return
-            reads = ctx.resolver.self_attribute_reads(cls, task.attr)
+            made_by = _self_task_made_by(ctx, cls, task.attr)
+            reads = list(ctx.resolver.self_attribute_reads(cls, task.attr))
             later = [r for r in reads if after(r, call) or not inside(r, function.node)]
         else:
             return
-        if not any(_awaits_or_hands_on(read) for read in later):
+        if not made_by or any(_awaits_or_hands_on(read) for read in later):
+            return
+        earlier = [r for r in reads if r is not task and not after(r, call) and inside(r, function.node)]
+        if not cancelled_tasks.takes_effect(ctx, call, scope, earlier, made_by, _creation_scopes(ctx)):
             ctx.report(ATC303, call, _await_cancelled_fix(call, task), name=describe(task))
 
 
@@ -249,20 +278,32 @@ def _awaits_or_hands_on(read: ast.expr) -> bool:
     return isinstance(context, _ESCAPES)
 
 
-def _holds_task(ctx: Context, name: str, scope: Scope) -> bool:
-    """Every binding of ``name`` in this function stores a task it must look after."""
+def _task_made_by(ctx: Context, name: str, scope: Scope) -> list[ast.Call]:
+    """The calls that started the task ``name`` holds, when every binding of it in this function
+    stores a task it must look after (else nothing)."""
     bindings = scope.bindings.get(name, [])
-    creations = {id(call) for call, _, _ in _task_creations_cached(ctx)}
-    return bool(bindings) and all(b.kind == "assign" and b.index is None and id(b.value) in creations for b in bindings)
+    creations = _creation_scopes(ctx)
+    if bindings and all(b.kind == "assign" and b.index is None and b.value in creations for b in bindings):
+        return [b.value for b in bindings]  # type: ignore[misc]
+    return []
 
 
-def _self_holds_task(ctx: Context, cls: ClassInfo, attr: str) -> bool:
-    creations = {id(call) for call, _, _ in _task_creations_cached(ctx)}
+def _self_task_made_by(ctx: Context, cls: ClassInfo, attr: str) -> list[ast.Call]:
+    """The same for ``self.<attr>``, across the class and its bases."""
+    creations = _creation_scopes(ctx)
     for entry in ctx.resolver.mro(cls) or ():
         if isinstance(entry, ClassInfo) and attr in entry.self_attrs:
-            assigned = entry.self_attrs[attr]
-            return all(id(value) in creations for value, _ in assigned)
-    return False
+            assigned = [value for value, _ in entry.self_attrs[attr]]
+            return assigned if all(value in creations for value in assigned) else []  # type: ignore[return-value]
+    return []
+
+
+def _creation_scopes(ctx: Context) -> dict[ast.Call, Scope]:
+    """Every call in the module that starts a task, with the scope it runs in."""
+    cached = ctx.cache.get("task_creation_scopes")
+    if cached is None:
+        cached = ctx.cache["task_creation_scopes"] = {call: scope for call, scope, _ in _task_creations_cached(ctx)}
+    return cached  # type: ignore[return-value]
 
 
 def _task_creations_cached(ctx: Context) -> list[tuple[ast.Call, Scope, str]]:

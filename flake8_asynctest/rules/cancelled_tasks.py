@@ -16,13 +16,11 @@ from __future__ import annotations
 import ast
 
 from ..analysis.model import Scope, parent
-from ..analysis.values import Func
 from ..context import Context
-from .task_state import keys_read, own_subnodes, rest_of_block, task_keys
+from .task_state import NEW_SCOPES, coroutine_functions, keys_read, own_subnodes, rest_of_block, task_keys
 
 _SLEEPS = ("asyncio.sleep", "anyio.sleep", "trio.sleep")
 _CONDITIONAL = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.ExceptHandler, ast.match_case)
-_NEW_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 def takes_effect(
@@ -66,6 +64,7 @@ def _one_step(sleep: ast.expr) -> bool:
 
 
 def _statement_of(node: ast.AST) -> ast.stmt | None:
+    """The statement ``node`` is part of."""
     current = parent(node)
     while current is not None and not isinstance(current, ast.stmt):
         current = parent(current)
@@ -75,9 +74,9 @@ def _statement_of(node: ast.AST) -> ast.stmt | None:
 def _ran_before(node: ast.AST, statement: ast.stmt) -> bool:
     """``node`` runs, unconditionally, in a statement of a block before ``statement`` (or one
     of the statements around it) in the same function."""
-    chain = {}
+    chain: dict[int, ast.AST] = {}  # the statements around ``statement``, each with its holder
     current: ast.AST | None = statement
-    while current is not None and not isinstance(current, _NEW_SCOPES):
+    while current is not None and not isinstance(current, NEW_SCOPES):
         holder = parent(current)
         if holder is not None:
             chain[id(current)] = holder
@@ -89,7 +88,7 @@ def _ran_before(node: ast.AST, statement: ast.stmt) -> bool:
             return False
         if isinstance(current, ast.stmt) and _earlier_in(current, holder, chain):
             return True
-        if isinstance(holder, _CONDITIONAL + _NEW_SCOPES):
+        if isinstance(holder, _CONDITIONAL + NEW_SCOPES):
             return False
         current = holder
 
@@ -125,16 +124,9 @@ def _waited_keys(ctx: Context, waited: ast.expr, scope: Scope, creations: dict[a
 def _cleanup_awaits(ctx: Context, creation: ast.Call, scope: Scope) -> bool:
     """The task runs a coroutine function the checker can read whose cancellation has to await
     on its way out: an ``async with`` exit, or an await in a ``finally`` or ``except`` block."""
-    coroutine = creation.args[0] if creation.args else None
-    if not isinstance(coroutine, ast.Call):
+    if not creation.args:
         return False
-    functions = []
-    callee = ctx.resolver.value(coroutine.func, scope)
-    if isinstance(callee, Func):
-        functions.append(callee.info)
-    elif isinstance(coroutine.func, ast.Name):
-        functions = [b.info for b in ctx.resolver.bindings(coroutine.func.id, scope) if b.kind == "def" and b.info]
-    for function in functions:
+    for function in coroutine_functions(ctx, creation.args[0], scope):
         for node in own_subnodes(function.node)[1:]:
             if isinstance(node, ast.AsyncWith):
                 return True

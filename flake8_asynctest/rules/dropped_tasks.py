@@ -11,9 +11,8 @@ from __future__ import annotations
 import ast
 
 from ..analysis.model import FunctionInfo, Scope, parent
-from ..analysis.values import Func
 from ..context import Context
-from .task_state import following, keys_read, method_self, own_subnodes, spread, task_keys
+from .task_state import coroutine_functions, following, keys_read, method_self, own_subnodes, spread, task_keys
 
 _RAISES_METHODS = frozenset({"assertRaises", "assertRaisesRegex", "assertRaisesRegexp"})
 _LOOP_RUNNERS = frozenset({"run_until_complete", "run_forever"})
@@ -68,12 +67,12 @@ def _reschedules_itself(ctx: Context, call: ast.Call, scope: Scope, creations: s
     """A coroutine function that starts a task of itself: a chain of tasks standing in for a loop
     (CPython's tests leave an async generator unfinalised this way). Neither its links nor the
     start of the chain can keep a reference without changing what is tested."""
-    function = _coroutine_function(ctx, call, scope)
-    if function is None:
+    functions = coroutine_functions(ctx, call.args[0], scope) if call.args else []
+    if not functions:
         return False
     for inner, inner_scope in ctx.module.calls_named("create_task", "ensure_future"):
-        if id(inner) in creations and inner_scope.function is function:
-            if _coroutine_function(ctx, inner, inner_scope) is function:
+        if id(inner) in creations and inner.args and inner_scope.function in functions:
+            if inner_scope.function in coroutine_functions(ctx, inner.args[0], inner_scope):
                 return True
     return False
 
@@ -88,14 +87,6 @@ def _acts_on_its_creator(ctx: Context, call: ast.Call, scope: Scope) -> bool:
         isinstance(argument, ast.Call) and ctx.resolver.call_name(argument, scope) == "asyncio.current_task"
         for argument in (*coroutine.args, *(keyword.value for keyword in coroutine.keywords))
     )
-
-
-def _coroutine_function(ctx: Context, call: ast.Call, scope: Scope) -> FunctionInfo | None:
-    coroutine = call.args[0] if call.args else None
-    if not isinstance(coroutine, ast.Call):
-        return None
-    callee = ctx.resolver.value(coroutine.func, scope)
-    return callee.info if isinstance(callee, Func) else None
 
 
 def _observed(ctx: Context, call: ast.Call, scope: Scope, statement: ast.stmt, creations: set[int]) -> bool:
@@ -121,11 +112,12 @@ def _observed(ctx: Context, call: ast.Call, scope: Scope, statement: ast.stmt, c
 
 
 def _runs_until_stopped(ctx: Context, call: ast.Call, scope: Scope) -> bool:
-    """The task runs a coroutine function of ours that loops (``while``, ``async for``): a server
-    or a poller, which outlives whatever the test waited for."""
-    function = _coroutine_function(ctx, call, scope)
-    return function is not None and any(
-        isinstance(node, (ast.While, ast.AsyncFor)) for node in own_subnodes(function.node)[1:]
+    """The task runs a coroutine function the checker can read that loops (``while``,
+    ``async for``): a server or a poller, which outlives whatever the test waited for."""
+    return any(
+        isinstance(node, (ast.While, ast.AsyncFor))
+        for function in coroutine_functions(ctx, call.args[0], scope)
+        for node in own_subnodes(function.node)[1:]
     )
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import ast
 
-from ..analysis.model import Scope, parent
+from ..analysis.model import FunctionInfo, Scope, parent
+from ..analysis.values import Func
 from ..analysis.walk import descendants
 from ..context import Context
 
-_NEW_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+NEW_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _BLOCKS = ("body", "orelse", "finalbody")
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 
@@ -55,16 +56,27 @@ def _is_local(name: str, scope: Scope) -> bool:
     return False
 
 
+def coroutine_functions(ctx: Context, coroutine: ast.expr, scope: Scope) -> list[FunctionInfo]:
+    """The functions the checker can read whose call ``coroutine`` is: the one the resolver
+    finds, else every def of the name in reach (a test may define ``cb`` twice)."""
+    if not isinstance(coroutine, ast.Call):
+        return []
+    callee = ctx.resolver.value(coroutine.func, scope)
+    if isinstance(callee, Func):
+        return [callee.info]
+    if isinstance(coroutine.func, ast.Name):
+        bindings = ctx.resolver.bindings(coroutine.func.id, scope)
+        return [b.info for b in bindings if b.kind == "def" and isinstance(b.info, FunctionInfo)]
+    return []
+
+
 def task_keys(ctx: Context, coroutine: ast.expr, scope: Scope) -> set[str]:
     """The state a task running ``coroutine`` works on: what the coroutine expression reads, and,
-    for a coroutine function defined in an enclosing function, the local state it closes over
-    (of every such def of the name: a test may define ``cb`` twice)."""
+    for a coroutine function defined in an enclosing function, the local state it closes over."""
     keys = keys_read(coroutine, scope)
-    if isinstance(coroutine, ast.Call) and isinstance(coroutine.func, ast.Name):
-        for binding in ctx.resolver.bindings(coroutine.func.id, scope):
-            info = binding.info
-            if binding.kind == "def" and info is not None and info.parent.kind == "function":
-                keys |= closure_keys(info.node, info.scope, info.parent)  # type: ignore[arg-type]
+    for function in coroutine_functions(ctx, coroutine, scope):
+        if function.parent.kind == "function":
+            keys |= closure_keys(function.node, function.scope, function.parent)
     return keys
 
 
@@ -90,7 +102,8 @@ def spread(ctx: Context, keys: set[str], scope: Scope) -> set[str]:
 
 def _sources(ctx: Context, scope: Scope) -> dict[str, list[set[str]]]:
     """For each name bound in ``scope``: the state each of its values reads (once per scope)."""
-    cache: dict[Scope, dict[str, list[set[str]]]] = ctx.cache.setdefault("task_state_sources", {})  # type: ignore[assignment]
+    cache: dict[Scope, dict[str, list[set[str]]]]
+    cache = ctx.cache.setdefault("task_state_sources", {})  # type: ignore[assignment]
     found = cache.get(scope)
     if found is None:
         found = cache[scope] = {}
@@ -120,7 +133,7 @@ def following(statement: ast.stmt) -> ast.stmt | None:
                         if index + 1 < len(block):
                             return block[index + 1]
                         break
-        if isinstance(holder, _LOOPS + _NEW_SCOPES):
+        if isinstance(holder, _LOOPS + NEW_SCOPES):
             return None
         node = holder
 
@@ -138,4 +151,4 @@ def rest_of_block(statement: ast.stmt) -> list[ast.stmt]:
 
 def own_subnodes(statement: ast.AST) -> list[ast.AST]:
     """``statement`` and the nodes under it, not those of functions or classes nested in it."""
-    return [statement, *descendants(statement, stop=_NEW_SCOPES)]
+    return [statement, *descendants(statement, stop=NEW_SCOPES)]

@@ -9,6 +9,7 @@ would add nothing a maintainer would take.
 from __future__ import annotations
 
 import ast
+from collections.abc import Collection
 
 from ..analysis.model import FunctionInfo, Scope, parent
 from ..context import Context
@@ -18,8 +19,9 @@ _RAISES_METHODS = frozenset({"assertRaises", "assertRaisesRegex", "assertRaisesR
 _LOOP_RUNNERS = frozenset({"run_until_complete", "run_forever"})
 
 
-def harmless(ctx: Context, call: ast.Call, scope: Scope, statement: ast.Expr, creations: set[int]) -> bool:
-    """Is the task that ``call`` starts and ``statement`` drops one the test does not lose?"""
+def harmless(ctx: Context, call: ast.Call, scope: Scope, statement: ast.Expr, creations: Collection[ast.AST]) -> bool:
+    """Is the task that ``call`` starts and ``statement`` drops one the test does not lose?
+    ``creations``: every call in the module that starts a task."""
     return (
         _expected_to_raise(ctx, statement, scope)
         or _started_by_callback(ctx, scope)
@@ -63,7 +65,7 @@ def _called(read: ast.expr) -> bool:
     return isinstance(context, ast.Call) and context.func is read
 
 
-def _reschedules_itself(ctx: Context, call: ast.Call, scope: Scope, creations: set[int]) -> bool:
+def _reschedules_itself(ctx: Context, call: ast.Call, scope: Scope, creations: Collection[ast.AST]) -> bool:
     """A coroutine function that starts a task of itself: a chain of tasks standing in for a loop
     (CPython's tests leave an async generator unfinalised this way). Neither its links nor the
     start of the chain can keep a reference without changing what is tested."""
@@ -71,7 +73,7 @@ def _reschedules_itself(ctx: Context, call: ast.Call, scope: Scope, creations: s
     if not functions:
         return False
     for inner, inner_scope in ctx.module.calls_named("create_task", "ensure_future"):
-        if id(inner) in creations and inner.args and inner_scope.function in functions:
+        if inner in creations and inner.args and inner_scope.function in functions:
             if inner_scope.function in coroutine_functions(ctx, inner.args[0], inner_scope):
                 return True
     return False
@@ -89,7 +91,7 @@ def _acts_on_its_creator(ctx: Context, call: ast.Call, scope: Scope) -> bool:
     )
 
 
-def _observed(ctx: Context, call: ast.Call, scope: Scope, statement: ast.stmt, creations: set[int]) -> bool:
+def _observed(ctx: Context, call: ast.Call, scope: Scope, statement: ast.stmt, creations: Collection[ast.AST]) -> bool:
     """Does the test depend on what the task does? Either the statement right after (other dropped
     tasks aside) awaits the state the task works on (a future it resolves, a stream it feeds), or
     a later assertion reads that state."""
@@ -100,7 +102,7 @@ def _observed(ctx: Context, call: ast.Call, scope: Scope, statement: ast.stmt, c
     if not keys:
         return False
     after = following(statement)
-    while isinstance(after, ast.Expr) and id(after.value) in creations:
+    while isinstance(after, ast.Expr) and after.value in creations:
         after = following(after)
     if after is not None and _waits_on(after, keys, scope, function):
         return True

@@ -180,12 +180,10 @@ class Tasks(Family):
     wanted = (ast.Call,)
 
     def check(self, ctx: Context) -> None:
-        creations = _task_creations_cached(ctx)
-        started = {id(call) for call, _, _ in creations}
-        for call, scope, creator in creations:
+        for call, scope, creator in _task_creations_cached(ctx):
             context = parent(call)
             if isinstance(context, ast.Expr):
-                if ctx.enabled(ATC301) and not dropped_tasks.harmless(ctx, call, scope, context, started):
+                if ctx.enabled(ATC301) and not dropped_tasks.harmless(ctx, call, scope, context, _creation_scopes(ctx)):
                     ctx.report(ATC301, call, creator=creator)
             elif isinstance(context, ast.Assign) and len(context.targets) == 1 and ctx.enabled(ATC302):
                 self._kept(ctx, call, scope, context.targets[0])

@@ -1,22 +1,22 @@
-"""ATC201-ATC204: the event loop driven by hand."""
+"""ATC201-ATC205: the event loop driven by hand."""
 
 from __future__ import annotations
 
 import ast
 from typing import Any
 
-from ..analysis.model import Scope, parent
-from ..analysis.usage import describe, identifiers, is_self
-from ..analysis.walk import descendants
 from ..analysis.known import Runner
-from ..analysis.model import ClassInfo, FunctionInfo
-from ..analysis.usage import own_nodes
+from ..analysis.model import ClassInfo, FunctionInfo, Scope, parent
+from ..analysis.samples import is_type_checker_input
+from ..analysis.usage import describe, identifiers, is_self, own_nodes
 from ..analysis.values import Func
+from ..analysis.walk import descendants
 from ..context import Context
 from ..fix import Edit, Fix, Import, renamed
 from ..rule import Rule
-from .runners import isolated_base_fix
 from .family import Family
+from .loop_context import asserted_about, runs_inside_loop
+from .runners import isolated_base_fix
 
 ATC201 = Rule(
     code="ATC201",
@@ -45,25 +45,33 @@ ATC201 = Rule(
 
 ATC202 = Rule(
     code="ATC202",
-    summary="`asyncio.get_event_loop()` in test code",
+    summary="`asyncio.get_event_loop()` where no loop runs",
     name="get-event-loop",
-    message="asyncio.get_event_loop() {where}; {advice}",
-    fix="`asyncio.get_running_loop()` in coroutines",
+    message="asyncio.get_event_loop() outside a running loop is deprecated and raises RuntimeError on "
+    "Python 3.14 when no loop is set; create the loop with asyncio.new_event_loop() or make the test async",
     what="""
-        Finds `asyncio.get_event_loop()` in test code.
+        Finds `asyncio.get_event_loop()` in test code that runs where no event loop is running: a
+        sync test, fixture or helper, or module-level code. Not reported: code inside a coroutine,
+        or in a plain `def` that this module only calls from coroutines (ATC205 covers that style
+        point); a module that installs a loop with `set_event_loop()`; a call whose result an
+        assertion checks, or that is expected to raise or warn (the function itself is under
+        test); and type-checker input files (a directory that is not a package, which a test module
+        beside it names and hands to mypy or pyright: its code never runs).
         """,
     why="""
-        Inside a coroutine, `get_running_loop()` says what is meant and cannot create a stray
-        loop. Outside one, `get_event_loop()` is deprecated since Python 3.12 and raises
+        Outside a running loop, `get_event_loop()` is deprecated since Python 3.12 and raises
         RuntimeError on 3.14 when no loop is set, so the test breaks on the next Python.
         """,
     example="""
-        async def test_later(self):
+        def test_schedule(self):
             loop = asyncio.get_event_loop()
+            loop.run_until_complete(fetch())
         """,
     use_instead="""
-        async def test_later(self):
-            loop = asyncio.get_running_loop()
+        def test_schedule(self):
+            loop = asyncio.new_event_loop()
+            self.addCleanup(loop.close)
+            loop.run_until_complete(fetch())
         """,
 )
 
@@ -126,6 +134,34 @@ ATC204 = Rule(
         """,
 )
 
+ATC205 = Rule(
+    code="ATC205",
+    summary="`asyncio.get_event_loop()` inside a coroutine: `get_running_loop()` says what is meant",
+    name="get-event-loop-in-coroutine",
+    message="asyncio.get_event_loop() here runs inside a coroutine and returns the running loop; "
+    "use asyncio.get_running_loop(), which says so and never creates a stray loop",
+    fix="`asyncio.get_running_loop()`",
+    default=False,
+    what="""
+        Finds `asyncio.get_event_loop()` inside a coroutine, or in a plain `def` that this module
+        only calls from coroutines. A call whose result an assertion checks is not reported.
+        """,
+    why="""
+        Inside a coroutine `get_event_loop()` returns the running loop: it is not deprecated there
+        and will not break, so this is style, off by default. `get_running_loop()` states the
+        intent and raises instead of creating a new loop if the code is ever moved out of a
+        coroutine.
+        """,
+    example="""
+        async def test_later(self):
+            loop = asyncio.get_event_loop()
+        """,
+    use_instead="""
+        async def test_later(self):
+            loop = asyncio.get_running_loop()
+        """,
+)
+
 _RUN_METHODS = frozenset({"run_until_complete", "run_forever"})
 _GET_LOOP = "asyncio.get_event_loop"
 _NEW_LOOP = "asyncio.new_event_loop"
@@ -137,7 +173,7 @@ _FORKS = frozenset({"fork"})
 
 
 class EventLoop(Family):
-    rules = (ATC201, ATC202, ATC203, ATC204)
+    rules = (ATC201, ATC202, ATC203, ATC204, ATC205)
     triggers = ("loop", "run")
     wanted = (ast.Call,)
 
@@ -146,27 +182,24 @@ class EventLoop(Family):
         calls = ctx.resolver.calls_to(_GET_LOOP, _NEW_LOOP, _SET_LOOP)
         sets_loop = any(name == _SET_LOOP and not _is_reset(call) for call, _, name in calls)
         for call, scope, name in calls:
-            if name == _GET_LOOP and not call.args:
-                if scope.is_coroutine:
-                    ctx.report(
-                        ATC202,
-                        call,
-                        renamed(call.func, "get_running_loop", "asyncio"),
-                        where="inside a coroutine",
-                        advice="use asyncio.get_running_loop()",
-                    )
-                elif not sets_loop:
-                    ctx.report(
-                        ATC202,
-                        call,
-                        where="is deprecated outside a running loop and raises on Python 3.14 when no loop is set",
-                        advice="create the loop with asyncio.new_event_loop() or make the test async",
-                    )
-            elif name != _GET_LOOP and ctx.enabled(ATC204) and not _mentions(scope, _FORKS):
+            if name == _GET_LOOP:
+                if not call.args:
+                    self._get_loop(ctx, call, scope, sets_loop)
+            elif ctx.enabled(ATC204) and not _mentions(scope, _FORKS):
                 if name == _NEW_LOOP:
                     self._new_loop(ctx, call, scope)
                 else:
                     self._set_loop(ctx, call, scope)
+
+    def _get_loop(self, ctx: Context, call: ast.Call, scope: Scope, sets_loop: bool) -> None:
+        """ATC202 where no loop runs, ATC205 inside one; which loop it returns (or that it raises)
+        is the subject of a test that asserts it."""
+        if asserted_about(call):
+            return
+        if runs_inside_loop(ctx, scope):
+            ctx.report(ATC205, call, renamed(call.func, "get_running_loop", "asyncio"))
+        elif not sets_loop and not is_type_checker_input(ctx.module.filename):
+            ctx.report(ATC202, call)
 
     def _loop_runs(self, ctx: Context) -> None:
         """ATC201 and ATC203: ``asyncio.run()``, ``loop.run_until_complete()``, ``loop.run_forever()``."""

@@ -15,7 +15,13 @@ from ..context import Context
 from ..fix import Edit, Fix, Import, renamed
 from ..rule import Rule
 from .family import Family
-from .loop_context import asserted_about, runs_inside_loop
+from .loop_context import (
+    asserted_about,
+    handed_over_with,
+    in_doc_snippet,
+    runs_in_child_process,
+    runs_inside_loop,
+)
 from .runners import isolated_base_fix
 
 ATC201 = Rule(
@@ -113,7 +119,13 @@ ATC204 = Rule(
     what="""
         Finds an event loop created in test code (`asyncio.new_event_loop()`) that is never
         closed (no `close()` in the same function, in tearDown, in a cleanup or a `finally`), and
-        `asyncio.set_event_loop(loop)` that is never reset with `set_event_loop(None)`.
+        `asyncio.set_event_loop(loop)` that is never reset with `set_event_loop(None)` (in the
+        class, `tearDownModule`, or a function handed over in the same call, such as a
+        benchmark's `teardown=` beside its `setup=`). Not reported: a loop made in a forked child,
+        or in a function this module only hands to a process pool or `multiprocessing.Process`
+        (it dies with the process), and a loop in a documentation snippet the docs include
+        verbatim (`# [START name]`...`# [END name]`, `# Start ... Example N`...`# End ... Example
+        N`), where keeping a global loop is the documented pattern.
         """,
     why="""
         An unclosed loop keeps its selector, self-pipe and executor: ResourceWarnings, leaked file
@@ -185,7 +197,7 @@ class EventLoop(Family):
             if name == _GET_LOOP:
                 if not call.args:
                     self._get_loop(ctx, call, scope, sets_loop)
-            elif ctx.enabled(ATC204) and not _mentions(scope, _FORKS):
+            elif ctx.enabled(ATC204) and not _outlives_nothing(ctx, call, scope):
                 if name == _NEW_LOOP:
                     self._new_loop(ctx, call, scope)
                 else:
@@ -249,6 +261,7 @@ class EventLoop(Family):
         function = scope.function
         owner = function.owner if function is not None else None
         region: list[ast.AST] = [owner.node] if owner is not None else [scope.node]
+        region += handed_over_with(function)
         region += [f.node for f in ctx.module.functions if f.name == "tearDownModule" and f.parent.kind == "module"]
         for node in region:
             for inner in descendants(node):
@@ -260,6 +273,12 @@ class EventLoop(Family):
             what="the event loop installed by set_event_loop() is never uninstalled",
             advice="reset it with asyncio.set_event_loop(None) in tearDown or a cleanup",
         )
+
+
+def _outlives_nothing(ctx: Context, call: ast.Call, scope: Scope) -> bool:
+    """ATC204: a loop made in a forked child or a process-pool worker dies with that process; one
+    in a documentation snippet is the documented pattern (a global loop kept for the process)."""
+    return _mentions(scope, _FORKS) or runs_in_child_process(ctx, scope) or in_doc_snippet(ctx, call)
 
 
 def _created_here(ctx: Context, expr: ast.expr, scope: Scope) -> bool:

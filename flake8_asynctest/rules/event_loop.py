@@ -15,6 +15,7 @@ from ..context import Context
 from ..fix import Edit, Fix, Import, renamed
 from ..rule import Rule
 from .family import Family
+from .hand_driven import drives_loop_on_purpose
 from .loop_context import (
     asserted_about,
     handed_over_with,
@@ -32,7 +33,10 @@ ATC201 = Rule(
     fix="`await X`",
     what="""
         Finds `asyncio.run(...)`, `loop.run_until_complete(...)` and `loop.run_forever()` inside
-        an `async def` (test, fixture or helper).
+        an `async def` (test, fixture or helper). A call that is awaited, or whose callee is a
+        coroutine function (a project's own `async def run_forever`), is not an event loop's
+        method and is not reported; nor is a test of the RuntimeError itself, code run in a
+        forked child, or a module that uses `nest_asyncio`.
         """,
     why="""
         A coroutine already runs inside an event loop; starting a loop there raises
@@ -91,13 +95,24 @@ ATC203 = Rule(
     default=False,
     what="""
         Finds sync test methods and functions that run coroutines with `asyncio.run()` or
-        `loop.run_until_complete()`.
+        `loop.run_until_complete()` (a fixture is not a test, whatever its name). Not reported,
+        because the test must drive the loop by hand: a benchmark test (it requests the
+        `benchmark` fixture, which times a sync callable); a test named after the entry point it
+        calls (`test_asyncio_run_*`, `test_*_run_until_complete_*`: that is its subject); a test
+        that picks the loop policy or class (`set_event_loop_policy`, also in its class's setUp;
+        `loop_factory`; uvloop) or installs its loop with `set_event_loop`; one that uses two
+        loops, or hands the coroutine function to another library's `run` too; one that schedules
+        on or configures the loop before running it (`create_task`, `call_soon`/`call_later`,
+        `set_exception_handler`, `set_task_factory`, `stop`), or closes it and goes on; one that
+        requests a sync fixture of the module which drives the same loop; and one with an async
+        twin beside it (`test_x` and `test_x_async`: the sync usage is tested on purpose).
+        `run_forever()` runs the loop's callbacks, not a coroutine: not reported.
         """,
     why="""
         Each call creates or drives a loop by hand: setup and teardown run outside it, tasks
         leak between calls, and failures in background tasks are lost. An async test runs the
-        whole test in one managed loop. Off by default: many healthy suites (CPython's own) do
-        this on purpose.
+        whole test in one managed loop. Off by default: a loop made and closed cleanly in the
+        test is a style choice, and many healthy suites (CPython's own) do this on purpose.
         """,
     example="""
         class TestFetch(unittest.TestCase):
@@ -221,18 +236,27 @@ class EventLoop(Family):
         for call, scope in runs:
             if isinstance(call.func, ast.Name) and call.func.id in _RUN_METHODS:
                 continue  # a plain function that happens to share the name
+            if _gives_awaitable(ctx, call, scope):
+                continue  # ``await server.run_forever()``: a coroutine function, not a loop's method
             if scope.is_coroutine and not nest_asyncio and not _mentions(scope, _EXPECTS_NESTED_RUN):
                 run = describe(call.func)
                 advice = "await what you wait for" if run.endswith("run_forever") else "await the coroutine instead"
                 fix = Fix(Edit(call, "Call", _await_argument)) if _single_argument(call) else None
                 ctx.report(ATC201, call, fix, call=run, advice=advice)
             elif scope.kind == "function" and not scope.is_coroutine and ctx.enabled(ATC203):
-                function = scope.function
-                if function is not None and (
-                    ctx.tests.is_unittest_test(function) or function in ctx.tests.pytest_tests
-                ):
-                    fix = _conversion_fix(ctx, call, function)
-                    ctx.report(ATC203, call, fix, name=function.name, call=describe(call.func))
+                self._sync_test_run(ctx, call, scope)
+
+    def _sync_test_run(self, ctx: Context, call: ast.Call, scope: Scope) -> None:
+        """ATC203. ``run_forever()`` drives the loop's callbacks, not a coroutine: not judged."""
+        method = call.func.attr if isinstance(call.func, ast.Attribute) and call.func.attr in _RUN_METHODS else "run"
+        function = scope.function
+        if method == "run_forever" or function is None:
+            return
+        if not (ctx.tests.is_unittest_test(function) or function in ctx.tests.pytest_tests):
+            return
+        if not drives_loop_on_purpose(ctx, call, function, method):
+            fix = _conversion_fix(ctx, call, function)
+            ctx.report(ATC203, call, fix, name=function.name, call=describe(call.func))
 
     def _new_loop(self, ctx: Context, call: ast.Call, scope: Scope) -> None:
         stmt = parent(call)
@@ -273,6 +297,16 @@ class EventLoop(Family):
             what="the event loop installed by set_event_loop() is never uninstalled",
             advice="reset it with asyncio.set_event_loop(None) in tearDown or a cleanup",
         )
+
+
+def _gives_awaitable(ctx: Context, call: ast.Call, scope: Scope) -> bool:
+    """The call is awaited, or its callee is a coroutine function: an event loop's ``run_*``
+    methods are neither."""
+    if isinstance(parent(call), ast.Await):
+        return True
+    return isinstance(call.func, ast.Attribute) and ctx.resolver.is_coroutine_function(
+        ctx.resolver.value(call.func, scope)
+    )
 
 
 def _outlives_nothing(ctx: Context, call: ast.Call, scope: Scope) -> bool:

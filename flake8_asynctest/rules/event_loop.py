@@ -20,6 +20,7 @@ from .loop_context import (
     asserted_about,
     handed_over_with,
     in_doc_snippet,
+    no_running_loop_fallback,
     runs_in_child_process,
     runs_inside_loop,
 )
@@ -171,7 +172,9 @@ ATC205 = Rule(
     default=False,
     what="""
         Finds `asyncio.get_event_loop()` inside a coroutine, or in a plain `def` that this module
-        only calls from coroutines. A call whose result an assertion checks is not reported.
+        only calls from coroutines. Not reported: a call whose result an assertion checks, and
+        the fallback in the `except` of a `try` that asks for `get_running_loop()` first (it
+        never runs inside a coroutine).
         """,
     why="""
         Inside a coroutine `get_event_loop()` returns the running loop: it is not deprecated there
@@ -224,7 +227,8 @@ class EventLoop(Family):
         if asserted_about(call):
             return
         if runs_inside_loop(ctx, scope):
-            ctx.report(ATC205, call, renamed(call.func, "get_running_loop", "asyncio"))
+            if not no_running_loop_fallback(call):  # else it never runs here
+                ctx.report(ATC205, call, renamed(call.func, "get_running_loop", "asyncio"))
         elif not sets_loop and not is_type_checker_input(ctx.module.filename):
             ctx.report(ATC202, call)
 

@@ -8,9 +8,10 @@ import ast
 import re
 
 from ..analysis.model import FunctionInfo, Scope, parent, scope_of
-from ..analysis.usage import enclosing_with_calls
+from ..analysis.usage import enclosing_with_calls, identifiers
 from ..context import Context
 
+_FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 # Context managers that expect the code in their block to raise or warn: that is the test's subject.
 _EXPECTS_FAILURE = frozenset(
     {"assertRaises", "assertRaisesRegex", "assertWarns", "assertWarnsRegex", "raises", "warns", "deprecated_call"}
@@ -40,6 +41,18 @@ def callee_name(call: ast.Call) -> str | None:
     if isinstance(func, ast.Attribute):
         return func.attr
     return func.id if isinstance(func, ast.Name) else None
+
+
+def no_running_loop_fallback(call: ast.Call) -> bool:
+    """The call is in the ``except`` of a ``try`` that asks for the running loop first: it runs
+    only where no loop runs (``try: get_running_loop() except RuntimeError: get_event_loop()``)."""
+    child, current = call, parent(call)
+    while current is not None and not isinstance(current, _FUNCTION_NODES):
+        if isinstance(current, ast.Try) and any(child is handler for handler in current.handlers):
+            if any("get_running_loop" in identifiers(statement) for statement in current.body):
+                return True
+        child, current = current, parent(current)
+    return False
 
 
 def runs_inside_loop(ctx: Context, scope: Scope, seen: frozenset[FunctionInfo] = frozenset()) -> bool:

@@ -29,7 +29,8 @@ def asserted_about(call: ast.Call) -> bool:
         return context.test is node
     if isinstance(context, ast.Call):
         func = context.func
-        return isinstance(func, ast.Attribute) and func.attr.startswith("assert") and any(a is node for a in context.args)
+        asserts = isinstance(func, ast.Attribute) and func.attr.startswith("assert")
+        return asserts and any(argument is node for argument in context.args)
     if isinstance(context, ast.Expr):
         return any(callee_name(manager) in _EXPECTS_FAILURE for manager in enclosing_with_calls(call))
     return False
@@ -125,7 +126,9 @@ def _starts_process_with(ctx: Context, read: ast.Name) -> bool:
     args, method = context.args, context.func.attr
     if method == "run_in_executor":
         return len(args) > 1 and args[1] is read and _is_process_pool(ctx, args[0], read)
-    return method in _POOL_METHODS and bool(args) and args[0] is read and _is_process_pool(ctx, context.func.value, read)
+    if method not in _POOL_METHODS or not args or args[0] is not read:
+        return False
+    return _is_process_pool(ctx, context.func.value, read)
 
 
 def _is_process_pool(ctx: Context, expr: ast.expr, near: ast.AST) -> bool:
@@ -187,7 +190,8 @@ def handed_over_with(function: FunctionInfo | None) -> list[ast.AST]:
 # literalinclude markers) or ``# Start <...> Example N`` and ``# End <...> Example N``, which the
 # project's docs include verbatim. A loop the documented pattern keeps open stays open there.
 _SNIPPET_MARK = re.compile(
-    r"#\s*(?:\[\s*(?P<bracket>START|END)\s+(?P<tag>[^\]]+?)\s*\]|(?P<word>Start|End)\s+(?P<label>.*\bExample\b.*?))\s*$",
+    r"#\s*(?:\[\s*(?P<bracket>START|END)\s+(?P<tag>[^\]]+?)\s*\]"
+    r"|(?P<word>Start|End)\s+(?P<label>.*\bExample\b.*?))\s*$",
     re.IGNORECASE,
 )
 

@@ -285,7 +285,8 @@ def _expects_never_awaited_warning(call: ast.Call) -> bool:
                 if keyword.arg in ("expected_warning", "category"):
                     expected = keyword.value
             items = expected.elts if isinstance(expected, ast.Tuple) else [expected]
-            if any(item is not None and describe(item).rpartition(".")[2] in _NEVER_AWAITED_CATEGORIES for item in items):
+            names = {describe(item).rpartition(".")[2] for item in items if item is not None}
+            if names & _NEVER_AWAITED_CATEGORIES:
                 return True
     return False
 

@@ -44,7 +44,7 @@ def tree(tmp_path, monkeypatch):
     (tmp_path / "tests" / "test_b.py").write_text(LOOP_NOT_CLOSED, encoding="utf-8")
     (tmp_path / "tests" / "test_broken.py").write_text("def broken(:\n", encoding="utf-8")
     # only the rules these examples are for: a rule added later must not change what they show
-    (tmp_path / "pyproject.toml").write_text('[tool.flake8-asynctest]\nselect = ["ATC103", "ATC202", "ATC204"]\n')
+    (tmp_path / "pyproject.toml").write_text('[tool.flake8-asynctest]\nselect = ["ATC103", "ATC205", "ATC204"]\n')
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -60,7 +60,7 @@ def message(code, **fields):
 
 
 ATC103 = message("ATC103", name="test_never_runs", base="unittest.TestCase")
-ATC202 = "ATC202 asyncio.get_event_loop() inside a coroutine; use asyncio.get_running_loop()"
+ATC205 = message("ATC205")
 ATC204 = "ATC204 event loop loop is never closed; call loop.close() in a finally block or a cleanup"
 
 
@@ -69,7 +69,7 @@ def test_text_is_flake8s_format_and_the_summary_goes_to_stderr(tree, capsys):
     assert status == 1
     assert out.splitlines() == [
         f"tests/test_a.py:6:5: {ATC103}",
-        f"tests/test_a.py:12:34: {ATC202}",  # flake8's column: ast's byte offset + 1
+        f"tests/test_a.py:12:34: {ATC205}",  # flake8's column: ast's byte offset + 1
         f"tests/test_b.py:5:12: {ATC204}",
         "tests/test_broken.py:1:12: E999 SyntaxError: invalid syntax (file not checked)",
     ]
@@ -80,8 +80,8 @@ def test_statistics_count_each_code(tree, capsys):
     status, out, err = run(capsys, "--statistics", "tests")
     assert out.splitlines()[-4:] == [
         "1     ATC103 async-test-never-run [fixable]",
-        "1     ATC202 get-event-loop [fixable]",
         "1     ATC204 event-loop-not-closed",
+        "1     ATC205 get-event-loop-in-coroutine [fixable]",
         "1     E999   syntax-error",
     ]
 
@@ -96,7 +96,7 @@ def test_exit_zero_keeps_findings_from_failing_but_not_errors(tree, capsys):
 
 
 def test_clean_summary(tree, capsys):
-    assert run(capsys, "--ignore", "ATC103,ATC202", "tests/test_a.py") == (0, "", "1 file checked: no findings\n")
+    assert run(capsys, "--ignore", "ATC103,ATC205", "tests/test_a.py") == (0, "", "1 file checked: no findings\n")
 
 
 def run_on_a_terminal(args, cwd, env):
@@ -161,9 +161,9 @@ def test_json_document(tree, capsys):
             "path": "tests/test_a.py",
             "line": 12,
             "column": 33,  # characters: "é" is one
-            "code": "ATC202",
-            "name": "get-event-loop",
-            "message": ATC202.split(" ", 1)[1],
+            "code": "ATC205",
+            "name": "get-event-loop-in-coroutine",
+            "message": ATC205.split(" ", 1)[1],
             "fixable": True,
         },
     ]
@@ -175,7 +175,7 @@ def test_json_document(tree, capsys):
         {"path": "missing.py", "line": 0, "column": 1, "code": "E902", "message": "No such file or directory"}
     ]
     assert document["summary"] == {"files": 3, "findings": 4, "fixable": 2, "errors": 1}
-    assert document["statistics"] == {"ATC103": 1, "ATC202": 1, "ATC204": 1, "E999": 1}
+    assert document["statistics"] == {"ATC103": 1, "ATC205": 1, "ATC204": 1, "E999": 1}
     assert err == "3 files checked: 4 findings (2 fixable); 1 file could not be read\n"
 
 
@@ -206,7 +206,7 @@ def test_sarif_is_valid_sarif_2_1_0(tree, capsys):
     assert sarif_run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tree.as_uri() + "/"
     results = sarif_run["results"]
     assert [(r["ruleId"], rules[r["ruleIndex"]]["id"]) for r in results] == [
-        (code, code) for code in ("ATC103", "ATC202", "ATC204")
+        (code, code) for code in ("ATC103", "ATC205", "ATC204")
     ]
     location = results[1]["locations"][0]["physicalLocation"]
     assert location == {
@@ -225,7 +225,7 @@ def test_sarif_is_valid_sarif_2_1_0(tree, capsys):
 
 def test_sarif_of_a_clean_run_is_valid_and_describes_every_rule(tree, capsys):
     validator = sarif_validator()
-    status, out, _ = run(capsys, "--format", "sarif", "--ignore", "ATC103,ATC202", "tests/test_a.py")
+    status, out, _ = run(capsys, "--format", "sarif", "--ignore", "ATC103,ATC205", "tests/test_a.py")
     assert status == 0
     document = json.loads(out)
     assert not list(validator.iter_errors(document))
@@ -253,7 +253,7 @@ def test_github_annotations(tree, capsys):
     assert out.splitlines() == [
         "::error file=missing.py,title=flake8-asynctest E902 unreadable-file::E902 No such file or directory",
         f"::error file=tests/test_a.py,line=6,col=5,title=flake8-asynctest ATC103 async-test-never-run::{ATC103}",
-        f"::error file=tests/test_a.py,line=12,col=33,title=flake8-asynctest ATC202 get-event-loop::{ATC202}",
+        f"::error file=tests/test_a.py,line=12,col=33,title=flake8-asynctest ATC205 get-event-loop-in-coroutine::{ATC205}",
         f"::error file=tests/test_b.py,line=5,col=12,title=flake8-asynctest ATC204 event-loop-not-closed::{ATC204}",
         "::error file=tests/test_broken.py,line=1,col=12,title=flake8-asynctest E999 syntax-error::"
         "E999 SyntaxError: invalid syntax (file not checked)",

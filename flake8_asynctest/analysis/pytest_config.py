@@ -17,6 +17,7 @@ _ASYNCIO_MODE_OPT = re.compile(r"--asyncio-mode[= ](\w+)")
 # own suite has hundreds of unmarked async tests) and pytest-sanic (its async fixtures).
 _ASYNC_PLUGINS = ("aiohttp.pytest_plugin", "pytest-sanic", "pytest_sanic")
 _ASYNC_PLUGIN_DISTRIBUTIONS = ("pytest-sanic",)
+_DEFINES_ANYIO_BACKEND = re.compile(r"\bdef\s+anyio_backend\b")
 # Where a project declares its test dependencies.
 _PACKAGING_FILES = ("pyproject.toml", "setup.py", "setup.cfg", "tox.ini", "requirements-dev.txt",
                     "requirements-test.txt", "test-requirements.txt", "dev-requirements.txt")
@@ -41,6 +42,7 @@ class SuiteFacts(NamedTuple):
     async_plugin: bool = False
     trio: bool = False
     adds_markers: bool = False
+    anyio_backend: bool = False  # defines anyio's ``anyio_backend`` fixture: anyio runs the suite's async tests
 
 
 def config_for(path: str) -> PytestConfig:
@@ -166,6 +168,7 @@ def text_facts(text: str) -> SuiteFacts:
         async_plugin=any(name in text for name in _ASYNC_PLUGINS),
         trio="trio_mode" in text or "pytest_trio" in text or "mark.trio" in text,
         adds_markers="add_marker" in text,
+        anyio_backend=_DEFINES_ANYIO_BACKEND.search(text) is not None,
     )
 
 

@@ -61,10 +61,11 @@ class TestCode:
 
     @cached_property
     def pytest_tests(self) -> list[FunctionInfo]:
-        """Functions pytest collects as tests under its default naming rules."""
+        """Functions pytest collects as tests under its default naming rules (never a fixture,
+        whatever its name)."""
         found = []
         for function in self.module.functions:
-            if not function.name.startswith("test"):
+            if not function.name.startswith("test") or function in self.fixtures:
                 continue
             parent = function.parent
             if parent.kind == "module":

@@ -87,3 +87,18 @@ def inside(node: ast.AST, root: ast.AST) -> bool:
 def attribute_names(root: ast.AST) -> frozenset[str]:
     """The attribute names read as ``self.<name>``-style attributes under ``root``."""
     return frozenset(_reads(root))
+
+
+_FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+
+def enclosing_with_calls(node: ast.AST) -> list[ast.Call]:
+    """The context-manager calls of the ``with`` blocks whose body holds ``node``, innermost first,
+    up to the enclosing function (``with self.assertRaises(E):``, ``with pytest.warns(W):``)."""
+    found = []
+    child, current = node, parent(node)
+    while current is not None and not isinstance(current, _FUNCTION_NODES):
+        if isinstance(current, (ast.With, ast.AsyncWith)) and any(child is stmt for stmt in current.body):
+            found.extend(item.context_expr for item in current.items if isinstance(item.context_expr, ast.Call))
+        child, current = current, parent(current)
+    return found

@@ -1,22 +1,30 @@
-"""ATC201-ATC204: the event loop driven by hand."""
+"""ATC201-ATC205: the event loop driven by hand."""
 
 from __future__ import annotations
 
 import ast
 from typing import Any
 
-from ..analysis.model import Scope, parent
-from ..analysis.usage import describe, identifiers, is_self
-from ..analysis.walk import descendants
 from ..analysis.known import Runner
-from ..analysis.model import ClassInfo, FunctionInfo
-from ..analysis.usage import own_nodes
+from ..analysis.model import ClassInfo, FunctionInfo, Scope, parent
+from ..analysis.samples import is_type_checker_input
+from ..analysis.usage import describe, identifiers, is_self, own_nodes
 from ..analysis.values import Func
+from ..analysis.walk import descendants
 from ..context import Context
 from ..fix import Edit, Fix, Import, renamed
 from ..rule import Rule
-from .runners import isolated_base_fix
 from .family import Family
+from .hand_driven import drives_loop_on_purpose
+from .loop_context import (
+    asserted_about,
+    handed_over_with,
+    in_doc_snippet,
+    no_running_loop_fallback,
+    runs_in_child_process,
+    runs_inside_loop,
+)
+from .runners import isolated_base_fix
 
 ATC201 = Rule(
     code="ATC201",
@@ -26,7 +34,10 @@ ATC201 = Rule(
     fix="`await X`",
     what="""
         Finds `asyncio.run(...)`, `loop.run_until_complete(...)` and `loop.run_forever()` inside
-        an `async def` (test, fixture or helper).
+        an `async def` (test, fixture or helper). A call that is awaited, or whose callee is a
+        coroutine function (a project's own `async def run_forever`), is not an event loop's
+        method and is not reported; nor is a test of the RuntimeError itself, code run in a
+        forked child, or a module that uses `nest_asyncio`.
         """,
     why="""
         A coroutine already runs inside an event loop; starting a loop there raises
@@ -45,25 +56,33 @@ ATC201 = Rule(
 
 ATC202 = Rule(
     code="ATC202",
-    summary="`asyncio.get_event_loop()` in test code",
+    summary="`asyncio.get_event_loop()` where no loop runs",
     name="get-event-loop",
-    message="asyncio.get_event_loop() {where}; {advice}",
-    fix="`asyncio.get_running_loop()` in coroutines",
+    message="asyncio.get_event_loop() outside a running loop is deprecated and raises RuntimeError on "
+    "Python 3.14 when no loop is set; create the loop with asyncio.new_event_loop() or make the test async",
     what="""
-        Finds `asyncio.get_event_loop()` in test code.
+        Finds `asyncio.get_event_loop()` in test code that runs where no event loop is running: a
+        sync test, fixture or helper, or module-level code. Not reported: code inside a coroutine,
+        or in a plain `def` that this module only calls from coroutines (ATC205 covers that style
+        point); a module that installs a loop with `set_event_loop()`; a call whose result an
+        assertion checks, or that is expected to raise or warn (the function itself is under
+        test); and type-checker input files (a directory that is not a package, which a test module
+        beside it names and hands to mypy or pyright: its code never runs).
         """,
     why="""
-        Inside a coroutine, `get_running_loop()` says what is meant and cannot create a stray
-        loop. Outside one, `get_event_loop()` is deprecated since Python 3.12 and raises
+        Outside a running loop, `get_event_loop()` is deprecated since Python 3.12 and raises
         RuntimeError on 3.14 when no loop is set, so the test breaks on the next Python.
         """,
     example="""
-        async def test_later(self):
+        def test_schedule(self):
             loop = asyncio.get_event_loop()
+            loop.run_until_complete(fetch())
         """,
     use_instead="""
-        async def test_later(self):
-            loop = asyncio.get_running_loop()
+        def test_schedule(self):
+            loop = asyncio.new_event_loop()
+            self.addCleanup(loop.close)
+            loop.run_until_complete(fetch())
         """,
 )
 
@@ -77,13 +96,24 @@ ATC203 = Rule(
     default=False,
     what="""
         Finds sync test methods and functions that run coroutines with `asyncio.run()` or
-        `loop.run_until_complete()`.
+        `loop.run_until_complete()` (a fixture is not a test, whatever its name). Not reported,
+        because the test must drive the loop by hand: a benchmark test (it requests the
+        `benchmark` fixture, which times a sync callable); a test named after the entry point it
+        calls (`test_asyncio_run_*`, `test_*_run_until_complete_*`: that is its subject); a test
+        that picks the loop policy or class (`set_event_loop_policy`, also in its class's setUp;
+        `loop_factory`; uvloop) or installs its loop with `set_event_loop`; one that uses two
+        loops, or hands the coroutine function to another library's `run` too; one that schedules
+        on or configures the loop before running it (`create_task`, `call_soon`/`call_later`,
+        `set_exception_handler`, `set_task_factory`, `stop`), or closes it and goes on; one that
+        requests a sync fixture of the module which drives the same loop; and one with an async
+        twin beside it (`test_x` and `test_x_async`: the sync usage is tested on purpose).
+        `run_forever()` runs the loop's callbacks, not a coroutine: not reported.
         """,
     why="""
         Each call creates or drives a loop by hand: setup and teardown run outside it, tasks
         leak between calls, and failures in background tasks are lost. An async test runs the
-        whole test in one managed loop. Off by default: many healthy suites (CPython's own) do
-        this on purpose.
+        whole test in one managed loop. Off by default: a loop made and closed cleanly in the
+        test is a style choice, and many healthy suites (CPython's own) do this on purpose.
         """,
     example="""
         class TestFetch(unittest.TestCase):
@@ -105,7 +135,13 @@ ATC204 = Rule(
     what="""
         Finds an event loop created in test code (`asyncio.new_event_loop()`) that is never
         closed (no `close()` in the same function, in tearDown, in a cleanup or a `finally`), and
-        `asyncio.set_event_loop(loop)` that is never reset with `set_event_loop(None)`.
+        `asyncio.set_event_loop(loop)` that is never reset with `set_event_loop(None)` (in the
+        class, `tearDownModule`, or a function handed over in the same call, such as a
+        benchmark's `teardown=` beside its `setup=`). Not reported: a loop made in a forked child,
+        or in a function this module only hands to a process pool or `multiprocessing.Process`
+        (it dies with the process), and a loop in a documentation snippet the docs include
+        verbatim (`# [START name]`...`# [END name]`, `# Start ... Example N`...`# End ... Example
+        N`), where keeping a global loop is the documented pattern.
         """,
     why="""
         An unclosed loop keeps its selector, self-pipe and executor: ResourceWarnings, leaked file
@@ -126,6 +162,36 @@ ATC204 = Rule(
         """,
 )
 
+ATC205 = Rule(
+    code="ATC205",
+    summary="`asyncio.get_event_loop()` inside a coroutine: `get_running_loop()` says what is meant",
+    name="get-event-loop-in-coroutine",
+    message="asyncio.get_event_loop() here runs inside a coroutine and returns the running loop; "
+    "use asyncio.get_running_loop(), which says so and never creates a stray loop",
+    fix="`asyncio.get_running_loop()`",
+    default=False,
+    what="""
+        Finds `asyncio.get_event_loop()` inside a coroutine, or in a plain `def` that this module
+        only calls from coroutines. Not reported: a call whose result an assertion checks, and
+        the fallback in the `except` of a `try` that asks for `get_running_loop()` first (it
+        never runs inside a coroutine).
+        """,
+    why="""
+        Inside a coroutine `get_event_loop()` returns the running loop: it is not deprecated there
+        and will not break, so this is style, off by default. `get_running_loop()` states the
+        intent and raises instead of creating a new loop if the code is ever moved out of a
+        coroutine.
+        """,
+    example="""
+        async def test_later(self):
+            loop = asyncio.get_event_loop()
+        """,
+    use_instead="""
+        async def test_later(self):
+            loop = asyncio.get_running_loop()
+        """,
+)
+
 _RUN_METHODS = frozenset({"run_until_complete", "run_forever"})
 _GET_LOOP = "asyncio.get_event_loop"
 _NEW_LOOP = "asyncio.new_event_loop"
@@ -137,7 +203,7 @@ _FORKS = frozenset({"fork"})
 
 
 class EventLoop(Family):
-    rules = (ATC201, ATC202, ATC203, ATC204)
+    rules = (ATC201, ATC202, ATC203, ATC204, ATC205)
     triggers = ("loop", "run")
     wanted = (ast.Call,)
 
@@ -146,27 +212,25 @@ class EventLoop(Family):
         calls = ctx.resolver.calls_to(_GET_LOOP, _NEW_LOOP, _SET_LOOP)
         sets_loop = any(name == _SET_LOOP and not _is_reset(call) for call, _, name in calls)
         for call, scope, name in calls:
-            if name == _GET_LOOP and not call.args:
-                if scope.is_coroutine:
-                    ctx.report(
-                        ATC202,
-                        call,
-                        renamed(call.func, "get_running_loop", "asyncio"),
-                        where="inside a coroutine",
-                        advice="use asyncio.get_running_loop()",
-                    )
-                elif not sets_loop:
-                    ctx.report(
-                        ATC202,
-                        call,
-                        where="is deprecated outside a running loop and raises on Python 3.14 when no loop is set",
-                        advice="create the loop with asyncio.new_event_loop() or make the test async",
-                    )
-            elif name != _GET_LOOP and ctx.enabled(ATC204) and not _mentions(scope, _FORKS):
+            if name == _GET_LOOP:
+                if not call.args:
+                    self._get_loop(ctx, call, scope, sets_loop)
+            elif ctx.enabled(ATC204) and not _outlives_nothing(ctx, call, scope):
                 if name == _NEW_LOOP:
                     self._new_loop(ctx, call, scope)
                 else:
                     self._set_loop(ctx, call, scope)
+
+    def _get_loop(self, ctx: Context, call: ast.Call, scope: Scope, sets_loop: bool) -> None:
+        """ATC202 where no loop runs, ATC205 inside one; which loop it returns (or that it raises)
+        is the subject of a test that asserts it."""
+        if asserted_about(call):
+            return
+        if runs_inside_loop(ctx, scope):
+            if not no_running_loop_fallback(call):  # else it never runs here
+                ctx.report(ATC205, call, renamed(call.func, "get_running_loop", "asyncio"))
+        elif not sets_loop and not is_type_checker_input(ctx.module.filename):
+            ctx.report(ATC202, call)
 
     def _loop_runs(self, ctx: Context) -> None:
         """ATC201 and ATC203: ``asyncio.run()``, ``loop.run_until_complete()``, ``loop.run_forever()``."""
@@ -176,18 +240,27 @@ class EventLoop(Family):
         for call, scope in runs:
             if isinstance(call.func, ast.Name) and call.func.id in _RUN_METHODS:
                 continue  # a plain function that happens to share the name
+            if _gives_awaitable(ctx, call, scope):
+                continue  # ``await server.run_forever()``: a coroutine function, not a loop's method
             if scope.is_coroutine and not nest_asyncio and not _mentions(scope, _EXPECTS_NESTED_RUN):
                 run = describe(call.func)
                 advice = "await what you wait for" if run.endswith("run_forever") else "await the coroutine instead"
                 fix = Fix(Edit(call, "Call", _await_argument)) if _single_argument(call) else None
                 ctx.report(ATC201, call, fix, call=run, advice=advice)
             elif scope.kind == "function" and not scope.is_coroutine and ctx.enabled(ATC203):
-                function = scope.function
-                if function is not None and (
-                    ctx.tests.is_unittest_test(function) or function in ctx.tests.pytest_tests
-                ):
-                    fix = _conversion_fix(ctx, call, function)
-                    ctx.report(ATC203, call, fix, name=function.name, call=describe(call.func))
+                self._sync_test_run(ctx, call, scope)
+
+    def _sync_test_run(self, ctx: Context, call: ast.Call, scope: Scope) -> None:
+        """ATC203. ``run_forever()`` drives the loop's callbacks, not a coroutine: not judged."""
+        method = call.func.attr if isinstance(call.func, ast.Attribute) and call.func.attr in _RUN_METHODS else "run"
+        function = scope.function
+        if method == "run_forever" or function is None:
+            return
+        if not (ctx.tests.is_unittest_test(function) or function in ctx.tests.pytest_tests):
+            return
+        if not drives_loop_on_purpose(ctx, call, function, method):
+            fix = _conversion_fix(ctx, call, function)
+            ctx.report(ATC203, call, fix, name=function.name, call=describe(call.func))
 
     def _new_loop(self, ctx: Context, call: ast.Call, scope: Scope) -> None:
         stmt = parent(call)
@@ -216,6 +289,7 @@ class EventLoop(Family):
         function = scope.function
         owner = function.owner if function is not None else None
         region: list[ast.AST] = [owner.node] if owner is not None else [scope.node]
+        region += handed_over_with(function)
         region += [f.node for f in ctx.module.functions if f.name == "tearDownModule" and f.parent.kind == "module"]
         for node in region:
             for inner in descendants(node):
@@ -227,6 +301,22 @@ class EventLoop(Family):
             what="the event loop installed by set_event_loop() is never uninstalled",
             advice="reset it with asyncio.set_event_loop(None) in tearDown or a cleanup",
         )
+
+
+def _gives_awaitable(ctx: Context, call: ast.Call, scope: Scope) -> bool:
+    """The call is awaited, or its callee is a coroutine function: an event loop's ``run_*``
+    methods are neither."""
+    if isinstance(parent(call), ast.Await):
+        return True
+    return isinstance(call.func, ast.Attribute) and ctx.resolver.is_coroutine_function(
+        ctx.resolver.value(call.func, scope)
+    )
+
+
+def _outlives_nothing(ctx: Context, call: ast.Call, scope: Scope) -> bool:
+    """ATC204: a loop made in a forked child or a process-pool worker dies with that process; one
+    in a documentation snippet is the documented pattern (a global loop kept for the process)."""
+    return _mentions(scope, _FORKS) or runs_in_child_process(ctx, scope) or in_doc_snippet(ctx, call)
 
 
 def _created_here(ctx: Context, expr: ast.expr, scope: Scope) -> bool:

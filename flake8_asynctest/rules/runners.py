@@ -85,7 +85,11 @@ ATC105 = Rule(
         asyncio/anyio/trio marker (on the function, its class, or the module's `pytestmark`) and
         async fixtures declared with plain `@pytest.fixture`. Reads `asyncio_mode` from pytest's
         config (`auto` silences it), and stays silent where another plugin runs unmarked async
-        tests (aiohttp's pytest plugin, pytest-trio's trio_mode, anyio).
+        tests (aiohttp's pytest plugin, pytest-trio's trio_mode, anyio). anyio's plugin also runs
+        the async fixtures of the tests that use it: a plain `@pytest.fixture` that only
+        anyio tests request (marked `anyio`, or requesting `anyio_backend`, directly or through
+        the module's other fixtures), or any in a module or conftest that defines
+        `anyio_backend`, is not reported.
         """,
     why="""
         Without a marker, pytest does not await the test: depending on the pytest version it is
@@ -115,6 +119,7 @@ ATC105 = Rule(
 _SETUP_RENAMES = {"setUp": "asyncSetUp", "tearDown": "asyncTearDown"}
 _CLASS_HOOKS = frozenset({"setUpClass", "tearDownClass"})
 _MODULE_HOOKS = frozenset({"setUpModule", "tearDownModule"})
+_ANYIO_MARK = "pytest.mark.anyio"
 _RUNNER_NAMES = {Runner.SYNC: "unittest.TestCase", Runner.ISOLATED: "IsolatedAsyncioTestCase"}
 
 
@@ -199,7 +204,7 @@ class Runners(Family):
         for test in ctx.tests.pytest_tests:
             if not test.is_async or not ctx.resolver.plain_decorators(test) or _requests_anyio(test):
                 continue
-            if not ASYNC_MARKS & (module_marks | self._marks(ctx, test)):
+            if not ASYNC_MARKS & (module_marks | _enclosing_marks(ctx, test)):
                 ctx.report(
                     ATC105,
                     test.node,
@@ -208,8 +213,11 @@ class Runners(Family):
                     name=test.name,
                     advice="mark it with @pytest.mark.asyncio (or set asyncio_mode = auto)",
                 )
+        if suite.anyio_backend or here.anyio_backend:
+            return  # anyio's plugin runs the async fixtures of the tests that use its backend
+        run_by_anyio = _run_by_anyio(ctx, module_marks)
         for fixture, decorator in ctx.tests.fixtures.items():
-            if fixture.is_async and decorator == "pytest.fixture":
+            if fixture.is_async and decorator == "pytest.fixture" and fixture not in run_by_anyio:
                 ctx.report(
                     ATC105,
                     fixture.node,
@@ -219,13 +227,15 @@ class Runners(Family):
                     advice="declare it with @pytest_asyncio.fixture",
                 )
 
-    def _marks(self, ctx: Context, function: FunctionInfo) -> set[str]:
-        marks = ctx.tests.marks(function)
-        scope = function.parent
-        while scope.kind == "class":
-            marks |= ctx.tests.marks(scope.info)  # type: ignore[arg-type]
-            scope = scope.parent  # type: ignore[assignment]
-        return marks
+
+def _enclosing_marks(ctx: Context, function: FunctionInfo) -> set[str]:
+    """The pytest marks on a function and the classes around it."""
+    marks = ctx.tests.marks(function)
+    scope = function.parent
+    while scope.kind == "class":
+        marks |= ctx.tests.marks(scope.info)  # type: ignore[arg-type]
+        scope = scope.parent  # type: ignore[assignment]
+    return marks
 
 
 def _sync_base(ctx: Context, cls: ClassInfo) -> str:
@@ -234,6 +244,37 @@ def _sync_base(ctx: Context, cls: ClassInfo) -> str:
         if isinstance(entry, str):
             return entry
     return "unittest.TestCase"
+
+
+def _run_by_anyio(ctx: Context, module_marks: set[str]) -> set[FunctionInfo]:
+    """The module's fixtures that only anyio tests request (directly or through other fixtures):
+    anyio's plugin runs every async fixture of a test marked ``anyio`` or using ``anyio_backend``."""
+    by_name: dict[str, list[FunctionInfo]] = {}
+    for fixture in ctx.tests.fixtures:
+        by_name.setdefault(fixture.name, []).append(fixture)
+    anyio_only: dict[FunctionInfo, bool] = {}
+    for test in ctx.tests.pytest_tests:
+        names, fixtures = _requested(test, by_name)
+        anyio = "anyio_backend" in names or _ANYIO_MARK in module_marks | _enclosing_marks(ctx, test)
+        for fixture in fixtures:
+            anyio_only[fixture] = anyio_only.get(fixture, True) and anyio
+    return {fixture for fixture, only in anyio_only.items() if only}
+
+
+def _requested(test: FunctionInfo, by_name: dict[str, list[FunctionInfo]]) -> tuple[set[str], set[FunctionInfo]]:
+    """The fixture names a test requests, through the module's fixtures too, and those fixtures."""
+    names: set[str] = set()
+    fixtures: set[FunctionInfo] = set()
+    pending = [test]
+    while pending:
+        args = pending.pop().node.args
+        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+            if arg.arg not in names:
+                names.add(arg.arg)
+                found = by_name.get(arg.arg, [])
+                fixtures.update(found)
+                pending.extend(found)
+    return names, fixtures
 
 
 def _requests_anyio(test: FunctionInfo) -> bool:

@@ -8,12 +8,13 @@ from typing import Any
 from ..analysis import known
 from ..analysis.known import Runner
 from ..analysis.model import FunctionInfo, Scope, parent, scope_of
-from ..analysis.usage import describe, own_nodes
+from ..analysis.usage import describe, enclosing_with_calls, own_nodes
 from ..analysis.values import Coro, Func
 from ..context import Context
 from ..fix import Edit, Fix, add_await
 from ..rule import Rule
 from .family import Family
+from .loop_context import callee_name
 
 ATC101 = Rule(
     code="ATC101",
@@ -23,7 +24,10 @@ ATC101 = Rule(
     fix="add `await` (in a coroutine)",
     what="""
         Finds calls to coroutine functions whose coroutine is dropped: the call is a statement of
-        its own, or its result goes into a name that is never read.
+        its own, or its result goes into a name that is never read. Not reported: a coroutine a
+        test drops on purpose to see Python's "never awaited" RuntimeWarning (deleted with
+        `del`, or made inside `assertWarns(RuntimeWarning)`, `pytest.warns(RuntimeWarning)` or
+        `warnings.catch_warnings()`).
         """,
     why="""
         Calling an `async def` function only creates a coroutine object; nothing in its body runs
@@ -119,6 +123,8 @@ class Unawaited(Family):
                 continue
             if not resolver.is_coroutine_call(call, scope):
                 continue
+            if _expects_never_awaited_warning(call):
+                continue  # the test makes the coroutine to see the "never awaited" warning
             callee = describe(call.func)
             fix = Fix(Edit(call, "Call", add_await)) if scope.is_coroutine else None
             if isinstance(context, ast.Expr):
@@ -142,7 +148,8 @@ class Unawaited(Family):
             return
         if scope.kind not in ("function", "lambda"):
             return  # a module or class attribute can be read from anywhere
-        if not scope.reads(targets[0].id):
+        name = targets[0].id
+        if not scope.reads(name) and not _deleted(scope, name):
             ctx.report(ATC101, call, fix, callee=callee, advice="await it, or pass it to whoever must")
 
     def _cleanup(self, ctx: Context, call: ast.Call, scope: Scope, method: str) -> None:
@@ -258,6 +265,37 @@ def _asserted(arg: ast.AST, call: ast.AST | None) -> bool:
     if func.attr in known.UNITTEST_ASSERTS_VALUE:
         return any(a is arg for a in call.args[:2])
     return False
+
+
+# Blocks that catch the warning a dropped coroutine gives: ``assertWarns(RuntimeWarning)``,
+# ``pytest.warns(RuntimeWarning, match="never awaited")``, ``warnings.catch_warnings(record=True)``.
+_WARNING_CHECKS = frozenset({"assertWarns", "assertWarnsRegex", "warns"})
+_NEVER_AWAITED_CATEGORIES = frozenset({"RuntimeWarning", "Warning"})
+
+
+def _expects_never_awaited_warning(call: ast.Call) -> bool:
+    """The call sits in a block that records warnings, or expects a RuntimeWarning."""
+    for manager in enclosing_with_calls(call):
+        name = callee_name(manager)
+        if name == "catch_warnings":
+            return True
+        if name in _WARNING_CHECKS:
+            expected = manager.args[0] if manager.args else None
+            for keyword in manager.keywords:
+                if keyword.arg in ("expected_warning", "category"):
+                    expected = keyword.value
+            items = expected.elts if isinstance(expected, ast.Tuple) else [expected]
+            names = {describe(item).rpartition(".")[2] for item in items if item is not None}
+            if names & _NEVER_AWAITED_CATEGORIES:
+                return True
+    return False
+
+
+def _deleted(scope: Scope, name: str) -> bool:
+    """``del coro``: the test drops the coroutine on purpose (to see it collected, and warned about)."""
+    return any(
+        isinstance(b.node, ast.Name) and isinstance(b.node.ctx, ast.Del) for b in scope.bindings.get(name, ())
+    )
 
 
 def _advice(scope: Scope) -> str:

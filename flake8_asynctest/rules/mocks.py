@@ -8,7 +8,7 @@ from ..analysis import known
 from ..analysis.known import Runner
 from ..analysis.model import Scope, parent, scope_of
 from ..analysis.patches import Patch, patch_of
-from ..analysis.usage import describe, identifiers, own_nodes
+from ..analysis.usage import attribute_loads, describe, identifiers, own_nodes
 from ..analysis.values import Coro, Ext, Func, Obj, Value
 from ..context import Context
 from ..fix import Edit, Fix, rename, renamed
@@ -108,6 +108,9 @@ ATC504 = Rule(
     what="""
         Finds `assert_called`, `assert_called_once`, `assert_called_with`,
         `assert_called_once_with`, `assert_any_call` and `assert_has_calls` on an AsyncMock.
+        Not reported when the same test also checks that mock's awaits (`assert_awaited*`,
+        `assert_not_awaited`, `assert_any_await`, `assert_has_awaits`, `await_count`,
+        `await_args`): the call is then checked on purpose, and a dropped await fails the test.
         """,
     why="""
         Calling an AsyncMock counts as a call even if the coroutine it returns is dropped, so the
@@ -153,7 +156,7 @@ class Mocks(Family):
         if ctx.enabled(ATC504):
             for call, scope in ctx.module.calls_named(*AWAITED_ASSERTS):
                 receiver = call.func.value  # type: ignore[attr-defined]
-                if _is_async_mock(resolver.value(receiver, scope)):
+                if _is_async_mock(resolver.value(receiver, scope)) and not _awaits_checked(receiver, scope):
                     name = call.func.attr  # type: ignore[attr-defined]
                     fix = Fix(Edit(call.func, "Attribute", rename(AWAITED_ASSERTS[name])))
                     ctx.report(ATC504, call, fix, call=describe(call.func), instead=AWAITED_ASSERTS[name])
@@ -251,6 +254,21 @@ def _runs_coroutines(ctx: Context, node: ast.AST, scope: Scope) -> bool:
     if cls is not None and ctx.tests.runner(cls) in (Runner.ISOLATED, Runner.AWAITS_ALL):
         return True
     return bool(_LOOP_DRIVERS & identifiers(function.node))  # type: ignore[union-attr]
+
+
+# what checks the awaits of a mock, besides the assert_awaited* family
+_AWAIT_RECORDS = ("await_count", "await_args", "await_args_list")
+
+
+def _awaits_checked(mock: ast.expr, scope: Scope) -> bool:
+    """The same function also checks ``mock``'s awaits (``assert_awaited*``, ``assert_not_awaited``,
+    ``assert_any_await``, ``assert_has_awaits``, ``await_count``...): its ``assert_called*`` then
+    checks the call on purpose, and a dropped await already fails the test."""
+    text = describe(mock)
+    for attr in (*AWAITED_ASSERTS.values(), "assert_not_awaited", *_AWAIT_RECORDS):
+        if any(describe(read.value) == text for read in attribute_loads(attr, scope.node)):
+            return True
+    return False
 
 
 def _awaited_mock_fix(awaited: ast.expr, scope: Scope) -> Fix | None:

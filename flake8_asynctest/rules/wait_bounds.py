@@ -14,7 +14,7 @@ from ..analysis.values import Ext, Func
 from ..analysis.walk import descendants
 from ..context import Context
 
-TIMEOUT_MANAGERS = frozenset(
+_TIMEOUT_MANAGERS = frozenset(
     {
         "asyncio.timeout",
         "asyncio.timeout_at",
@@ -43,7 +43,7 @@ def time_limited(ctx: Context, node: ast.AST, scope: Scope) -> bool:
     )
 
 
-def names_one_of(resolver: Resolver, expr: ast.expr, scope: Scope, qualnames: frozenset[str]) -> bool:
+def _names_one_of(resolver: Resolver, expr: ast.expr, scope: Scope, qualnames: frozenset[str]) -> bool:
     """Does ``expr`` name one of ``qualnames`` whichever binding it comes from (a version check that
     imports ``asyncio.timeout`` or ``async_timeout.timeout`` under one name, here or in the module
     this one imports it from)?"""
@@ -52,7 +52,7 @@ def names_one_of(resolver: Resolver, expr: ast.expr, scope: Scope, qualnames: fr
 
 def _is_timeout(resolver: Resolver, manager: ast.expr, scope: Scope) -> bool:
     target = manager.func if isinstance(manager, ast.Call) else manager
-    return names_one_of(resolver, target, scope, TIMEOUT_MANAGERS)
+    return _names_one_of(resolver, target, scope, _TIMEOUT_MANAGERS)
 
 
 def _inside_timeout(resolver: Resolver, node: ast.AST, scope: Scope) -> bool:
@@ -92,7 +92,7 @@ def _runs_under_timeout(resolver: Resolver, decorator: ast.expr, scope: Scope) -
         if isinstance(node, (ast.With, ast.AsyncWith)):
             if any(_is_timeout(resolver, item.context_expr, wrapper.scope) for item in node.items):
                 limited.update(id(n) for statement in node.body for n in (statement, *descendants(statement)))
-        elif isinstance(node, ast.Call) and names_one_of(resolver, node.func, wrapper.scope, _WAIT_FOR):
+        elif isinstance(node, ast.Call) and _names_one_of(resolver, node.func, wrapper.scope, _WAIT_FOR):
             limited.update(id(n) for argument in node.args[:1] for n in (argument, *descendants(argument)))
     return bool(calls) and all(id(call) in limited for call in calls)
 

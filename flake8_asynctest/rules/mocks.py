@@ -51,10 +51,10 @@ ATC502 = Rule(
     message="{what}; use AsyncMock(return_value=...) instead",
     fix="`AsyncMock(return_value=x)`",
     what="""
-        Finds a Mock or MagicMock (or one of its attributes) called and awaited in a test, unless
-        it was given a `side_effect` or a `return_value` that is not plain data (with
-        `Mock(side_effect=...)` or `m.side_effect = ...` in the same function or, for
-        `self.<attr>`, the same class): what those return may well be awaitable. Also finds a
+        Finds `await m` and `await m(...)` on a Mock or MagicMock (or one of its attributes) in a
+        test, unless the called mock was given a `side_effect` or a `return_value` that is not
+        plain data (with `Mock(side_effect=...)` or `m.side_effect = ...` in the same function or,
+        for `self.<attr>`, the same class): what those return may well be awaitable. Also finds a
         coroutine object made `return_value` of a Mock. Deliberately not reported: a coroutine
         function as `side_effect` (each call makes a fresh coroutine, so every await works), and a
         Future as `return_value` (a done Future can be awaited any number of times; a pending one

@@ -114,9 +114,9 @@ ATC404 = Rule(
         Finds `await event.wait()`, `await queue.get()`, `await queue.join()`,
         `await condition.wait()`/`wait_for()` and `await future` in a test, fixture or hook when
         nothing puts a time limit on it. Limits it recognises: `asyncio.wait_for`, a block of
-        `asyncio.timeout`/`timeout_at`, `async_timeout.timeout` or anyio/trio `fail_after`/
-        `move_on_after` (under any name a version check imports it as, here or in a module it is
-        imported from), a decorator whose async wrapper awaits the test inside one of those, and
+        `asyncio.timeout`/`timeout_at`, `async_timeout.timeout` or anyio/trio
+        `fail_after`/`move_on_after` (under any name a version check imports it as, here or in a
+        module it is imported from), a decorator whose async wrapper awaits the test inside one of those, and
         pytest-timeout's limit: `@pytest.mark.timeout(N)` on the test, its class or the module, or
         the suite's `timeout` setting (pytest.ini, pyproject.toml, tox.ini, setup.cfg, or
         `--timeout` in addopts). With any of them a hang fails this one test by name. Not reported

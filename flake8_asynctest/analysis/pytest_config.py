@@ -13,6 +13,7 @@ from typing import NamedTuple
 # pytest's search order within one directory: the first file that configures pytest wins.
 _CANDIDATES = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
 _ASYNCIO_MODE_OPT = re.compile(r"--asyncio-mode[= ](\w+)")
+_TIMEOUT_OPT = re.compile(r"--timeout[= ](\S+)")
 # pytest plugins that run async tests and fixtures without pytest-asyncio's markers: aiohttp's (its
 # own suite has hundreds of unmarked async tests) and pytest-sanic (its async fixtures).
 _ASYNC_PLUGINS = ("aiohttp.pytest_plugin", "pytest-sanic", "pytest_sanic")
@@ -29,6 +30,7 @@ class PytestConfig(NamedTuple):
     uses_pytest_asyncio: bool = False  # asyncio_* keys, or the plugin named in addopts/required_plugins
     trio_mode: bool = False
     async_plugin: bool = False
+    test_timeout: float | None = None  # pytest-timeout's limit per test, in seconds (None: no limit)
 
     @property
     def rootdir(self) -> str | None:
@@ -114,7 +116,18 @@ def _interpret(path: str, options: dict[str, str]) -> PytestConfig:
         uses_pytest_asyncio=uses,
         trio_mode=trio_mode,
         async_plugin=any(name in addopts for name in _ASYNC_PLUGINS),
+        test_timeout=_test_timeout(options.get("timeout"), _TIMEOUT_OPT.search(options.get("addopts", ""))),
     )
+
+
+def _test_timeout(ini: str | None, option: re.Match[str] | None) -> float | None:
+    """pytest-timeout's ``timeout`` ini key, overridden by ``--timeout`` in addopts; 0 turns it off."""
+    text = option.group(1) if option else ini
+    try:
+        seconds = float(text.split("#")[0].strip().strip("\"'")) if text else 0.0
+    except ValueError:
+        return None
+    return seconds if seconds > 0 else None
 
 
 def suite_facts(path: str) -> SuiteFacts:

@@ -226,6 +226,33 @@ class Resolver:
             return Tup(tuple(self.value(elt, scope) for elt in expr.elts))
         return UNKNOWN
 
+    def alternatives(self, expr: ast.expr, scope: Scope) -> list[Value]:
+        """Every value ``expr`` may have, one per binding it may come from, where ``value`` answers
+        UNKNOWN because they differ: a name bound by both branches of a version check (``import
+        asyncio as async_timeout`` / ``import async_timeout``), also when another module binds it so
+        and this one imports it from there."""
+        if isinstance(expr, ast.Name):
+            bindings = self.bindings(expr.id, scope)[:_MAX_BINDINGS]
+            return [v for b in bindings for v in self._binding_alternatives(b, expr.id, scope, 0)] or [UNKNOWN]
+        if isinstance(expr, ast.Attribute):
+            return [self.attribute(base, expr.attr) for base in self.alternatives(expr.value, scope)]
+        return [self.value(expr, scope)]
+
+    def _binding_alternatives(self, binding: Binding, name: str, scope: Scope, depth: int) -> list[Value]:
+        value = self._binding_value(binding, name, scope)
+        if value is not UNKNOWN or binding.kind != "import" or self.project is None or depth > 2:
+            return [value]
+        module_name, _, member = self._absolute(binding.qualname, scope).rpartition(".")  # type: ignore[arg-type]
+        if self._roots is None:
+            self._roots = self.project.roots_for(self.module.filename)
+        path = self.project.find(module_name, self._roots) if module_name else None
+        module = self.project.load(path, module_name) if path else None
+        if module is None:
+            return [UNKNOWN]
+        bindings = module.scope.bindings.get(member, [])[:_MAX_BINDINGS]
+        found = [v for b in bindings for v in self._binding_alternatives(b, member, module.scope, depth + 1)]
+        return found or [UNKNOWN]
+
     def _merge(self, values: Iterator[Value]) -> Value:
         result: Value | None = None
         for count, value in enumerate(values):

@@ -116,22 +116,27 @@ class TestCode:
     def marks(self, info: FunctionInfo | ClassInfo | None) -> set[str]:
         """Qualified names of the pytest marks on a function or class (decorators, and a class's
         ``pytestmark``), or on the module (its ``pytestmark``) when ``info`` is None."""
+        return {name for name, _ in self.mark_nodes(info)}
+
+    def mark_nodes(self, info: FunctionInfo | ClassInfo | None) -> list[tuple[str, ast.expr]]:
+        """The marks of ``marks``, each with the expression that applies it (``pytest.mark.timeout(5)``),
+        for rules that read a mark's arguments."""
         if info is None:
             return self._pytestmark(self.module.tree.body, self.module.scope)
-        found = {name for d in info.node.decorator_list if (name := self._mark_name(d, info.parent))}
+        found = [(name, d) for d in info.node.decorator_list if (name := self._mark_name(d, info.parent))]
         if isinstance(info, ClassInfo):
-            found |= self._pytestmark(info.node.body, info.scope)
+            found += self._pytestmark(info.node.body, info.scope)
         return found
 
-    def _pytestmark(self, body: list[ast.stmt], scope: Scope) -> set[str]:
-        found: set[str] = set()
+    def _pytestmark(self, body: list[ast.stmt], scope: Scope) -> list[tuple[str, ast.expr]]:
+        found: list[tuple[str, ast.expr]] = []
         for statement in body:
             if isinstance(statement, ast.Assign) and any(
                 isinstance(t, ast.Name) and t.id == "pytestmark" for t in statement.targets
             ):
                 value = statement.value
                 values = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]
-                found.update(name for v in values if (name := self._mark_name(v, scope)))
+                found.extend((name, v) for v in values if (name := self._mark_name(v, scope)))
         return found
 
     def _mark_name(self, expr: ast.expr, scope: Scope) -> str | None:

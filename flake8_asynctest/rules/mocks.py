@@ -8,7 +8,7 @@ from ..analysis import known
 from ..analysis.known import Runner
 from ..analysis.model import Scope, parent, scope_of
 from ..analysis.patches import Patch, patch_of
-from ..analysis.usage import describe, identifiers, own_nodes
+from ..analysis.usage import attribute_loads, describe, identifiers, own_nodes
 from ..analysis.values import Coro, Ext, Func, Obj, Value
 from ..context import Context
 from ..fix import Edit, Fix, rename, renamed
@@ -51,23 +51,28 @@ ATC502 = Rule(
     message="{what}; use AsyncMock(return_value=...) instead",
     fix="`AsyncMock(return_value=x)`",
     what="""
-        Finds a Mock or MagicMock (or one of its attributes) awaited in a test, and mocks made
-        awaitable by hand: `return_value = asyncio.Future()` (with `set_result`), a coroutine as
-        `return_value`, a coroutine function as `side_effect`.
+        Finds `await m` and `await m(...)` on a Mock or MagicMock (or one of its attributes) in a
+        test, unless the called mock was given a `side_effect` or a `return_value` that is not
+        plain data (with `Mock(side_effect=...)` or `m.side_effect = ...` in the same function or,
+        for `self.<attr>`, the same class): what those return may well be awaitable. Also finds a
+        coroutine object made `return_value` of a Mock. Deliberately not reported: a coroutine
+        function as `side_effect` (each call makes a fresh coroutine, so every await works), and a
+        Future as `return_value` (a done Future can be awaited any number of times; a pending one
+        is a gate the test opens with `set_result`): both work, and only lack AsyncMock's
+        `assert_awaited*`.
         """,
     why="""
-        Awaiting a MagicMock raises TypeError. The hand-made versions are asynctest-era
-        workarounds: a coroutine return value can be awaited only once ("cannot reuse already
-        awaited coroutine" on the second call), a Future is shared between calls, and neither
-        records awaits. AsyncMock does all of it and supports `assert_awaited*`.
+        Awaiting what a MagicMock returns raises TypeError. A coroutine as `return_value` is one
+        object shared by every call: the second await fails with "cannot reuse already awaited
+        coroutine", and when the mock is never called, "coroutine ... was never awaited" is
+        printed. AsyncMock makes a fresh coroutine per call and supports `assert_awaited*`.
         """,
     example="""
         fetch = Mock()
-        fetch.return_value = asyncio.Future()
-        fetch.return_value.set_result(42)
+        fetch.return_value = load_rows()
         """,
     use_instead="""
-        fetch = AsyncMock(return_value=42)
+        fetch = AsyncMock(return_value=rows)
         """,
 )
 
@@ -108,6 +113,9 @@ ATC504 = Rule(
     what="""
         Finds `assert_called`, `assert_called_once`, `assert_called_with`,
         `assert_called_once_with`, `assert_any_call` and `assert_has_calls` on an AsyncMock.
+        Not reported when the same test also checks that mock's awaits (`assert_awaited*`,
+        `assert_not_awaited`, `assert_any_await`, `assert_has_awaits`, `await_count`,
+        `await_args`): the call is then checked on purpose, and a dropped await fails the test.
         """,
     why="""
         Calling an AsyncMock counts as a call even if the coroutine it returns is dropped, so the
@@ -153,7 +161,7 @@ class Mocks(Family):
         if ctx.enabled(ATC504):
             for call, scope in ctx.module.calls_named(*AWAITED_ASSERTS):
                 receiver = call.func.value  # type: ignore[attr-defined]
-                if _is_async_mock(resolver.value(receiver, scope)):
+                if _is_async_mock(resolver.value(receiver, scope)) and not _awaits_checked(receiver, scope):
                     name = call.func.attr  # type: ignore[attr-defined]
                     fix = Fix(Edit(call.func, "Attribute", rename(AWAITED_ASSERTS[name])))
                     ctx.report(ATC504, call, fix, call=describe(call.func), instead=AWAITED_ASSERTS[name])
@@ -197,13 +205,17 @@ class Mocks(Family):
 
     def _awaited(self, ctx: Context, await_: ast.Await, scope: Scope) -> None:
         value = await_.value
+        called = isinstance(value, ast.Call)
         awaited = value.func if isinstance(value, ast.Call) else value
-        if _is_sync_mock(ctx.resolver.value(awaited, scope)):
+        if _is_sync_mock(ctx.resolver.value(awaited, scope)) and not (
+            called and _may_return_awaitable(ctx, awaited, scope)
+        ):
             ctx.report(
                 ATC502,
                 await_,
                 _awaited_mock_fix(awaited, scope),
-                what=f"awaiting {describe(value)} raises TypeError: a Mock is not awaitable",
+                what=f"awaiting {describe(value)} raises TypeError: "
+                + ("what a Mock returns is not awaitable" if called else "a Mock is not awaitable"),
             )
 
     def _awaitable_return(
@@ -219,16 +231,9 @@ class Mocks(Family):
         if not _is_sync_mock(resolver.value(call, scope)):
             return
         for keyword in call.keywords:
-            if keyword.arg == "return_value":
-                made = _hand_made_awaitable(resolver.value(keyword.value, scope))
-            elif keyword.arg == "side_effect" and resolver.is_coroutine_function(resolver.value(keyword.value, scope)):
-                made = "a coroutine function as side_effect"
-            else:
-                continue
+            made = _hand_made_awaitable(resolver.value(keyword.value, scope)) if keyword.arg == "return_value" else None
             if made:
-                # AsyncMock awaits a coroutine function side_effect: the same results, awaitable every time
-                fix = renamed(call, "AsyncMock", "unittest.mock") if keyword.arg == "side_effect" else None
-                ctx.report(ATC502, call, fix, what=f"{describe(call.func)}() is made awaitable by hand with {made}")
+                ctx.report(ATC502, call, what=f"{describe(call.func)}() is made awaitable by hand with {made}")
 
 
 _ALL_MOCKS = frozenset({known.ASYNC_MOCK, *known.SYNC_MOCKS})
@@ -251,6 +256,71 @@ def _runs_coroutines(ctx: Context, node: ast.AST, scope: Scope) -> bool:
     if cls is not None and ctx.tests.runner(cls) in (Runner.ISOLATED, Runner.AWAITS_ALL):
         return True
     return bool(_LOOP_DRIVERS & identifiers(function.node))  # type: ignore[union-attr]
+
+
+_CONFIGURED = ("side_effect", "return_value")
+_DATA = (ast.Constant, ast.List, ast.Tuple, ast.Set, ast.Dict, ast.JoinedStr)
+
+
+def _may_return_awaitable(ctx: Context, mock: ast.expr, scope: Scope) -> bool:
+    """``mock`` was given a ``side_effect`` (a coroutine function, an exception, anything) or a
+    ``return_value`` that is not plain data: calling it may well give something awaitable."""
+    configured = _configuration(ctx).get(_configuration_key(describe(mock), scope), ())
+    return any(_may_make_awaitable(kind, value) for kind, value in configured)
+
+
+def _may_make_awaitable(kind: str, value: ast.expr) -> bool:
+    if kind == "return_value":
+        return not isinstance(value, _DATA)
+    return not (isinstance(value, ast.Constant) and value.value is None)  # side_effect = None undoes it
+
+
+def _configuration(ctx: Context) -> dict[tuple[int, str], list[tuple[str, ast.expr]]]:
+    """``side_effect``/``return_value`` given to mocks in this file, by ``_configuration_key``: as
+    keywords (``m = Mock(side_effect=f)``) or assigned (``m.side_effect = f``)."""
+    found = ctx.cache.get("mock_configuration")
+    if found is None:
+        index: dict[tuple[int, str], list[tuple[str, ast.expr]]] = {}
+        for assign, scope in ctx.module.of_type(ast.Assign):
+            value = assign.value
+            keywords = value.keywords if isinstance(value, ast.Call) else []
+            given = [(str(k.arg), k.value) for k in keywords if k.arg in _CONFIGURED]
+            for target in assign.targets:
+                if isinstance(target, ast.Attribute) and target.attr in _CONFIGURED:
+                    mock, settings = target.value, [(target.attr, value)]
+                else:
+                    mock, settings = target, given
+                if settings:
+                    index.setdefault(_configuration_key(describe(mock), scope), []).extend(settings)
+        found = ctx.cache["mock_configuration"] = index
+    return found  # type: ignore[return-value]
+
+
+def _configuration_key(text: str, scope: Scope) -> tuple[int, str]:
+    """Where a mock's text names one object: in one function, or, for ``self.<attr>``, in every
+    method of the class."""
+    function = scope.function
+    if function is None:
+        return id(scope.root), text
+    root, _, rest = text.partition(".")
+    if function.owner is not None and root == function.self_name:
+        return id(function.owner), f"self.{rest}"
+    return id(function.node), text
+
+
+# what checks the awaits of a mock, besides the assert_awaited* family
+_AWAIT_RECORDS = ("await_count", "await_args", "await_args_list")
+
+
+def _awaits_checked(mock: ast.expr, scope: Scope) -> bool:
+    """The same function also checks ``mock``'s awaits (``assert_awaited*``, ``assert_not_awaited``,
+    ``assert_any_await``, ``assert_has_awaits``, ``await_count``...): its ``assert_called*`` then
+    checks the call on purpose, and a dropped await already fails the test."""
+    text = describe(mock)
+    for attr in (*AWAITED_ASSERTS.values(), "assert_not_awaited", *_AWAIT_RECORDS):
+        if any(describe(read.value) == text for read in attribute_loads(attr, scope.node)):
+            return True
+    return False
 
 
 def _awaited_mock_fix(awaited: ast.expr, scope: Scope) -> Fix | None:
@@ -308,8 +378,6 @@ def _configured_to_raise_or_await(assign: ast.Assign, target: ast.Attribute, sco
 
 
 def _hand_made_awaitable(value: Value) -> str | None:
-    if isinstance(value, Obj) and value.cls in (known.FUTURE, known.TASK):
-        return "a Future as return_value"
     if isinstance(value, Coro):
         return "a coroutine as return_value (it can be awaited only once)"
     return None

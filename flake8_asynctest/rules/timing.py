@@ -13,6 +13,8 @@ from ..context import Context
 from ..fix import Edit, Fix
 from ..rule import Rule
 from .family import Family
+from .wait_bounds import time_limited
+from .wait_satisfied import cannot_hang
 
 ATC401 = Rule(
     code="ATC401",
@@ -110,8 +112,21 @@ ATC404 = Rule(
     default=False,
     what="""
         Finds `await event.wait()`, `await queue.get()`, `await queue.join()`,
-        `await condition.wait()` and `await future` in a test, fixture or hook when no timeout
-        (`asyncio.wait_for`, `asyncio.timeout`, anyio/trio `fail_after`/`move_on_after`) bounds it.
+        `await condition.wait()`/`wait_for()` and `await future` in a test, fixture or hook when
+        nothing puts a time limit on it. Limits it recognises: `asyncio.wait_for`, a block of
+        `asyncio.timeout`/`timeout_at`, `async_timeout.timeout` or anyio/trio
+        `fail_after`/`move_on_after` (under any name a version check imports it as, here or in a
+        module it is imported from), a decorator whose async wrapper awaits the test inside one of those, and
+        pytest-timeout's limit: `@pytest.mark.timeout(N)` on the test, its class or the module, or
+        the suite's `timeout` setting (pytest.ini, pyproject.toml, tox.ini, setup.cfg, or
+        `--timeout` in addopts). With any of them a hang fails this one test by name. Not reported
+        either: waits that cannot hang because the test completed the primitive itself just
+        before (`ev.set()`, `fut.set_result()`, as many `put`s as later `get`s, a
+        `wait_for` predicate that is a truthy literal), or because a helper it scheduled (a task, a
+        `call_soon` callback) completes it before anything else (its first statements, or the
+        `finally` of a callback). A helper task's awaited `put`s count only once the test has
+        awaited since scheduling it: until then the `get` waits for that task, which is the code
+        under test.
         """,
     why="""
         If the code under test never sets the event or never puts the item, the test waits
@@ -214,21 +229,23 @@ class Timing(Family):
 
     def _unbounded(self, ctx: Context, await_: ast.Await, scope: Scope) -> None:
         waited = await_.value
-        what = None
+        what = cls = None
         if isinstance(waited, ast.Call) and isinstance(waited.func, ast.Attribute):
             receiver = ctx.resolver.value(waited.func.value, scope)
-            waits = (
-                _WAITING_METHODS.get(receiver.cls, ())
-                if isinstance(receiver, Obj) and isinstance(receiver.cls, str)
-                else ()
-            )
-            if waited.func.attr in waits:
+            if isinstance(receiver, Obj) and isinstance(receiver.cls, str):
+                cls = receiver.cls
+            if cls is not None and waited.func.attr in _WAITING_METHODS.get(cls, ()):
                 what = f"{describe(waited.func)}()"
         elif isinstance(waited, (ast.Name, ast.Attribute)):
             value = ctx.resolver.value(waited, scope)
             if isinstance(value, Obj) and value.cls == known.FUTURE:
-                what = describe(waited)
-        if what is not None and not _under_timeout(ctx, await_, scope, _EXPECTING):
+                what, cls = describe(waited), known.FUTURE
+        if (
+            what is not None
+            and not _under_timeout(ctx, await_, scope, _EXPECTING)
+            and not time_limited(ctx, await_, scope)
+            and not cannot_hang(ctx, await_, scope, cls)
+        ):
             ctx.report(ATC404, await_, what=what)
 
 

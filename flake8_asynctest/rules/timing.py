@@ -13,6 +13,7 @@ from ..context import Context
 from ..fix import Edit, Fix
 from ..rule import Rule
 from .family import Family
+from .sleep_purpose import expects_cancellation, time_is_the_subject, waits_for_nothing
 
 ATC401 = Rule(
     code="ATC401",
@@ -23,9 +24,24 @@ ATC401 = Rule(
     what="""
         Finds `await asyncio.sleep(N)` (also anyio/trio `sleep`, and
         `loop.run_until_complete(asyncio.sleep(N))`) in a test, fixture or setup/teardown hook,
-        with a constant N of at least `--asynctest-max-sleep` seconds (default 0.1). A variable or
-        computed delay, and sleeps in nested helpers (a server handler simulating latency), are not
-        reported.
+        with a constant N of at least `--asynctest-max-sleep` seconds (default 0.1). Not reported:
+        a variable or computed delay; sleeps in nested helpers (a server handler simulating
+        latency); a sleep that a timeout, a deadline scope (`fail_at`/`move_on_at`, even without a
+        deadline), an expected error or a cancellation interrupts (a scope the test cancelled
+        before, or that a task it started cancels; after `current_task().cancel()`); a sleep
+        where time is the subject: it outlasts a window the test set before it (an expiry or TTL:
+        `ex=`, `ttl=`, `expires_in=`, `*_lifetime=`, `*_window=`, an `expire(...)` call, a
+        `Max-Age`, a deadline computed from the clock; a `timeout=`, `heartbeat=` or `*_interval=`
+        no longer than the sleep, named by keyword, attribute or the callee's parameter; a
+        `call_later` timer), the test sets an idle threshold (`min_idle_time`,
+        `keepalive_timeout`), or every task it started only sleeps for less or runs until a clock
+        deadline; a test that does nothing but sleep (a documentation example standing in for
+        work); a pause after the test's last awaited `close()` that nothing after it observes
+        (aiohttp's documented graceful shutdown). Tests on a virtual clock are skipped. Still
+        reported, by decision: a sleep showing that something does not happen (`sleep(0.1)`
+        then `assert not task.done()` reads like waiting for a task to start, and an Event can
+        often say it), a sleep past a `timeout=0` (no window: the other side acts at once, the
+        sleep waits for it), and a `timeout=` on a call awaited before the sleep (it is over).
         """,
     why="""
         A sleep guesses how long the other task needs. On a loaded CI machine the guess is wrong
@@ -147,6 +163,8 @@ _TIMEOUTS = frozenset(
 )
 # Blocks where a sleep is interrupted on purpose: timeouts, cancel scopes, expected errors.
 _EXPECTING = _TIMEOUTS | {"pytest.raises", "assertRaises", "assertRaisesRegex", "anyio.CancelScope", "trio.CancelScope"}
+# Scopes a sleep runs in as a checkpoint: deadline scopes, with or without a deadline (``fail_at(None)``).
+_CHECKPOINTS = _EXPECTING | {"anyio.fail_at", "anyio.move_on_at", "trio.fail_at", "trio.move_on_at"}
 _LOOPS = (ast.While, ast.For, ast.AsyncFor)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
@@ -177,9 +195,9 @@ class Timing(Family):
                     polling.setdefault(loop, name)
                     continue
                 if isinstance(parent(context), ast.Expr):
-                    self._long_sleep(ctx, call, name, scope)
+                    self._long_sleep(ctx, call, name, scope, sleep_calls)
             elif isinstance(context, ast.Call) and _is_run_until_complete(context):
-                self._long_sleep(ctx, call, name, scope)
+                self._long_sleep(ctx, call, name, scope, sleep_calls)
         if ctx.enabled(ATC403):
             for loop, name in polling.items():
                 self._polling(ctx, loop, name, sleep_calls)
@@ -188,12 +206,15 @@ class Timing(Family):
                 if scope.kind == "function" and ctx.tests.is_test_body(scope.function):
                     self._unbounded(ctx, await_, scope)
 
-    def _long_sleep(self, ctx: Context, call: ast.Call, name: str, scope: Scope) -> None:
+    def _long_sleep(self, ctx: Context, call: ast.Call, name: str, scope: Scope, sleep_calls: set[int]) -> None:
         delay = _constant_delay(call)
         if delay is None or delay < ctx.settings.max_sleep:
             return
-        if _under_timeout(ctx, call, scope, _EXPECTING):
-            return  # the sleep is what a timeout or an expected error interrupts: the test's subject
+        if _under_timeout(ctx, call, scope, _CHECKPOINTS) or expects_cancellation(ctx, call, scope):
+            return  # the sleep is what a timeout, a cancellation or an expected error interrupts
+        test: FunctionInfo = scope.function  # type: ignore[assignment]
+        if time_is_the_subject(ctx, call, delay, test) or waits_for_nothing(ctx, call, test, sleep_calls):
+            return
         ctx.report(ATC401, call, call=name, delay=f"{delay:g}")
 
     def _polling(self, ctx: Context, loop: ast.AST, name: str, sleep_calls: set[int]) -> None:

@@ -10,6 +10,7 @@ connection, which nothing in the test observes).
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 from ..analysis.model import FunctionInfo, Scope, parent
 from ..analysis.usage import after
@@ -253,3 +254,55 @@ def _is_awaited_close(statement: ast.stmt) -> bool:
         return False
     func = value.value.func
     return isinstance(func, ast.Attribute) and func.attr in _CLOSERS
+
+
+# -- a blocking sleep that starves nothing (ATC402) ------------------------------------------------
+
+
+def starves_nothing(ctx: Context, call: ast.Call, scope: Scope, interrupted: Callable[[ast.AST, Scope], bool]) -> bool:
+    """``time.sleep`` in a coroutine that blocks on purpose or harmlessly: in a test, time is the
+    subject (it outlasts a window the test set), nothing yields to the loop after it (no other task
+    could run before the test ends anyway), or it is a pause shorter than ``--asynctest-max-sleep``
+    in a test that started nothing concurrent; in a coroutine nested in a test, the test hands it
+    over as a callback (a blocking consumer is what it tests) or only runs it where a timeout or an
+    expected error interrupts it (``interrupted``)."""
+    function = scope.function
+    if function is None:
+        return False
+    if not ctx.tests.is_test_body(function):
+        return _stand_in(function, interrupted)
+    delay = seconds(ctx, call.args[0], scope) if call.args else None
+    if delay is not None and time_is_the_subject(ctx, call, delay, function):
+        return True
+    if _nothing_yields_after(call, function):
+        return True
+    return delay is not None and delay < ctx.settings.max_sleep and not _spawns(ctx, function)
+
+
+def _nothing_yields_after(call: ast.Call, function: FunctionInfo) -> bool:
+    current = parent(call)
+    while current is not None and current is not function.node:
+        if isinstance(current, (ast.While, ast.For, ast.AsyncFor, ast.AsyncWith)):
+            return False  # the next iteration, or the block's exit, awaits
+        current = parent(current)
+    yielding = (ast.Await, ast.AsyncWith, ast.AsyncFor, ast.Yield, ast.YieldFrom)
+    return not any(
+        isinstance(node, yielding) and after(node, call) for node in descendants(function.node, stop=_SCOPES)
+    )
+
+
+def _stand_in(function: FunctionInfo, interrupted: Callable[[ast.AST, Scope], bool]) -> bool:
+    """A coroutine nested in another function that is only handed over (assigned or passed as a
+    callback, not started as a task) or only called where a timeout or expected error interrupts it."""
+    enclosing = function.parent
+    if enclosing.kind != "function":
+        return False
+    uses = enclosing.reads(function.name)
+    for use in uses:
+        above = parent(use)
+        if isinstance(above, ast.Call) and above.func is use:
+            if not interrupted(above, enclosing):
+                return False  # the test runs it and waits for it
+        elif isinstance(above, ast.Call) and _spawner(above) in SPAWNERS:
+            return False  # started as a task
+    return bool(uses)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from functools import partial
 from typing import Any
 
 from ..analysis import known
@@ -13,7 +14,7 @@ from ..context import Context
 from ..fix import Edit, Fix
 from ..rule import Rule
 from .family import Family
-from .sleep_purpose import expects_cancellation, time_is_the_subject, waits_for_nothing
+from .sleep_purpose import expects_cancellation, starves_nothing, time_is_the_subject, waits_for_nothing
 
 ATC401 = Rule(
     code="ATC401",
@@ -71,8 +72,16 @@ ATC402 = Rule(
     peers=("ASYNC251",),
     what="""
         Finds `time.sleep(...)` called directly in an `async def` (a test, fixture or any
-        coroutine in test code). A nested plain function (a thread target) is not reported, nor a
-        sleep inside a timeout block or an expected error (a test of the timeout itself).
+        coroutine in test code). Not reported: a nested plain function (a thread target); a sleep
+        inside a timeout block or an expected error (a test of the timeout itself); in a test, a
+        sleep that outlasts a window the test set (as for ATC401: blocking past a keep-alive
+        timeout is the harder case under test), one after which the test never yields to the loop
+        again (no other task could run before it ends anyway), and a pause shorter than
+        `--asynctest-max-sleep` in a test that starts no task, thread or loop callback itself (a
+        millisecond between commands to get distinct server timestamps); in a coroutine nested in
+        a test, one the test only hands over as a callback (a blocking listener is what it tests)
+        or only runs under a timeout or an expected error. A coroutine helper outside the tests
+        (an async polling helper) is always reported: its callers may run anything meanwhile.
         """,
     why="""
         The whole event loop stops for the duration: the tasks the test waits for cannot make
@@ -175,11 +184,12 @@ class Timing(Family):
 
     def check(self, ctx: Context) -> None:
         if ctx.enabled(ATC402):
+            interrupted = partial(_under_timeout, ctx, managers=_EXPECTING)
             for call, scope, _ in ctx.resolver.calls_to("time.sleep"):
-                if scope.is_coroutine and not _under_timeout(ctx, call, scope, _EXPECTING):
-                    ctx.report(
-                        ATC402, call, Fix(Edit(call, "Call", _await_asyncio_sleep), imports=[("asyncio", None, None)])
-                    )
+                if not scope.is_coroutine or interrupted(call, scope) or starves_nothing(ctx, call, scope, interrupted):
+                    continue
+                fix = Fix(Edit(call, "Call", _await_asyncio_sleep), imports=[("asyncio", None, None)])
+                ctx.report(ATC402, call, fix)
         polling: dict[ast.AST, str] = {}
         sleeps = ctx.resolver.calls_to(*_SLEEPS)
         sleep_calls = {id(call) for call, _, _ in sleeps}

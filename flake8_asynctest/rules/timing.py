@@ -14,6 +14,7 @@ from ..context import Context
 from ..fix import Edit, Fix
 from ..rule import Rule
 from .family import Family
+from .polling import polls_state, steps_known_tasks
 from .sleep_purpose import expects_cancellation, starves_nothing, time_is_the_subject, waits_for_nothing
 
 ATC401 = Rule(
@@ -105,8 +106,16 @@ ATC403 = Rule(
     summary="Polling loop with sleeps, or a loop stepped with `sleep(0)`, used to wait for another task",
     message="{what}: {advice}",
     what="""
-        Finds `while ...: await asyncio.sleep(x)` polling in a test, fixture or hook, and
-        `for _ in range(n): await asyncio.sleep(0)` used to let other tasks run a few steps.
+        Finds `while ...: await asyncio.sleep(x)` in a test, fixture, hook or a method of a class
+        in test code (a fake server's `wait_started`) when the loop awaits nothing but its sleep
+        and its exit reads state another task may change (an attribute, a local, a mock's call
+        count); and `for _ in range(n): await asyncio.sleep(0)` used to let other tasks run a few
+        steps. Not reported: a loop that awaits other work each time round (traffic generated
+        while a fault injector runs), or polls a database, a remote service or a subprocess
+        through an await (they have no in-process event to wait on); a loop that only ends when
+        cancelled, or whose exit reads only the clock (it sleeps until a deadline); stepping the
+        loop when every task the test started is a coroutine of its own awaiting only asyncio
+        primitives (a white-box scheduling test: the count of steps is what it checks).
         """,
     why="""
         Polling burns time and CPU and still races: the condition may flip between checks, and
@@ -190,27 +199,31 @@ class Timing(Family):
                     continue
                 fix = Fix(Edit(call, "Call", _await_asyncio_sleep), imports=[("asyncio", None, None)])
                 ctx.report(ATC402, call, fix)
-        polling: dict[ast.AST, str] = {}
+        polling: dict[ast.AST, tuple[str, FunctionInfo]] = {}
         sleeps = ctx.resolver.calls_to(*_SLEEPS)
         sleep_calls = {id(call) for call, _, _ in sleeps}
         for call, scope, name in sleeps:
-            if not ctx.tests.is_test_body(scope.function) or scope.kind != "function":
+            function = scope.function
+            if scope.kind != "function" or function is None:
                 continue
-            if _virtual_time(ctx, scope.function):  # type: ignore[arg-type]
+            in_test = ctx.tests.is_test_body(function)
+            if not in_test and function.owner is None:
+                continue  # a nested helper or a server handler simulating latency; a class's methods may poll
+            if _virtual_time(ctx, function):
                 continue  # sleeps cost nothing and are deterministic under a virtual clock
             context = parent(call)
             if isinstance(context, ast.Await):
                 loop = _enclosing_loop(context)
                 if loop is not None:
-                    polling.setdefault(loop, name)
+                    polling.setdefault(loop, (name, function))
                     continue
-                if isinstance(parent(context), ast.Expr):
+                if in_test and isinstance(parent(context), ast.Expr):
                     self._long_sleep(ctx, call, name, scope, sleep_calls)
-            elif isinstance(context, ast.Call) and _is_run_until_complete(context):
+            elif in_test and isinstance(context, ast.Call) and _is_run_until_complete(context):
                 self._long_sleep(ctx, call, name, scope, sleep_calls)
         if ctx.enabled(ATC403):
-            for loop, name in polling.items():
-                self._polling(ctx, loop, name, sleep_calls)
+            for loop, (name, function) in polling.items():
+                self._polling(ctx, loop, name, function, sleep_calls)
         if ctx.enabled(ATC404):
             for await_, scope in ctx.module.of_type(ast.Await):
                 if scope.kind == "function" and ctx.tests.is_test_body(scope.function):
@@ -227,15 +240,19 @@ class Timing(Family):
             return
         ctx.report(ATC401, call, call=name, delay=f"{delay:g}")
 
-    def _polling(self, ctx: Context, loop: ast.AST, name: str, sleep_calls: set[int]) -> None:
-        if isinstance(loop, ast.While):
+    def _polling(self, ctx: Context, loop: ast.AST, name: str, function: FunctionInfo, sleep_calls: set[int]) -> None:
+        if isinstance(loop, ast.While) and polls_state(ctx, loop, function.scope, sleep_calls):
             ctx.report(
                 ATC403,
                 loop,
                 what=f"this loop polls with {name}()",
                 advice="wait on an Event, a Queue or a Future (with asyncio.wait_for for a timeout)",
             )
-        elif isinstance(loop, ast.For) and _steps_the_loop(loop, sleep_calls):
+        elif (
+            isinstance(loop, ast.For)
+            and _steps_the_loop(loop, sleep_calls)
+            and not steps_known_tasks(ctx, loop, function)
+        ):
             ctx.report(
                 ATC403,
                 loop,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from functools import partial
 from typing import Any
 
 from ..analysis import known
@@ -13,6 +14,8 @@ from ..context import Context
 from ..fix import Edit, Fix
 from ..rule import Rule
 from .family import Family
+from .polling import polls_state, steps_known_tasks
+from .sleep_purpose import expects_cancellation, starves_nothing, time_is_the_subject, waits_for_nothing
 from .wait_bounds import time_limited
 from .wait_satisfied import cannot_hang
 
@@ -25,9 +28,24 @@ ATC401 = Rule(
     what="""
         Finds `await asyncio.sleep(N)` (also anyio/trio `sleep`, and
         `loop.run_until_complete(asyncio.sleep(N))`) in a test, fixture or setup/teardown hook,
-        with a constant N of at least `--asynctest-max-sleep` seconds (default 0.1). A variable or
-        computed delay, and sleeps in nested helpers (a server handler simulating latency), are not
-        reported.
+        with a constant N of at least `--asynctest-max-sleep` seconds (default 0.1). Not reported:
+        a variable or computed delay; sleeps in nested helpers (a server handler simulating
+        latency); a sleep that a timeout, a deadline scope (`fail_at`/`move_on_at`, even without a
+        deadline), an expected error or a cancellation interrupts (a scope the test cancelled
+        before, or that a task it started cancels; after `current_task().cancel()`); a sleep
+        where time is the subject: it outlasts a window the test set before it (an expiry or TTL:
+        `ex=`, `ttl=`, `expires_in=`, `*_lifetime=`, `*_window=`, an `expire(...)` call, a
+        `Max-Age`, a deadline computed from the clock; a `timeout=`, `heartbeat=` or `*_interval=`
+        no longer than the sleep, named by keyword, attribute or the callee's parameter; a
+        `call_later` timer), the test sets an idle threshold (`min_idle_time`,
+        `keepalive_timeout`), or every task it started only sleeps for less or runs until a clock
+        deadline; a test that does nothing but sleep (a documentation example standing in for
+        work); a pause after the test's last awaited `close()` that nothing after it observes
+        (aiohttp's documented graceful shutdown). Tests on a virtual clock are skipped. Still
+        reported, by decision: a sleep showing that something does not happen (`sleep(0.1)`
+        then `assert not task.done()` reads like waiting for a task to start, and an Event can
+        often say it), a sleep past a `timeout=0` (no window: the other side acts at once, the
+        sleep waits for it), and a `timeout=` on a call awaited before the sleep (it is over).
         """,
     why="""
         A sleep guesses how long the other task needs. On a loaded CI machine the guess is wrong
@@ -57,8 +75,16 @@ ATC402 = Rule(
     peers=("ASYNC251",),
     what="""
         Finds `time.sleep(...)` called directly in an `async def` (a test, fixture or any
-        coroutine in test code). A nested plain function (a thread target) is not reported, nor a
-        sleep inside a timeout block or an expected error (a test of the timeout itself).
+        coroutine in test code). Not reported: a nested plain function (a thread target); a sleep
+        inside a timeout block or an expected error (a test of the timeout itself); in a test, a
+        sleep that outlasts a window the test set (as for ATC401: blocking past a keep-alive
+        timeout is the harder case under test), one after which the test never yields to the loop
+        again (no other task could run before it ends anyway), and a pause shorter than
+        `--asynctest-max-sleep` in a test that starts no task, thread or loop callback itself (a
+        millisecond between commands to get distinct server timestamps); in a coroutine nested in
+        a test, one the test only hands over as a callback (a blocking listener is what it tests)
+        or only runs under a timeout or an expected error. A coroutine helper outside the tests
+        (an async polling helper) is always reported: its callers may run anything meanwhile.
         """,
     why="""
         The whole event loop stops for the duration: the tasks the test waits for cannot make
@@ -82,8 +108,16 @@ ATC403 = Rule(
     summary="Polling loop with sleeps, or a loop stepped with `sleep(0)`, used to wait for another task",
     message="{what}: {advice}",
     what="""
-        Finds `while ...: await asyncio.sleep(x)` polling in a test, fixture or hook, and
-        `for _ in range(n): await asyncio.sleep(0)` used to let other tasks run a few steps.
+        Finds `while ...: await asyncio.sleep(x)` in a test, fixture, hook or a method of a class
+        in test code (a fake server's `wait_started`) when the loop awaits nothing but its sleep
+        and its exit reads state another task may change (an attribute, a local, a mock's call
+        count); and `for _ in range(n): await asyncio.sleep(0)` used to let other tasks run a few
+        steps. Not reported: a loop that awaits other work each time round (traffic generated
+        while a fault injector runs), or polls a database, a remote service or a subprocess
+        through an await (they have no in-process event to wait on); a loop that only ends when
+        cancelled, or whose exit reads only the clock (it sleeps until a deadline); stepping the
+        loop when every task the test started is a coroutine of its own awaiting only asyncio
+        primitives (a white-box scheduling test: the count of steps is what it checks).
         """,
     why="""
         Polling burns time and CPU and still races: the condition may flip between checks, and
@@ -162,6 +196,8 @@ _TIMEOUTS = frozenset(
 )
 # Blocks where a sleep is interrupted on purpose: timeouts, cancel scopes, expected errors.
 _EXPECTING = _TIMEOUTS | {"pytest.raises", "assertRaises", "assertRaisesRegex", "anyio.CancelScope", "trio.CancelScope"}
+# Scopes a sleep runs in as a checkpoint: deadline scopes, with or without a deadline (``fail_at(None)``).
+_CHECKPOINTS = _EXPECTING | {"anyio.fail_at", "anyio.move_on_at", "trio.fail_at", "trio.move_on_at"}
 _LOOPS = (ast.While, ast.For, ast.AsyncFor)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
@@ -172,54 +208,66 @@ class Timing(Family):
 
     def check(self, ctx: Context) -> None:
         if ctx.enabled(ATC402):
+            interrupted = partial(_under_timeout, ctx, managers=_EXPECTING)
             for call, scope, _ in ctx.resolver.calls_to("time.sleep"):
-                if scope.is_coroutine and not _under_timeout(ctx, call, scope, _EXPECTING):
-                    ctx.report(
-                        ATC402, call, Fix(Edit(call, "Call", _await_asyncio_sleep), imports=[("asyncio", None, None)])
-                    )
-        polling: dict[ast.AST, str] = {}
+                if not scope.is_coroutine or interrupted(call, scope) or starves_nothing(ctx, call, scope, interrupted):
+                    continue
+                fix = Fix(Edit(call, "Call", _await_asyncio_sleep), imports=[("asyncio", None, None)])
+                ctx.report(ATC402, call, fix)
+        polling: dict[ast.AST, tuple[str, FunctionInfo]] = {}
         sleeps = ctx.resolver.calls_to(*_SLEEPS)
         sleep_calls = {id(call) for call, _, _ in sleeps}
         for call, scope, name in sleeps:
-            if not ctx.tests.is_test_body(scope.function) or scope.kind != "function":
+            function = scope.function
+            if scope.kind != "function" or function is None:
                 continue
-            if _virtual_time(ctx, scope.function):  # type: ignore[arg-type]
+            in_test = ctx.tests.is_test_body(function)
+            if not in_test and function.owner is None:
+                continue  # a nested helper or a server handler simulating latency; a class's methods may poll
+            if _virtual_time(ctx, function):
                 continue  # sleeps cost nothing and are deterministic under a virtual clock
             context = parent(call)
             if isinstance(context, ast.Await):
                 loop = _enclosing_loop(context)
                 if loop is not None:
-                    polling.setdefault(loop, name)
+                    polling.setdefault(loop, (name, function))
                     continue
-                if isinstance(parent(context), ast.Expr):
-                    self._long_sleep(ctx, call, name, scope)
-            elif isinstance(context, ast.Call) and _is_run_until_complete(context):
-                self._long_sleep(ctx, call, name, scope)
+                if in_test and isinstance(parent(context), ast.Expr):
+                    self._long_sleep(ctx, call, name, scope, sleep_calls)
+            elif in_test and isinstance(context, ast.Call) and _is_run_until_complete(context):
+                self._long_sleep(ctx, call, name, scope, sleep_calls)
         if ctx.enabled(ATC403):
-            for loop, name in polling.items():
-                self._polling(ctx, loop, name, sleep_calls)
+            for loop, (name, function) in polling.items():
+                self._polling(ctx, loop, name, function, sleep_calls)
         if ctx.enabled(ATC404):
             for await_, scope in ctx.module.of_type(ast.Await):
                 if scope.kind == "function" and ctx.tests.is_test_body(scope.function):
                     self._unbounded(ctx, await_, scope)
 
-    def _long_sleep(self, ctx: Context, call: ast.Call, name: str, scope: Scope) -> None:
+    def _long_sleep(self, ctx: Context, call: ast.Call, name: str, scope: Scope, sleep_calls: set[int]) -> None:
         delay = _constant_delay(call)
         if delay is None or delay < ctx.settings.max_sleep:
             return
-        if _under_timeout(ctx, call, scope, _EXPECTING):
-            return  # the sleep is what a timeout or an expected error interrupts: the test's subject
+        if _under_timeout(ctx, call, scope, _CHECKPOINTS) or expects_cancellation(ctx, call, scope):
+            return  # the sleep is what a timeout, a cancellation or an expected error interrupts
+        test: FunctionInfo = scope.function  # type: ignore[assignment]
+        if time_is_the_subject(ctx, call, delay, test) or waits_for_nothing(ctx, call, test, sleep_calls):
+            return
         ctx.report(ATC401, call, call=name, delay=f"{delay:g}")
 
-    def _polling(self, ctx: Context, loop: ast.AST, name: str, sleep_calls: set[int]) -> None:
-        if isinstance(loop, ast.While):
+    def _polling(self, ctx: Context, loop: ast.AST, name: str, function: FunctionInfo, sleep_calls: set[int]) -> None:
+        if isinstance(loop, ast.While) and polls_state(ctx, loop, function.scope, sleep_calls):
             ctx.report(
                 ATC403,
                 loop,
                 what=f"this loop polls with {name}()",
                 advice="wait on an Event, a Queue or a Future (with asyncio.wait_for for a timeout)",
             )
-        elif isinstance(loop, ast.For) and _steps_the_loop(loop, sleep_calls):
+        elif (
+            isinstance(loop, ast.For)
+            and _steps_the_loop(loop, sleep_calls)
+            and not steps_known_tasks(ctx, loop, function)
+        ):
             ctx.report(
                 ATC403,
                 loop,

@@ -1,0 +1,77 @@
+"""What depends on the clock alone: a loop that ends at a deadline waits for no other task."""
+
+from __future__ import annotations
+
+import ast
+
+from ..analysis.model import Scope, parent
+from ..analysis.walk import descendants
+from ..context import Context
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_LOOPS = (ast.While, ast.For, ast.AsyncFor)
+CLOCKS = frozenset(
+    {
+        "time.time",
+        "time.monotonic",
+        "time.perf_counter",
+        "datetime.datetime.now",
+        "datetime.datetime.utcnow",
+        "anyio.current_time",
+        "trio.current_time",
+    }
+)
+
+
+def reads_clock(ctx: Context, expr: ast.expr, scope: Scope) -> bool:
+    """``expr`` reads a clock: ``time.monotonic()``, ``datetime.now()``, ``loop.time()``..."""
+    for node in (expr, *descendants(expr)):
+        if isinstance(node, ast.Call):
+            if ctx.resolver.call_name(node, scope) in CLOCKS:
+                return True
+            if isinstance(node.func, ast.Attribute) and node.func.attr == "time" and not node.args:
+                return True  # loop.time()
+    return False
+
+
+def ends_on_the_clock(ctx: Context, loop: ast.While, scope: Scope) -> bool:
+    """Every way out of the loop (its condition, an ``if ...: break`` or return) compares the
+    clock with fixed values: ``while time.time() - start < duration``, ``if remaining <= 0`` with
+    ``remaining = deadline - time.monotonic()``."""
+    exits = exit_tests(loop)
+    return bool(exits) and all(clock_only(ctx, test, scope) for test in exits)
+
+
+def exit_tests(loop: ast.While) -> list[ast.expr]:
+    """What decides that the loop ends: its condition, and the tests of ``if ...: break`` (or
+    return) in its body; none for ``while True`` that only ends when cancelled."""
+    tests = [] if isinstance(loop.test, ast.Constant) and loop.test.value else [loop.test]
+    for statement in loop.body:
+        for node in (statement, *descendants(statement, stop=_SCOPES + _LOOPS)):
+            if isinstance(node, ast.If) and any(
+                isinstance(n, (ast.Break, ast.Return)) for s in node.body for n in (s, *descendants(s, stop=_SCOPES))
+            ):
+                tests.append(node.test)
+    return tests
+
+
+def clock_only(ctx: Context, test: ast.expr, scope: Scope) -> bool:
+    """``test`` reads the clock, and otherwise only parameters and locals computed from the clock."""
+    clocked = False
+    for node in (test, *descendants(test)):
+        if isinstance(node, ast.Call):
+            if not reads_clock(ctx, node, scope):
+                return False
+            clocked = True
+        elif isinstance(node, ast.Attribute) and not isinstance(parent(node), ast.Call):
+            return False  # state on an object
+        elif isinstance(node, ast.Name) and not isinstance(parent(node), ast.Attribute):
+            bindings = scope.bindings.get(node.id, [])
+            if bindings and all(b.kind == "param" for b in bindings):
+                continue  # fixed for this call
+            if not bindings or not all(
+                b.kind == "assign" and b.value is not None and reads_clock(ctx, b.value, scope) for b in bindings
+            ):
+                return False
+            clocked = True
+    return clocked

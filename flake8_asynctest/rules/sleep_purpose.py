@@ -1,0 +1,308 @@
+"""What a constant sleep in a test is for, when it is not a wait for another task (ATC401, ATC402).
+
+A sleep synchronises when it guesses how long another task, thread or server needs to reach a
+state. It does not when time itself is the subject (it outlasts a window the test set, or the tasks
+the test started run on the same clock), when it is a checkpoint the test expects to be cancelled,
+or when it waits for nothing (a test that only sleeps, or a pause after the test closed its last
+connection, which nothing in the test observes).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+from ..analysis.model import FunctionInfo, Scope, parent
+from ..analysis.usage import after
+from ..analysis.values import Func
+from ..analysis.walk import descendants
+from ..context import Context
+from .clock import ends_on_the_clock
+from .time_windows import seconds, sleeps_past_a_window
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+SLEEPS = frozenset({"asyncio.sleep", "anyio.sleep", "trio.sleep"})
+# Calls that start concurrent work: a task, a thread, a callback on the loop.
+SPAWNERS = frozenset(
+    {
+        "create_task",
+        "ensure_future",
+        "start_soon",
+        "start",
+        "gather",
+        "run_coroutine_threadsafe",
+        "run_in_executor",
+        "to_thread",
+        "Thread",
+        "call_soon",
+        "call_later",
+        "call_at",
+    }
+)
+_CLOSERS = frozenset({"close", "aclose", "wait_closed", "shutdown", "cleanup"})
+
+
+# -- time is the subject ---------------------------------------------------------------------------
+
+
+def time_is_the_subject(ctx: Context, call: ast.Call, delay: float, test: FunctionInfo) -> bool:
+    """The sleep outlasts a window the test set (an expiry, a TTL, an idle or keep-alive timeout,
+    a heartbeat or check interval, a timer on the loop), or the tasks it started run on the same
+    clock (their sleeps end first, or they run until a deadline). No event could replace it:
+    elapsed time is what the test checks."""
+    if sleeps_past_a_window(ctx, call, delay, test):
+        return True
+    children = started_children(ctx, test, call)
+    return bool(children) and all(
+        _clock_bound(ctx, child, args, delay) or _runs_for_a_time(ctx, child) for child, args in children
+    )
+
+
+# -- tasks the test started ----------------------------------------------------------------------
+
+
+def started_children(
+    ctx: Context, test: FunctionInfo, before: ast.AST
+) -> list[tuple[FunctionInfo, list[ast.expr]]] | None:
+    """The coroutine functions of this file that ``test`` started as tasks before ``before``, with
+    the arguments they were called with; None when it started something else (a coroutine we
+    cannot read, a thread, a server)."""
+    children = []
+    for spawn in _spawns(ctx, test):
+        if not after(before, spawn):
+            continue
+        if not spawn.args:
+            return None
+        started = spawn.args[0]
+        if isinstance(started, ast.Call):
+            callee, args = ctx.resolver.value(started.func, test.scope), list(started.args)
+        else:
+            callee, args = ctx.resolver.value(started, test.scope), list(spawn.args[1:])
+        if not (isinstance(callee, Func) and callee.info.is_coroutine_function):
+            return None
+        children.append((callee.info, args))
+    return children
+
+
+def _spawns(ctx: Context, function: FunctionInfo) -> list[ast.Call]:
+    """The calls in ``function`` that start concurrent work, found once per function."""
+    cache: dict[FunctionInfo, list[ast.Call]] = ctx.cache.setdefault("spawns", {})  # type: ignore[assignment]
+    found = cache.get(function)
+    if found is None:
+        found = cache[function] = [
+            node
+            for node in descendants(function.node, stop=_SCOPES)
+            if isinstance(node, ast.Call) and _spawner(node) in SPAWNERS
+        ]
+    return found
+
+
+def _spawner(call: ast.Call) -> str | None:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+
+
+def _clock_bound(ctx: Context, child: FunctionInfo, args: list[ast.expr], delay: float) -> bool:
+    """The child awaits nothing but constant sleeps that end within ``delay``: its progress is set
+    by the loop's clock, which the test's longer sleep outlasts."""
+    total = 0.0
+    for node in descendants(child.node, stop=_SCOPES):
+        if isinstance(node, (ast.AsyncWith, ast.AsyncFor, ast.While, ast.For)):
+            return False
+        if not isinstance(node, ast.Await):
+            continue
+        waited = node.value
+        if not (isinstance(waited, ast.Call) and ctx.resolver.call_name(waited, child.scope) in SLEEPS):
+            return False
+        seconds = _argumentseconds(ctx, waited, child, args)
+        if seconds is None:
+            return False
+        total += seconds
+    return 0 < total <= delay
+
+
+def _runs_for_a_time(ctx: Context, child: FunctionInfo) -> bool:
+    """The child loops until the clock says stop (``while time.time() - start < duration``): the
+    test's sleep lets it run for part of that time, it waits for no state."""
+    return any(
+        isinstance(node, ast.While) and ends_on_the_clock(ctx, node, child.scope)
+        for node in descendants(child.node, stop=_SCOPES)
+    )
+
+
+def _argumentseconds(ctx: Context, sleep: ast.Call, child: FunctionInfo, args: list[ast.expr]) -> float | None:
+    """A sleep's delay: a number, or a parameter the child was started with a number for."""
+    delay = sleep.args[0] if sleep.args else None
+    if isinstance(delay, ast.Name):
+        names = [a.arg for a in (*child.node.args.posonlyargs, *child.node.args.args)]
+        if delay.id in names and names.index(delay.id) < len(args):
+            return seconds(ctx, args[names.index(delay.id)], child.parent)
+    return seconds(ctx, delay, child.scope) if delay is not None else None
+
+
+# -- the sleep is a checkpoint that is cancelled -----------------------------------------------------
+
+
+def expects_cancellation(ctx: Context, call: ast.Call, scope: Scope) -> bool:
+    """The sleep runs in a scope the test cancelled before it (``scope.cancel()``), or one a task it
+    started cancels (``tg.cancel_scope.cancel()`` in a nested coroutine), or after the test cancelled
+    its own task: it is the checkpoint where the cancellation lands, not a wait. A scope cancelled
+    after the sleep (stopping a server the sleep waited for) does not count."""
+    test = scope.function
+    if test is None:
+        return False
+    current = parent(call)
+    while current is not None and not isinstance(current, _SCOPES):
+        if isinstance(current, (ast.With, ast.AsyncWith)):
+            for item in current.items:
+                for name in (item.context_expr, item.optional_vars):
+                    if isinstance(name, ast.Name) and _cancelled(test.scope, name.id, call):
+                        return True
+        current = parent(current)
+    return any(
+        after(call, current_task) and _is_cancel_receiver(current_task)
+        for current_task, where, _ in ctx.resolver.calls_to("asyncio.current_task")
+        if where.function is test
+    )
+
+
+def _cancelled(scope: Scope, name: str, before: ast.AST) -> bool:
+    """``name.cancel()`` or ``name.cancel_scope.cancel()``: in ``scope`` before ``before``, or in a
+    function nested in it at any time."""
+    own = {id(read) for read in scope.loads.get(name, ())}
+    for read in scope.reads(name):
+        if id(read) in own and after(read, before):
+            continue
+        node: ast.AST = read
+        above = parent(node)
+        if isinstance(above, ast.Attribute) and above.attr == "cancel_scope":
+            node = above
+        if _is_cancel_receiver(node):
+            return True
+    return False
+
+
+def _is_cancel_receiver(node: ast.AST) -> bool:
+    """``node.cancel()``."""
+    above = parent(node)
+    return isinstance(above, ast.Attribute) and above.attr == "cancel" and isinstance(parent(above), ast.Call)
+
+
+# -- the sleep waits for nothing ---------------------------------------------------------------------
+
+
+def waits_for_nothing(ctx: Context, call: ast.Call, test: FunctionInfo, sleeps: set[int]) -> bool:
+    """A test that does nothing but sleep (a documentation example standing in for slow work; a
+    fixture or a setup hook that only sleeps gives something else time), or a pause after the test
+    closed its connections that nothing after it observes (the graceful shutdown aiohttp
+    documents: no event says when the transports are gone)."""
+    is_test = test.name.startswith("test") and test not in ctx.tests.fixtures
+    return (is_test and _only_sleeps(test, sleeps)) or _closing_pause(call, test, sleeps)
+
+
+def _only_sleeps(test: FunctionInfo, sleeps: set[int]) -> bool:
+    allowed: set[int] = set()
+    for statement in test.node.body:
+        for node in (statement, *descendants(statement, stop=_SCOPES)):
+            if isinstance(node, ast.Call):
+                if id(node) not in sleeps:
+                    return False
+                allowed.update(id(n) for n in (node.func, *descendants(node.func)))
+            elif isinstance(node, (ast.Attribute, ast.With, ast.AsyncWith, ast.AsyncFor, ast.Yield, ast.YieldFrom)):
+                if id(node) not in allowed:
+                    return False
+            elif isinstance(node, ast.Await) and id(node.value) not in sleeps:
+                return False
+    return True
+
+
+def _closing_pause(call: ast.Call, test: FunctionInfo, sleeps: set[int]) -> bool:
+    await_ = parent(call)
+    statement = parent(await_) if isinstance(await_, ast.Await) else None
+    block = _last_block(test.node, statement)
+    if block is None:
+        return False
+    index = next(i for i, s in enumerate(block) if s is statement)
+    if not all(_is_sleep_statement(s, sleeps) for s in block[index:]):
+        return False  # something after the pause observes what it waited for
+    earlier = [s for s in block[:index] if not _is_sleep_statement(s, sleeps)]
+    return bool(earlier) and _is_awaited_close(earlier[-1])
+
+
+def _last_block(function: ast.AST, statement: ast.AST | None) -> list[ast.stmt] | None:
+    """The block holding ``statement`` when nothing runs after that block in the function: the
+    body itself, or the ``finally`` of its last statement."""
+    if not isinstance(statement, ast.Expr):
+        return None
+    body = function.body  # type: ignore[attr-defined]
+    if any(s is statement for s in body):
+        return body
+    last = body[-1]
+    if isinstance(last, ast.Try) and any(s is statement for s in last.finalbody):
+        return last.finalbody
+    return None
+
+
+def _is_sleep_statement(statement: ast.stmt, sleeps: set[int]) -> bool:
+    value = statement.value if isinstance(statement, ast.Expr) else None
+    return isinstance(value, ast.Await) and id(value.value) in sleeps
+
+
+def _is_awaited_close(statement: ast.stmt) -> bool:
+    value = statement.value if isinstance(statement, ast.Expr) else None
+    if not isinstance(value, ast.Await) or not isinstance(value.value, ast.Call):
+        return False
+    func = value.value.func
+    return isinstance(func, ast.Attribute) and func.attr in _CLOSERS
+
+
+# -- a blocking sleep that starves nothing (ATC402) ------------------------------------------------
+
+
+def starves_nothing(ctx: Context, call: ast.Call, scope: Scope, interrupted: Callable[[ast.AST, Scope], bool]) -> bool:
+    """``time.sleep`` in a coroutine that blocks on purpose or harmlessly: in a test, time is the
+    subject (it outlasts a window the test set), nothing yields to the loop after it (no other task
+    could run before the test ends anyway), or it is a pause shorter than ``--asynctest-max-sleep``
+    in a test that started nothing concurrent; in a coroutine nested in a test, the test hands it
+    over as a callback (a blocking consumer is what it tests) or only runs it where a timeout or an
+    expected error interrupts it (``interrupted``)."""
+    function = scope.function
+    if function is None:
+        return False
+    if not ctx.tests.is_test_body(function):
+        return _stand_in(function, interrupted)
+    delay = seconds(ctx, call.args[0], scope) if call.args else None
+    if delay is not None and time_is_the_subject(ctx, call, delay, function):
+        return True
+    if _nothing_yields_after(call, function):
+        return True
+    return delay is not None and delay < ctx.settings.max_sleep and not _spawns(ctx, function)
+
+
+def _nothing_yields_after(call: ast.Call, function: FunctionInfo) -> bool:
+    current = parent(call)
+    while current is not None and current is not function.node:
+        if isinstance(current, (ast.While, ast.For, ast.AsyncFor, ast.AsyncWith)):
+            return False  # the next iteration, or the block's exit, awaits
+        current = parent(current)
+    yielding = (ast.Await, ast.AsyncWith, ast.AsyncFor, ast.Yield, ast.YieldFrom)
+    return not any(
+        isinstance(node, yielding) and after(node, call) for node in descendants(function.node, stop=_SCOPES)
+    )
+
+
+def _stand_in(function: FunctionInfo, interrupted: Callable[[ast.AST, Scope], bool]) -> bool:
+    """A coroutine nested in another function that is only handed over (assigned or passed as a
+    callback, not started as a task) or only called where a timeout or expected error interrupts it."""
+    enclosing = function.parent
+    if enclosing.kind != "function":
+        return False
+    uses = enclosing.reads(function.name)
+    for use in uses:
+        above = parent(use)
+        if isinstance(above, ast.Call) and above.func is use:
+            if not interrupted(above, enclosing):
+                return False  # the test runs it and waits for it
+        elif isinstance(above, ast.Call) and _spawner(above) in SPAWNERS:
+            return False  # started as a task
+    return bool(uses)

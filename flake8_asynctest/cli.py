@@ -8,9 +8,11 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from . import __version__, config
+from . import __version__
 from .checker import batched_gc
-from .config import ConfigError, Plan
+from .config import ConfigError, pyproject
+from .config import values as check
+from .config.plan import Plan
 from .discovery import python_files
 from .fixes.options import FixOptions
 from .output import COLOR_CHOICES, FORMATS, Format, use_color
@@ -48,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("paths", nargs="*", default=["."], help="files or directories (default: .)")
     selection = parser.add_argument_group("selection")
-    codes = _flag_type(config.codes)
+    codes = _flag_type(check.codes)
     for flag, what in (
         ("--select", "codes or prefixes to report (default: ATC)"),
         ("--extend-select", "codes to add to the selection, e.g. opt-in rules"),
@@ -58,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         selection.add_argument(flag, type=codes, metavar="CODES", help=f"comma-separated {what}")
     selection.add_argument(
         "--per-file-ignores",
-        type=_flag_type(config.per_file_ignores),
+        type=_flag_type(check.per_file_ignores),
         metavar="GLOB:CODES",
         help="codes not to report in some files, as in flake8: 'tests/legacy/*:ATC103 conftest.py:ATC1'",
     )
@@ -66,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument(
         "--asynctest-max-sleep",
         dest="max_sleep",
-        type=_flag_type(config.max_sleep),
+        type=_flag_type(check.max_sleep),
         metavar="SECONDS",
         help=f"ATC401: report constant sleeps of at least this long (default: {DEFAULT_MAX_SLEEP})",
     )
@@ -80,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument(
         "--asynctest-test-patterns",
         dest="test_patterns",
-        type=_flag_type(config.globs),
+        type=_flag_type(check.globs),
         metavar="GLOBS",
         help="comma-separated globs of more files that are test code, e.g. '*_spec.py,it/*'",
     )
@@ -92,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         rules.add_argument(
             f"--asynctest-{flag}",
             dest=flag.replace("-", "_"),
-            type=_flag_type(config.dotted_names),
+            type=_flag_type(check.dotted_names),
             metavar="NAMES",
             help=f"comma-separated qualified names: {what}",
         )
@@ -130,12 +132,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.list_rules or args.explain:
         return _describe(args.explain)
     try:
-        values = {} if args.isolated else config.load(args.config)
+        values = {} if args.isolated else pyproject.load(args.config)
     except ConfigError as error:
         print(f"flake8-asynctest: {error}", file=sys.stderr)
         return EXIT_ERROR
     # a flag given on the command line replaces the file's value for that key
-    flags = {name: getattr(args, name) for name in map(config.option_name, config.KEYS)}
+    flags = {name: getattr(args, name) for name in map(pyproject.option_name, pyproject.KEYS)}
     values.update({name: value for name, value in flags.items() if value is not None})
     formatter = FORMATS[args.format](sys.stdout, sys.stderr, use_color(args.color, sys.stdout))
     plan = Plan(values)

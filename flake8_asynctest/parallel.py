@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterator, Sequence
 
 from .checker import check_source, collect_if_due
-from .config import Plan
+from .config.plan import Plan
 from .fixes.options import FixOptions
 from .report import Diagnostic, FileReport, diagnostics
 

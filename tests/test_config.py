@@ -7,7 +7,9 @@ import textwrap
 import pytest
 
 from flake8_asynctest.cli import main
-from flake8_asynctest.config import ConfigError, Plan, load
+from flake8_asynctest.config import ConfigError
+from flake8_asynctest.config.plan import Plan
+from flake8_asynctest.config.pyproject import load
 
 NEVER_RUNS = textwrap.dedent(
     """\
@@ -263,7 +265,7 @@ def test_the_nearest_pyproject_with_a_table_wins(project, capsys, monkeypatch):
 
 
 def test_readme_documents_every_key_and_flake8_option():
-    from flake8_asynctest.config import KEYS
+    from flake8_asynctest.config.pyproject import KEYS
     from flake8_asynctest.plugin import OPTIONS
 
     from .annotations import ROOT

@@ -13,9 +13,8 @@ from ..analysis.model import ClassInfo, FunctionInfo
 from ..analysis.usage import own_nodes
 from ..analysis.values import Func
 from ..context import Context
-from ..fix import Edit, Fix, Import, renamed
+from ..fix import Edit, Fix, Import, isolated_base_fix, renamed
 from ..rule import Rule
-from .runners import isolated_base_fix
 from .family import Family
 
 ATC201 = Rule(

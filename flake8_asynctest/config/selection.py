@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from .catalogue import RULES
+from ..catalogue import RULES
 
 PREFIX = "ATC"
 
@@ -66,7 +66,7 @@ class PerFileSelection:
     def enabled_for(self, filename: str) -> frozenset[str]:
         if not self.by_pattern:
             return self.default
-        from .patterns import matching
+        from ..patterns import matching
 
         patterns = matching(filename, list(self.by_pattern))
         return self.by_pattern[max(patterns, key=len)] if patterns else self.default

@@ -19,6 +19,7 @@ from .output import COLOR_CHOICES, FORMATS, Format, use_color
 from .settings import DEFAULT_MAX_SLEEP, RESOLVE, SCOPES
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+SELECTION_KEYS = ("select", "ignore", "extend_select", "extend_ignore")
 
 
 def _flag_type(check: Callable[[object, str], Any]) -> Callable[[str], Any]:
@@ -141,6 +142,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     values.update({name: value for name, value in flags.items() if value is not None})
     formatter = FORMATS[args.format](sys.stdout, sys.stderr, use_color(args.color, sys.stdout))
     plan = Plan(values)
+    if not plan.selection.default:
+        chosen = ", ".join(f"{key.replace('_', '-')} = {list(values[key])}" for key in SELECTION_KEYS if key in values)
+        print(f"flake8-asynctest: no rule is selected ({chosen}); see --list-rules", file=sys.stderr)
+        return EXIT_ERROR
     mode = "fix" if args.fix else "fix-only" if args.fix_only else "diff" if args.diff else None
     fixing = FixOptions(mode, args.unsafe_fixes) if mode else None
     return run(

@@ -85,7 +85,7 @@ def _table(path: str) -> Mapping[str, object] | None:
             data = handle.read()
     except OSError as error:
         raise ConfigError(f"{path}: {error.strerror or error}") from None
-    if b"flake8-asynctest" not in data:  # most pyproject.toml files: no TOML parser to import
+    if b"asynctest" not in data.lower():  # most pyproject.toml files: no TOML parser to import
         return None
     toml = toml_module()
     try:
@@ -94,6 +94,10 @@ def _table(path: str) -> Mapping[str, object] | None:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
     tool = document.get("tool")
     table = tool.get("flake8-asynctest") if isinstance(tool, dict) else None
+    if table is None and isinstance(tool, dict):
+        for name in tool:
+            if name != "flake8-asynctest" and name.replace("_", "-").lower() in ("flake8-asynctest", "flake8asynctest"):
+                raise ConfigError(f"{path}: [tool.{name}] is not read; the table is [{TABLE}]")
     if table is not None and not isinstance(table, dict):
         raise ConfigError(f"{path}: [{TABLE}] must be a table, got {table!r}")
     return table

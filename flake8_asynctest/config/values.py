@@ -12,17 +12,28 @@ from collections.abc import Callable, Mapping
 from ..settings import RESOLVE, SCOPES
 
 CODE = re.compile(r"^[A-Z]{1,3}[0-9]{0,3}$")  # flake8's own rule for a code or prefix
+CODE_LIKE = re.compile(r"^[A-Z][A-Z0-9_-]*$")  # a misspelt code, or a rule's name
 DOTTED_NAME = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
 
 
 def codes(value: object, base_dir: str = "") -> tuple[str, ...]:
     """A list of codes or prefixes (``ATC1``), or flake8's comma-separated string of them."""
     items = _strings(value, "a list of codes such as [\"ATC1\", \"ATC203\"]")
-    found = tuple(item.upper() for item in items)
-    for code in found:
-        if not CODE.match(code):
-            raise ValueError(f"{code!r} is not a code or prefix such as ATC1 or ATC203")
-    return found
+    return tuple(_code(item) for item in items)
+
+
+def _code(text: str) -> str:
+    """A code or prefix of the catalogue's, upper-cased; anything else is a mistake that names it."""
+    from .selection import unknown_code
+
+    code = text.strip().upper()
+    if not CODE.match(code):
+        problem = unknown_code(text) if CODE_LIKE.match(code) else None
+        raise ValueError(problem or f"{text!r} is not a code or prefix such as ATC1 or ATC203")
+    problem = unknown_code(text)
+    if problem:
+        raise ValueError(problem)
+    return code
 
 
 def dotted_names(value: object, base_dir: str = "") -> tuple[str, ...]:
@@ -98,7 +109,7 @@ def _parse_per_file_text(text: str) -> list[tuple[str, tuple[str, ...]]]:
         found_codes = tuple(tokens[first_code:position])
         if not found_globs or not found_codes:
             raise ValueError(f"expected GLOB:CODES pairs such as 'tests/legacy/*:ATC103,ATC104', got {text!r}")
-        entries.extend((glob, found_codes) for glob in found_globs)
+        entries.extend((glob, tuple(map(_code, found_codes))) for glob in found_globs)
     return entries
 
 

@@ -12,6 +12,7 @@ from . import __version__
 from .checker import batched_gc
 from .config import ConfigError, pyproject
 from .config import values as check
+from .config.environment import find_environment
 from .config.plan import Plan
 from .discovery import python_files
 from .fixes.options import FixOptions
@@ -103,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     out.add_argument("--color", choices=COLOR_CHOICES, default="auto", help="colour text output (default: auto)")
     out.add_argument("--statistics", action="store_true", help="count findings per code")
+    loudness = out.add_mutually_exclusive_group()
+    loudness.add_argument(
+        "-v", "--verbose", action="store_true", help="say which configuration and environment are used"
+    )
+    loudness.add_argument("-q", "--quiet", action="store_true", help="no summary line or progress on stderr")
     out.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings (errors still exit 2)")
     fixing = parser.add_argument_group("fixing")
     modes = fixing.add_mutually_exclusive_group()
@@ -119,6 +125,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="processes to check files in (default: auto, one per CPU)",
     )
+    run.add_argument(
+        "--python",
+        type=_flag_type(check.python),
+        metavar="PATH",
+        help="resolve imports against this interpreter's installed packages (or a virtualenv's); "
+        "default: the active virtualenv, else .venv or venv at the project root, else this interpreter",
+    )
     run.add_argument("--config", metavar="FILE", help="read [tool.flake8-asynctest] from this TOML file")
     run.add_argument("--isolated", action="store_true", help="read no configuration file")
     info = parser.add_argument_group("information")
@@ -133,25 +146,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.list_rules or args.explain:
         return _describe(args.explain)
     try:
-        values = {} if args.isolated else pyproject.load(args.config)
+        plan = _plan(args)
     except ConfigError as error:
         print(f"flake8-asynctest: {error}", file=sys.stderr)
         return EXIT_ERROR
-    # a flag given on the command line replaces the file's value for that key
-    flags = {name: getattr(args, name) for name in map(pyproject.option_name, pyproject.KEYS)}
-    values.update({name: value for name, value in flags.items() if value is not None})
-    formatter = FORMATS[args.format](sys.stdout, sys.stderr, use_color(args.color, sys.stdout))
-    plan = Plan(values)
-    if not plan.selection.default:
-        chosen = ", ".join(f"{key.replace('_', '-')} = {list(values[key])}" for key in SELECTION_KEYS if key in values)
-        print(f"flake8-asynctest: no rule is selected ({chosen}); see --list-rules", file=sys.stderr)
-        return EXIT_ERROR
+    formatter = FORMATS[args.format](sys.stdout, sys.stderr, use_color(args.color, sys.stdout), args.quiet)
     mode = "fix" if args.fix else "fix-only" if args.fix_only else "diff" if args.diff else None
     fixing = FixOptions(mode, args.unsafe_fixes) if mode else None
     return run(
         args.paths, plan, formatter, jobs=args.jobs, statistics=args.statistics, exit_zero=args.exit_zero,
         fixing=fixing,
     )
+
+
+def _plan(args: argparse.Namespace) -> Plan:
+    """The configuration file's values, the flags over them, and the environment imports resolve in."""
+    source = None if args.isolated else args.config or pyproject.find_pyproject(".")
+    values = pyproject.load(source) if source else {}
+    _say(args, f"configuration: {source or 'none (defaults)'}")
+    # a flag given on the command line replaces the file's value for that key
+    flags = {name: getattr(args, name) for name in map(pyproject.option_name, pyproject.KEYS)}
+    values.update({name: value for name, value in flags.items() if value is not None})
+    search_path = None
+    if values.get("resolve", "imports") == "imports":
+        environment = find_environment(values.get("python"), os.getcwd())
+        _say(args, f"imports resolve against {environment.description}")
+        search_path = environment.search_path
+    plan = Plan(values, search_path)
+    if not plan.selection.default:
+        chosen = ", ".join(f"{key.replace('_', '-')} = {list(values[key])}" for key in SELECTION_KEYS if key in values)
+        raise ConfigError(f"no rule is selected ({chosen}); see --list-rules")
+    return plan
+
+
+def _say(args: argparse.Namespace, message: str) -> None:
+    if args.verbose:
+        print(f"flake8-asynctest: {message}", file=sys.stderr)
 
 
 def _describe(code: str | None) -> int:

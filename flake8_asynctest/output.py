@@ -52,10 +52,11 @@ class Format:
 
     stdout_is_one_document = False  # then the statistics go to stderr
 
-    def __init__(self, out: TextIO, err: TextIO, color: bool = False) -> None:
+    def __init__(self, out: TextIO, err: TextIO, color: bool = False, quiet: bool = False) -> None:
         self.out = out
         self.err = err
         self.color = color
+        self.quiet = quiet  # no summary line
 
     def add(self, report: FileReport) -> None:
         raise NotImplementedError
@@ -63,7 +64,8 @@ class Format:
     def finish(self, summary: Summary, statistics: bool) -> None:
         if statistics:
             self.write_statistics(summary, self.err if self.stdout_is_one_document else self.out)
-        self.err.write(summary.line() + "\n")
+        if not self.quiet:
+            self.err.write(summary.line() + "\n")
 
     @staticmethod
     def write_statistics(summary: Summary, stream: TextIO) -> None:
@@ -120,8 +122,8 @@ class JsonFormat(Format):
 
     stdout_is_one_document = True
 
-    def __init__(self, out: TextIO, err: TextIO, color: bool = False) -> None:
-        super().__init__(out, err, color)
+    def __init__(self, out: TextIO, err: TextIO, color: bool = False, quiet: bool = False) -> None:
+        super().__init__(out, err, color, quiet)
         self.findings: list[dict[str, Any]] = []
         self.errors: list[dict[str, Any]] = []
 
@@ -165,8 +167,8 @@ class SarifFormat(Format):
 
     stdout_is_one_document = True
 
-    def __init__(self, out: TextIO, err: TextIO, color: bool = False) -> None:
-        super().__init__(out, err, color)
+    def __init__(self, out: TextIO, err: TextIO, color: bool = False, quiet: bool = False) -> None:
+        super().__init__(out, err, color, quiet)
         from .catalogue import RULES
 
         self.rules = RULES

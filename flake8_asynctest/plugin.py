@@ -7,6 +7,7 @@ under the names the standalone checker uses as flags, and get the same value che
 from __future__ import annotations
 
 import ast
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +21,7 @@ LIST_OPTIONS = {
     "asynctest-runner-decorators": "qualified names of decorators that run the async function they wrap",
     "asynctest-coroutine-functions": "qualified names of functions that return a coroutine",
 }
-OPTIONS = ("asynctest-max-sleep", "asynctest-scope", "asynctest-resolve", *LIST_OPTIONS)
+OPTIONS = ("asynctest-max-sleep", "asynctest-scope", "asynctest-resolve", "asynctest-python", *LIST_OPTIONS)
 
 
 class Plugin:
@@ -57,6 +58,15 @@ class Plugin:
             parse_from_config=True,
             help="flake8-asynctest: check only test code (default) or every file",
         )
+        manager.add_option(
+            "--asynctest-python",
+            default=None,
+            parse_from_config=True,
+            normalize_paths=True,
+            metavar="PATH",
+            help="flake8-asynctest: resolve imports against this interpreter's (or virtualenv's) packages "
+            "(default: the active virtualenv, else .venv or venv at the project root, else flake8's)",
+        )
         for option, help_text in LIST_OPTIONS.items():
             manager.add_option(
                 f"--{option}",
@@ -92,6 +102,7 @@ def _settings(options: Any) -> Settings:
     """Settings from flake8's options, each value checked as the standalone checker checks it."""
     from .config import ConfigError
     from .config import values as check_value
+    from .config.environment import find_environment
     from .config.plan import knowledge
     from .config.pyproject import option_name
 
@@ -111,6 +122,12 @@ def _settings(options: Any) -> Settings:
             found[name] = check(getattr(options, option.replace("-", "_")), "")
         except ValueError as error:
             raise ConfigError(f"{option}: {error}") from None
+    python = getattr(options, "asynctest_python", None)
+    try:
+        python = check_value.python(python, "") if python else None
+    except ValueError as error:
+        raise ConfigError(f"asynctest-python: {error}") from None
+    search_path = find_environment(python, os.getcwd()).search_path if found["resolve"] == "imports" else None
     return Settings(
         enabled=_enabled_under_flake8(options),
         max_sleep=found["max_sleep"],
@@ -118,6 +135,7 @@ def _settings(options: Any) -> Settings:
         resolve=found["resolve"],
         knowledge=knowledge(found),
         test_patterns=found["test_patterns"],
+        search_path=search_path,
     )
 
 

@@ -27,7 +27,7 @@ class Plan:
     Built once in the main process and sent to each worker of a pool, so it holds plain data only.
     """
 
-    def __init__(self, values: Mapping[str, Any]) -> None:
+    def __init__(self, values: Mapping[str, Any], search_path: tuple[str, ...] | None = None) -> None:
         from .selection import PerFileSelection
 
         self.selection = PerFileSelection(
@@ -42,6 +42,7 @@ class Plan:
         self.scope = values.get("scope", "tests")
         self.resolve = values.get("resolve", "imports")
         self.test_patterns = tuple(values.get("test_patterns", ()))
+        self.search_path = search_path  # the project environment's (see ``environment``); None: ours
         self._settings: dict[frozenset[str], Settings] = {}
 
     def settings_for(self, filename: str) -> Settings:
@@ -55,5 +56,6 @@ class Plan:
                 resolve=self.resolve,
                 knowledge=self.knowledge,
                 test_patterns=self.test_patterns,
+                search_path=self.search_path,
             )
         return settings

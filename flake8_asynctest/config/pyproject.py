@@ -30,6 +30,7 @@ KEYS: dict[str, Callable[[object, str], Any]] = {
     "runner-bases": check.dotted_names,
     "runner-decorators": check.dotted_names,
     "coroutine-functions": check.dotted_names,
+    "python": check.python,
 }
 
 

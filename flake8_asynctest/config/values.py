@@ -6,6 +6,7 @@ same everywhere. Each raises ValueError with a message that says what was expect
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Mapping
 
@@ -63,6 +64,28 @@ def max_sleep(value: object, base_dir: str = "") -> float:
     if value < 0:
         raise ValueError(f"must be >= 0, got {value!r}")
     return float(value)
+
+
+def python(value: object, base_dir: str = "") -> str:
+    """A Python interpreter (a path, or a command on PATH) or a virtualenv directory: its interpreter."""
+    from .environment import interpreter_of, is_virtualenv
+
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"expected the path of a Python interpreter or a virtualenv, got {value!r}")
+    path = os.path.join(base_dir, os.path.expanduser(value.strip()))
+    if not os.path.exists(path) and os.sep not in value and "/" not in value:
+        import shutil
+
+        path = shutil.which(value.strip()) or path
+    if os.path.isdir(path):
+        if not is_virtualenv(path):
+            raise ValueError(f"{value!r} is a directory but not a virtualenv (no pyvenv.cfg and {interpreter_of('')})")
+        path = interpreter_of(path)
+    if not os.path.isfile(path):
+        raise ValueError(f"{value!r}: no such interpreter")
+    if not os.access(path, os.X_OK):
+        raise ValueError(f"{value!r} is not executable")
+    return os.path.abspath(path)
 
 
 def _one_of(choices: tuple[str, ...]) -> Callable[[object, str], str]:

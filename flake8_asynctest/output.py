@@ -52,18 +52,31 @@ class Format:
 
     stdout_is_one_document = False  # then the statistics go to stderr
 
-    def __init__(self, out: TextIO, err: TextIO, color: bool = False, quiet: bool = False) -> None:
+    def __init__(
+        self,
+        out: TextIO,
+        err: TextIO,
+        color: bool = False,
+        quiet: bool = False,
+        show_source: bool = False,
+        show_fixes: bool = False,
+    ) -> None:
         self.out = out
         self.err = err
         self.color = color
         self.quiet = quiet  # no summary line
+        self.show_source = show_source  # the line of each finding, with a caret at its column (text)
+        self.show_fixes = show_fixes  # what --fix changed, per file and code
 
     def add(self, report: FileReport) -> None:
         raise NotImplementedError
 
     def finish(self, summary: Summary, statistics: bool) -> None:
+        side = self.err if self.stdout_is_one_document else self.out
         if statistics:
-            self.write_statistics(summary, self.err if self.stdout_is_one_document else self.out)
+            self.write_statistics(summary, side)
+        if self.show_fixes:
+            write_fixes(summary, side)
         if not self.quiet:
             self.err.write(summary.line() + "\n")
 
@@ -72,6 +85,18 @@ class Format:
         for code, count in sorted(summary.counts.items()):
             fixable = " [fixable]" if _has_fix(code) else ""
             stream.write(f"{count:<5} {code:<7}{rule_name(code)}{fixable}\n")
+
+
+def write_fixes(summary: Summary, stream: TextIO) -> None:
+    """``--show-fixes``: each file's fixes by code, after the findings."""
+    if not summary.fixes:
+        return
+    verb = {"diff": "Would fix", "add-noqa": "Silenced with noqa comments"}.get(summary.fix_mode or "", "Fixed")
+    stream.write(f"{verb} {summary.fixed} finding{'' if summary.fixed == 1 else 's'}:\n")
+    for path, codes in summary.fixes:
+        stream.write(f"- {path}:\n")
+        for code, count in sorted(codes.items()):
+            stream.write(f"    {count} x {code} ({rule_name(code)})\n")
 
 
 def _has_fix(code: str) -> bool:
@@ -87,6 +112,9 @@ class TextFormat(Format):
     def add(self, report: FileReport) -> None:
         for d in report.diagnostics:
             self.out.write(self._line(report.path, d))
+            if self.show_source and d.source_line:
+                caret = "".join(c if c == "\t" else " " for c in d.source_line[: d.column - 1]) + "^"
+                self.out.write(f"{d.source_line}\n{caret}\n")
 
     def _line(self, path: str, d: Diagnostic) -> str:
         if not self.color:
@@ -122,8 +150,8 @@ class JsonFormat(Format):
 
     stdout_is_one_document = True
 
-    def __init__(self, out: TextIO, err: TextIO, color: bool = False, quiet: bool = False) -> None:
-        super().__init__(out, err, color, quiet)
+    def __init__(self, out: TextIO, err: TextIO, color: bool = False, **options: bool) -> None:
+        super().__init__(out, err, color, **options)
         self.findings: list[dict[str, Any]] = []
         self.errors: list[dict[str, Any]] = []
 
@@ -167,8 +195,8 @@ class SarifFormat(Format):
 
     stdout_is_one_document = True
 
-    def __init__(self, out: TextIO, err: TextIO, color: bool = False, quiet: bool = False) -> None:
-        super().__init__(out, err, color, quiet)
+    def __init__(self, out: TextIO, err: TextIO, color: bool = False, **options: bool) -> None:
+        super().__init__(out, err, color, **options)
         from .catalogue import RULES
 
         self.rules = RULES
@@ -264,3 +292,34 @@ FORMATS: dict[str, type[Format]] = {
     "sarif": SarifFormat,
     "github": GithubFormat,
 }
+
+
+class Progress:
+    """``checked 120/3000 files`` on a terminal's stderr, redrawn in place, for runs long enough to
+    need it; cleared before anything else is printed to the terminal."""
+
+    MIN_FILES = 200
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self.total = total
+        self.stream = stream
+        self.done = 0
+        self.step = max(1, total // 100)  # redraw about a hundred times a run
+        self.shown = False
+
+    @classmethod
+    def wanted(cls, total: int, stream: TextIO, quiet: bool) -> bool:
+        return not quiet and total >= cls.MIN_FILES and bool(getattr(stream, "isatty", lambda: False)())
+
+    def advance(self) -> None:
+        self.done += 1
+        if self.done % self.step == 0 or self.done == self.total:
+            self.stream.write(f"\rchecked {self.done}/{self.total} files")
+            self.stream.flush()
+            self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+            self.shown = False

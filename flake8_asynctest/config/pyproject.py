@@ -31,6 +31,8 @@ KEYS: dict[str, Callable[[object, str], Any]] = {
     "runner-decorators": check.dotted_names,
     "coroutine-functions": check.dotted_names,
     "python": check.python,
+    "exclude": check.globs,
+    "extend-exclude": check.globs,
 }
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from . import __version__
 from .checker import batched_gc
-from .config import ConfigError, pyproject
+from .config import ConfigError, flake8_files, pyproject
 from .config import values as check
 from .config.environment import find_environment
 from .config.plan import Plan
@@ -161,7 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="resolve imports against this interpreter's installed packages (or a virtualenv's); "
         "default: the active virtualenv, else .venv or venv at the project root, else this interpreter",
     )
-    run.add_argument("--config", metavar="FILE", help="read [tool.flake8-asynctest] from this TOML file")
+    run.add_argument(
+        "--config",
+        metavar="FILE",
+        help="read [tool.flake8-asynctest] from this TOML file, or [flake8] from this setup.cfg, tox.ini or .flake8",
+    )
     run.add_argument("--isolated", action="store_true", help="read no configuration file")
     info = parser.add_argument_group("information")
     info.add_argument("--list-rules", action="store_true", help="print the rule catalogue (text or --format json)")
@@ -227,8 +231,13 @@ def _check_combinations(parser: argparse.ArgumentParser, args: argparse.Namespac
 
 def _plan(args: argparse.Namespace) -> tuple[Plan, Exclusion]:
     """The configuration file's values, the flags over them, and the environment imports resolve in."""
-    source = None if args.isolated else args.config or pyproject.find_pyproject(".")
-    values = pyproject.load(source) if source else {}
+    source = None if args.isolated else args.config or pyproject.find_pyproject(".") or flake8_files.find(".")
+    if source is None:
+        values = {}
+    elif source.endswith(".toml"):
+        values = pyproject.load(source)
+    else:
+        values = flake8_files.load(source)
     _say(args, f"configuration: {source or 'none (defaults)'}")
     # a flag given on the command line replaces the file's value for that key
     flags = {name: getattr(args, name) for name in map(pyproject.option_name, pyproject.KEYS)}
@@ -241,7 +250,8 @@ def _plan(args: argparse.Namespace) -> tuple[Plan, Exclusion]:
     plan = Plan(values, search_path)
     if not plan.selection.default:
         chosen = ", ".join(f"{key.replace('_', '-')} = {list(values[key])}" for key in SELECTION_KEYS if key in values)
-        raise ConfigError(f"no rule is selected ({chosen}); see --list-rules")
+        read = f"; configuration: {source}" if source else ""
+        raise ConfigError(f"no rule is selected ({chosen}{read}); see --list-rules")
     return plan, Exclusion(values.get("exclude"), values.get("extend_exclude", ()))
 
 

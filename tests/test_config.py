@@ -246,8 +246,8 @@ def test_the_catalogue_decides_which_codes_are_known():
 @pytest.mark.parametrize(
     ("flags", "body", "chosen"),
     [
-        (["--select="], "", "select = []"),
-        (["--ignore", "ATC"], "", "ignore = ['ATC']"),
+        (["--select="], "scope = 'tests'", "select = []"),
+        (["--ignore", "ATC"], "scope = 'tests'", "ignore = ['ATC']"),
         ([], 'select = ["ATC2"]\nignore = ["ATC2"]', "select = ['ATC2'], ignore = ['ATC2']"),
         ([], "select = []", "select = []"),
         (["--select", "ATC1"], 'extend-ignore = ["ATC1"]', "select = ['ATC1'], extend-ignore = ['ATC1']"),
@@ -259,7 +259,10 @@ def test_an_empty_selection_is_an_error(project, capsys, flags, body, chosen):
     assert main([*flags, "."]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err == f"flake8-asynctest: no rule is selected ({chosen}); see --list-rules\n"
+    assert captured.err == (
+        f"flake8-asynctest: no rule is selected ({chosen}; configuration: {project / 'pyproject.toml'}); "
+        "see --list-rules\n"
+    )
 
 
 def test_a_per_file_ignore_may_switch_every_rule_off_for_its_files(project, capsys):

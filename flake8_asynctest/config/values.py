@@ -106,7 +106,7 @@ def per_file_ignores(value: object, base_dir: str = "") -> tuple[tuple[str, tupl
     from ..patterns import normalize
 
     if isinstance(value, str):
-        entries = _parse_per_file_text(value)
+        entries = [(glob, tuple(map(_code, found))) for glob, found in per_file_entries(value)]
     elif isinstance(value, Mapping):
         entries = [(str(pattern), codes(value[pattern])) for pattern in value]
     else:
@@ -114,7 +114,7 @@ def per_file_ignores(value: object, base_dir: str = "") -> tuple[tuple[str, tupl
     return tuple((normalize(pattern, base_dir), found) for pattern, found in entries)
 
 
-def _parse_per_file_text(text: str) -> list[tuple[str, tuple[str, ...]]]:
+def per_file_entries(text: str, code: re.Pattern[str] = CODE) -> list[tuple[str, tuple[str, ...]]]:
     """flake8's grammar: globs, a colon, codes; commas and whitespace separate, so a multi-line
     ``tests/*: ATC103, ATC104`` in an ini file reads the same as ``tests/*:ATC103,ATC104``."""
     tokens = re.findall(r"[^\s,:]+|:", text)
@@ -127,12 +127,12 @@ def _parse_per_file_text(text: str) -> list[tuple[str, tuple[str, ...]]]:
         found_globs = tokens[start:position]
         position += 1  # the colon
         first_code = position
-        while position < len(tokens) and CODE.match(tokens[position]):
+        while position < len(tokens) and code.match(tokens[position]):
             position += 1
         found_codes = tuple(tokens[first_code:position])
         if not found_globs or not found_codes:
             raise ValueError(f"expected GLOB:CODES pairs such as 'tests/legacy/*:ATC103,ATC104', got {text!r}")
-        entries.extend((glob, tuple(map(_code, found_codes))) for glob in found_globs)
+        entries.extend((glob, found_codes) for glob in found_globs)
     return entries
 
 

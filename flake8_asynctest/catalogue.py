@@ -49,4 +49,5 @@ def rule_record(rule: Rule) -> dict[str, Any]:
         "fix": rule.fix,
         "unsafe_fix": rule.unsafe_fix,
         "peers": list(rule.peers),
+        "url": rule.url,
     }

@@ -125,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--output-file", metavar="FILE", help="write the output here instead of standard output")
     out.add_argument("--color", choices=COLOR_CHOICES, default="auto", help="colour text output (default: auto)")
     out.add_argument("--show-source", action="store_true", help="show each finding's line, a caret at its column")
+    out.add_argument("--show-url", action="store_true", help="add each rule's documentation URL (text, github)")
     out.add_argument("--statistics", action="store_true", help="count findings per code")
     loudness = out.add_mutually_exclusive_group()
     loudness.add_argument(
@@ -198,6 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             quiet=args.quiet,
             show_source=args.show_source,
             show_fixes=args.show_fixes,
+            show_url=args.show_url,
         )
         mode = next((m for m in ("fix", "fix_only", "diff", "add_noqa") if getattr(args, m)), None)
         fixing = FixOptions(mode.replace("_", "-"), args.unsafe_fixes) if mode else None

@@ -9,6 +9,7 @@ stdout stays parseable. Columns are flake8's in ``text`` (ast's byte offset + 1)
 from __future__ import annotations
 
 import os
+from collections import Counter
 from typing import Any, TextIO
 
 from . import __version__
@@ -31,6 +32,13 @@ def rule_name(code: str) -> str:
 
     rule = RULES.get(code)
     return rule.name if rule is not None else NON_RULE_NAMES.get(code, "")
+
+
+def rule_url(code: str) -> str:
+    from .catalogue import RULES
+
+    rule = RULES.get(code)
+    return rule.url if rule is not None else ""
 
 
 def display_path(path: str) -> str:
@@ -60,6 +68,7 @@ class Format:
         quiet: bool = False,
         show_source: bool = False,
         show_fixes: bool = False,
+        show_url: bool = False,
     ) -> None:
         self.out = out
         self.err = err
@@ -67,6 +76,7 @@ class Format:
         self.quiet = quiet  # no summary line
         self.show_source = show_source  # the line of each finding, with a caret at its column (text)
         self.show_fixes = show_fixes  # what --fix changed, per file and code
+        self.show_url = show_url  # each finding's rule documentation (text, github)
 
     def add(self, report: FileReport) -> None:
         raise NotImplementedError
@@ -117,10 +127,11 @@ class TextFormat(Format):
                 self.out.write(f"{d.source_line}\n{caret}\n")
 
     def _line(self, path: str, d: Diagnostic) -> str:
+        url = f" {rule_url(d.code)}" if self.show_url and rule_url(d.code) else ""
         if not self.color:
-            return f"{path}:{d.line}:{d.col + 1}: {d.message}\n"
+            return f"{path}:{d.line}:{d.col + 1}: {d.message}{url}\n"
         sep = "\033[36m:\033[0m"
-        return f"\033[1m{path}\033[0m{sep}{d.line}{sep}{d.col + 1}{sep} \033[1;31m{d.code}\033[0m {d.text}\n"
+        return f"\033[1m{path}\033[0m{sep}{d.line}{sep}{d.col + 1}{sep} \033[1;31m{d.code}\033[0m {d.text}{url}\n"
 
 
 class GithubFormat(Format):
@@ -134,7 +145,8 @@ class GithubFormat(Format):
                 props += [f"line={d.line}", f"col={d.column}"]
             title = f"{TOOL} {d.code} {rule_name(d.code)}".rstrip()
             props.append(f"title={_escape_property(title)}")
-            self.out.write(f"::error {','.join(props)}::{_escape_data(d.message)}\n")
+            url = f" ({rule_url(d.code)})" if self.show_url and rule_url(d.code) else ""
+            self.out.write(f"::error {','.join(props)}::{_escape_data(d.message + url)}\n")
 
 
 def _escape_data(text: str) -> str:
@@ -186,6 +198,16 @@ class JsonFormat(Format):
 
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+FINGERPRINT = "flake8AsynctestFinding/v1"
+
+
+def _fingerprint(path: str, d: Diagnostic, occurrence: int) -> str:
+    """Stable while the finding's line is unchanged, wherever it moves in its file: the path, the
+    code, the line's text and which of the same (code, text) pairs in the file it is."""
+    import hashlib
+
+    key = "\0".join((display_path(path), d.code, d.source_line.strip(), str(occurrence)))
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 SRCROOT = "%SRCROOT%"
 
 
@@ -207,9 +229,11 @@ class SarifFormat(Format):
 
     def add(self, report: FileReport) -> None:
         self.failed = self.failed or report.failed
+        seen: Counter[tuple[str, str]] = Counter()
         for d in report.diagnostics:
             location = self._location(report.path, d)
             if d.code in self.rule_index:
+                seen[d.code, d.source_line.strip()] += 1
                 self.results.append(
                     {
                         "ruleId": d.code,
@@ -217,6 +241,9 @@ class SarifFormat(Format):
                         "level": "error",
                         "message": {"text": d.text},
                         "locations": [location],
+                        "partialFingerprints": {
+                            FINGERPRINT: _fingerprint(report.path, d, seen[d.code, d.source_line.strip()])
+                        },
                     }
                 )
             else:
@@ -242,6 +269,8 @@ class SarifFormat(Format):
         physical: dict[str, Any] = {"artifactLocation": artifact}
         if d.line > 0:
             physical["region"] = {"startLine": d.line, "startColumn": d.column}
+            if d.end is not None:
+                physical["region"].update(endLine=d.end[0], endColumn=d.end[1])
         return {"physicalLocation": physical}
 
     def finish(self, summary: Summary, statistics: bool) -> None:
@@ -281,6 +310,7 @@ class SarifFormat(Format):
             "shortDescription": {"text": rule.summary},
             "fullDescription": {"text": " ".join(rule.what.split())},
             "help": {"text": rule.explain(), "markdown": rule.markdown()},
+            "helpUri": rule.url,
             "defaultConfiguration": {"enabled": rule.default, "level": "error"},
             "properties": {"fixable": rule.fix is not None},
         }

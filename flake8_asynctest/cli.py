@@ -269,13 +269,17 @@ def _describe(name: str | None, format: str) -> int:
     from .catalogue import RULES, find_rule, list_rules, rule_record
 
     if name is None:
-        print(json.dumps([rule_record(rule) for rule in RULES.values()], indent=2) if format == "json" else list_rules())
+        records = [rule_record(rule) for rule in RULES.values()]
+        print(json.dumps(records, indent=2) if format == "json" else list_rules())
         return EXIT_CLEAN
     rule = find_rule(name)
     if rule is None:
         print(f"flake8-asynctest: unknown rule {name!r}; see --list-rules", file=sys.stderr)
         return EXIT_ERROR
-    print(json.dumps({**rule_record(rule), "explanation": rule.explain()}, indent=2) if format == "json" else rule.explain())
+    if format == "json":
+        print(json.dumps({**rule_record(rule), "explanation": rule.explain()}, indent=2))
+    else:
+        print(rule.explain())
     return EXIT_CLEAN
 
 

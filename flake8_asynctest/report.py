@@ -126,7 +126,8 @@ class Summary:
         errors = f"; {_plural(self.errors, 'file')} could not be read" if self.errors else ""
         fixed = ""
         if self.fix_mode == "add-noqa":
-            fixed = f"; silenced {_plural(self.fixed, 'finding')} in {_plural(self.fixed_files, 'file')} with noqa comments"
+            silenced = f"{_plural(self.fixed, 'finding')} in {_plural(self.fixed_files, 'file')}"
+            fixed = f"; silenced {silenced} with noqa comments"
             found = f"{found} remaining" if self.findings else found
         elif self.fix_mode is not None:
             verb = "would fix" if self.fix_mode == "diff" else "fixed"

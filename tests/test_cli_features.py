@@ -76,7 +76,8 @@ def usage_error(capsys, *args):
 def test_extend_exclude_adds_to_the_default_list(project, capsys):
     for name in ("tests/test_a.py", "tests/legacy/test_b.py", "tests/gen_test.py", "build/test_c.py"):
         write(project / name, NEVER_RUNS)
-    assert paths_reported(run(capsys, ".")[1]) == ["./tests/gen_test.py", "./tests/legacy/test_b.py", "./tests/test_a.py"]
+    everything = ["./tests/gen_test.py", "./tests/legacy/test_b.py", "./tests/test_a.py"]
+    assert paths_reported(run(capsys, ".")[1]) == everything
     out = run(capsys, "--extend-exclude", "legacy,gen_*.py", ".")[1]
     assert paths_reported(out) == ["./tests/test_a.py"]  # build/ is still left out
 
@@ -119,7 +120,8 @@ def test_stdin_is_checked_as_the_file_it_names(project):
     assert (done.returncode, done.stdout.split(": ")[0]) == (1, "tests/test_a.py:5:5")
     assert check_stdin(["-", "--stdin-filename", "legacy/test_a.py"], NEVER_RUNS, project).stdout == ""
     # test code is recognised by the name too: without one, the same text in app.py is not a test
-    assert check_stdin(["-", "--stdin-filename", "app.py"], UNAWAITED.replace("TestY(unittest.Is", "Y(Is"), project).stdout == ""
+    not_a_test = UNAWAITED.replace("TestY(unittest.Is", "Y(Is")
+    assert check_stdin(["-", "--stdin-filename", "app.py"], not_a_test, project).stdout == ""
     assert check_stdin(["-"], NEVER_RUNS, project).stdout.startswith("stdin:5:5: ATC103")
 
 
@@ -214,7 +216,10 @@ def test_a_progress_line_on_a_terminal_only(project):
         write(project / "tests" / f"test_{i}.py", "x = 1\n")
     primary, secondary = pty.openpty()
     process = subprocess.Popen(
-        [sys.executable, "-m", "flake8_asynctest", "-j1", "tests"], cwd=project, stdout=subprocess.PIPE, stderr=secondary
+        [sys.executable, "-m", "flake8_asynctest", "-j1", "tests"],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=secondary,
     )
     os.close(secondary)
     chunks = []
@@ -231,7 +236,9 @@ def test_a_progress_line_on_a_terminal_only(project):
     terminal = b"".join(chunks).decode()
     assert "\rchecked 2/200 files" in terminal and "\rchecked 200/200 files\r\033[K" in terminal
     assert terminal.endswith("200 files checked: no findings\r\n")
-    piped = subprocess.run([sys.executable, "-m", "flake8_asynctest", "tests"], cwd=project, capture_output=True, text=True)
+    piped = subprocess.run(
+        [sys.executable, "-m", "flake8_asynctest", "tests"], cwd=project, capture_output=True, text=True
+    )
     assert piped.stderr == "200 files checked: no findings\n"
 
 
@@ -308,7 +315,10 @@ def test_add_noqa_leaves_a_line_that_ends_inside_a_string_and_reports_it(project
 
 
 def test_add_noqa_keeps_the_encoding_bom_and_line_endings(project, capsys):
-    text = "# -*- coding: latin-1 -*-\r\nimport asyncio\r\n\r\n\r\nasync def test_x():\r\n    asyncio.sleep(1)  # é\r\n"
+    text = (
+        "# -*- coding: latin-1 -*-\r\nimport asyncio\r\n\r\n\r\n"
+        "async def test_x():\r\n    asyncio.sleep(1)  # é\r\n"
+    )
     path = project / "tests" / "test_a.py"
     path.parent.mkdir()
     path.write_bytes(text.encode("latin-1"))
@@ -345,7 +355,8 @@ def test_readme_documents_every_flag():
     from flake8_asynctest.cli import build_parser
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    flags = [option for action in build_parser()._actions for option in action.option_strings if option.startswith("--")]
+    actions = build_parser()._actions
+    flags = [option for action in actions for option in action.option_strings if option.startswith("--")]
     import re
 
     assert [flag for flag in flags if not re.search(rf"(?<![\w-]){flag}(?![\w-])", readme) and flag != "--help"] == []

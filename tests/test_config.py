@@ -191,7 +191,7 @@ def test_rule_options_reach_the_settings(project):
         ("resolve = 'web'", "[tool.flake8-asynctest] resolve: expected one of 'imports', 'file', got 'web'"),
         ("select = ['ATC 1']", "[tool.flake8-asynctest] select: 'ATC 1' is not a code or prefix"),
         ("ignore = [103]", "[tool.flake8-asynctest] ignore: expected a list of codes"),
-        ("extend-select = ['ATC-203']", "[tool.flake8-asynctest] extend-select: 'ATC-203' matches no rule; did you mean ATC203?"),
+        ("extend-select = ['ATC-203']", "extend-select: 'ATC-203' matches no rule; did you mean ATC203?"),
         ("runner-bases = ['AsyncBase']", "[tool.flake8-asynctest] runner-bases: 'AsyncBase' is not a qualified name"),
         ("runner-decorators = [1]", "[tool.flake8-asynctest] runner-decorators: expected a list of qualified names"),
         ("coroutine-functions = ['a..b']", "[tool.flake8-asynctest] coroutine-functions: 'a..b' is not a qualified"),

@@ -128,7 +128,8 @@ def test_pth_paths_are_followed_and_their_code_never_runs(project, envs, tmp_pat
     marker = tmp_path / "ran"
     site = envs["without"].parent.parent / "lib"
     (site_packages,) = site.glob("python*/site-packages")
-    (site_packages / "zz_extra.pth").write_text(f"# a comment\n{extra}\nimport pathlib; pathlib.Path({str(marker)!r}).touch()\n")
+    code = f"import pathlib; pathlib.Path({str(marker)!r}).touch()"
+    (site_packages / "zz_extra.pth").write_text(f"# a comment\n{extra}\n{code}\n")
     try:
         (project / "tests" / "test_db.py").write_text(TEST.replace("fakedb", "fakeextra"))
         assert reported(check(project, "--python", envs["without"], ".")) == ["ATC101"]

@@ -213,8 +213,8 @@ FLAKE8_ONLY_PROJECT = {
         "        await asyncio.sleep(0.3)\n        await asyncio.sleep(0.6)\n        asyncio.get_event_loop()\n\n"
         "    def test_y(self):\n        asyncio.run(asyncio.sleep(0))\n"
     ),
-    "legacy/test_old.py": "import unittest\n\n\nclass T(unittest.TestCase):\n    async def test_x(self):\n        pass\n",
-    "generated/test_gen.py": "import unittest\n\n\nclass T(unittest.TestCase):\n    async def test_x(self):\n        pass\n",
+    "legacy/test_old.py": IN_HOUSE_PROJECT["legacy/test_old.py"],
+    "generated/test_gen.py": IN_HOUSE_PROJECT["legacy/test_old.py"],
 }
 
 

@@ -270,7 +270,8 @@ def test_github_annotations_escape_what_workflow_commands_reserve(tmp_path, caps
 
 def fingerprints(capsys):
     document = json.loads(run(capsys, "--format", "sarif", "tests/test_a.py")[1])
-    return [(r["ruleId"], r["partialFingerprints"]["flake8AsynctestFinding/v1"]) for r in document["runs"][0]["results"]]
+    results = document["runs"][0]["results"]
+    return [(r["ruleId"], r["partialFingerprints"]["flake8AsynctestFinding/v1"]) for r in results]
 
 
 def test_sarif_fingerprints_follow_a_finding_that_moves(tree, capsys):
@@ -285,7 +286,8 @@ def test_sarif_fingerprints_follow_a_finding_that_moves(tree, capsys):
 
 def test_two_findings_on_identical_lines_get_two_fingerprints(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "test_a.py").write_text(LOOP_NOT_CLOSED + "\n\ndef test_again():\n    loop = asyncio.new_event_loop()\n")
+    again = "\n\ndef test_again():\n    loop = asyncio.new_event_loop()\n"
+    (tmp_path / "test_a.py").write_text(LOOP_NOT_CLOSED + again)
     document = json.loads(run(capsys, "--isolated", "--format", "sarif", "test_a.py")[1])
     prints = [r["partialFingerprints"]["flake8AsynctestFinding/v1"] for r in document["runs"][0]["results"]]
     assert len(prints) == len(set(prints)) == 2

@@ -1,8 +1,10 @@
 """The standalone checker's configuration, and the value checks the flake8 plugin shares.
 
-``values`` checks each value, ``pyproject`` reads ``[tool.flake8-asynctest]``, ``selection`` decides
-which codes a file gets, ``plan`` turns it all into each file's Settings. This module stays free of
-imports: ``settings`` sits below the rules, and the rest above the catalogue.
+``values`` checks each value; ``pyproject`` reads ``[tool.flake8-asynctest]``, and ``flake8_files``
+the ``[flake8]`` section when there is no such table; ``selection`` decides which codes a file gets
+(and which codes exist); ``environment`` finds the Python environment imports resolve in; ``plan``
+turns it all into each file's Settings. This module imports nothing of ours, so that any layer may
+raise a ConfigError.
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ README's rule table, ``--list-rules``, ``--explain`` and the tests' completeness
 
 from __future__ import annotations
 
+from typing import Any
+
 from .rule import Rule
 from .rules import FAMILIES
 
@@ -29,3 +31,23 @@ def list_rules() -> str:
         f"{rule.summary}"
         for rule in RULES.values()
     )
+
+
+def find_rule(name: str) -> Rule | None:
+    """A rule by its code (``ATC103``) or its name (``async-test-never-run``), in any case."""
+    wanted = name.strip().upper()
+    return RULES.get(wanted) or next((rule for rule in RULES.values() if rule.name.upper() == wanted), None)
+
+
+def rule_record(rule: Rule) -> dict[str, Any]:
+    """A rule as ``--list-rules --format json`` shows it."""
+    return {
+        "code": rule.code,
+        "name": rule.name,
+        "summary": rule.summary,
+        "default": rule.default,
+        "fix": rule.fix,
+        "unsafe_fix": rule.unsafe_fix,
+        "peers": list(rule.peers),
+        "url": rule.url,
+    }

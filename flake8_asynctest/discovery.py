@@ -8,7 +8,7 @@ files, never through a symlinked directory (so a symlink loop cannot trap us), i
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 SKIP_DIRS = frozenset(
     {
@@ -35,22 +35,51 @@ SKIP_DIRS = frozenset(
 )
 
 
-def _skipped(directory: str, name: str) -> bool:
-    if name in SKIP_DIRS or name.endswith(".egg-info"):
-        return True
-    return os.path.isfile(os.path.join(directory, name, "pyvenv.cfg"))  # a virtualenv, whatever its name
+class Exclusion:
+    """What a search leaves out: the directories above (``--exclude`` globs replace them, as in
+    flake8), ``--extend-exclude`` globs, and virtualenvs. The user's globs (``patterns``) also leave
+    out files and paths named on the command line: pre-commit names every file it checks."""
+
+    def __init__(self, exclude: Sequence[str] | None = None, extend: Sequence[str] = ()) -> None:
+        self.defaults = exclude is None
+        self.patterns = (*(exclude or ()), *extend)
+
+    def directory(self, parent: str, name: str) -> bool:
+        if self.defaults and (name in SKIP_DIRS or name.endswith(".egg-info")):
+            return True
+        if self.named(os.path.join(parent, name)):
+            return True
+        return os.path.isfile(os.path.join(parent, name, "pyvenv.cfg"))  # a virtualenv, whatever its name
+
+    def named(self, path: str) -> bool:
+        """Is ``path``, or a directory it is in below the current one, excluded by the user's globs?"""
+        if not self.patterns:
+            return False
+        from .patterns import matches
+
+        relative = os.path.relpath(os.path.abspath(path))
+        if relative.startswith(os.pardir):
+            return matches(path, self.patterns)
+        parts = relative.split(os.sep)
+        return any(matches(os.path.join(*parts[: depth + 1]), self.patterns) for depth in range(len(parts)))
 
 
-def python_files(path: str) -> Iterator[str]:
+DEFAULT_EXCLUSION = Exclusion()
+
+
+def python_files(path: str, exclusion: Exclusion = DEFAULT_EXCLUSION) -> Iterator[str]:
     """``path`` itself if it is not a directory (a named file is checked whatever its name), else the
-    ``.py`` files under it."""
+    ``.py`` files under it; nothing when the user's globs exclude it."""
+    if exclusion.named(path):
+        return
     if not os.path.isdir(path):
         yield path
         return
     listed = _git_files(path) if _in_git_work_tree(path) else None
     if listed == [] and _git(["check-ignore", "-q", "."], path) is not None:
         listed = None  # the directory named is itself ignored: it was asked for, so walk it
-    yield from sorted(_kept(path, listed) if listed is not None else _walk(path), key=_order)
+    found = _kept(path, listed, exclusion) if listed is not None else _walk(path, exclusion)
+    yield from sorted(found, key=_order)
 
 
 def _order(path: str) -> list[str]:
@@ -58,16 +87,16 @@ def _order(path: str) -> list[str]:
     return path.split(os.sep)
 
 
-def _walk(root: str) -> Iterator[str]:
+def _walk(root: str, exclusion: Exclusion) -> Iterator[str]:
     try:
         entries = list(os.scandir(root))
     except OSError:  # a directory we may not read: skipped, as os.walk does
         return
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
-            if not _skipped(root, entry.name):
-                yield from _walk(entry.path)
-        elif entry.name.endswith(".py") and _is_file(entry):
+            if not exclusion.directory(root, entry.name):
+                yield from _walk(entry.path, exclusion)
+        elif entry.name.endswith(".py") and _is_file(entry) and not exclusion.named(entry.path):
             yield entry.path
 
 
@@ -107,7 +136,7 @@ def _git(args: list[str], cwd: str) -> bytes | None:
     return done.stdout if done.returncode == 0 else None
 
 
-def _kept(root: str, listed: Iterable[str]) -> Iterator[str]:
+def _kept(root: str, listed: Iterable[str], exclusion: Exclusion) -> Iterator[str]:
     """git's listing under the same rules as the walk: Python files, no skipped directory, no symlinked
     directory on the way, each once, still on disk (a deleted file stays listed until committed)."""
     verdicts: dict[str, bool] = {"": True}
@@ -117,20 +146,20 @@ def _kept(root: str, listed: Iterable[str]) -> Iterator[str]:
             continue
         seen.add(name)
         directory, _, _ = name.rpartition("/")
-        if not _directory_kept(root, directory, verdicts):
+        if not _directory_kept(root, directory, verdicts, exclusion):
             continue
         path = os.path.join(root, *name.split("/"))
-        if os.path.isfile(path):
+        if os.path.isfile(path) and not exclusion.named(path):
             yield path
 
 
-def _directory_kept(root: str, directory: str, verdicts: dict[str, bool]) -> bool:
+def _directory_kept(root: str, directory: str, verdicts: dict[str, bool], exclusion: Exclusion) -> bool:
     if directory not in verdicts:
         parent, _, name = directory.rpartition("/")
         full_parent = os.path.join(root, *parent.split("/")) if parent else root
         verdicts[directory] = (
-            _directory_kept(root, parent, verdicts)
-            and not _skipped(full_parent, name)
+            _directory_kept(root, parent, verdicts, exclusion)
+            and not exclusion.directory(full_parent, name)
             and not os.path.islink(os.path.join(full_parent, name))
         )
     return verdicts[directory]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .analysis.model import ClassInfo
+    from .context import Context
 
 # An import a fix needs, in libcst's AddImportsVisitor terms: (module, name or None, alias or None).
 Import = tuple[str, "str | None", "str | None"]
@@ -72,4 +76,13 @@ def renamed(node: ast.expr, new: str, module: str) -> Fix | None:
         return Fix(Edit(target, "Attribute", rename(new)))
     if isinstance(target, ast.Name):
         return Fix(Edit(target, "Name", rename(new)), imports=[(module, new, None)])
+    return None
+
+
+def isolated_base_fix(ctx: Context, cls: ClassInfo) -> Fix | None:
+    """``unittest.TestCase`` -> ``unittest.IsolatedAsyncioTestCase`` in the class's own bases (it
+    runs sync tests unchanged). A sync base inherited from elsewhere is not changed."""
+    for base in cls.node.bases:
+        if ctx.resolver.qualname(base, cls.parent) == "unittest.TestCase":
+            return renamed(base, "IsolatedAsyncioTestCase", "unittest")
     return None

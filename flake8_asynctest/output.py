@@ -9,6 +9,7 @@ stdout stays parseable. Columns are flake8's in ``text`` (ast's byte offset + 1)
 from __future__ import annotations
 
 import os
+from collections import Counter
 from typing import Any, TextIO
 
 from . import __version__
@@ -33,6 +34,13 @@ def rule_name(code: str) -> str:
     return rule.name if rule is not None else NON_RULE_NAMES.get(code, "")
 
 
+def rule_url(code: str) -> str:
+    from .catalogue import RULES
+
+    rule = RULES.get(code)
+    return rule.url if rule is not None else ""
+
+
 def display_path(path: str) -> str:
     """The path from the current directory, with ``/``: what CI annotations and SARIF URIs expect."""
     if os.path.isabs(path):
@@ -52,24 +60,53 @@ class Format:
 
     stdout_is_one_document = False  # then the statistics go to stderr
 
-    def __init__(self, out: TextIO, err: TextIO, color: bool = False) -> None:
+    def __init__(
+        self,
+        out: TextIO,
+        err: TextIO,
+        color: bool = False,
+        quiet: bool = False,
+        show_source: bool = False,
+        show_fixes: bool = False,
+        show_url: bool = False,
+    ) -> None:
         self.out = out
         self.err = err
         self.color = color
+        self.quiet = quiet  # no summary line
+        self.show_source = show_source  # the line of each finding, with a caret at its column (text)
+        self.show_fixes = show_fixes  # what --fix changed, per file and code
+        self.show_url = show_url  # each finding's rule documentation (text, github)
 
     def add(self, report: FileReport) -> None:
         raise NotImplementedError
 
     def finish(self, summary: Summary, statistics: bool) -> None:
+        side = self.err if self.stdout_is_one_document else self.out
         if statistics:
-            self.write_statistics(summary, self.err if self.stdout_is_one_document else self.out)
-        self.err.write(summary.line() + "\n")
+            self.write_statistics(summary, side)
+        if self.show_fixes:
+            write_fixes(summary, side)
+        if not self.quiet:
+            self.err.write(summary.line() + "\n")
 
     @staticmethod
     def write_statistics(summary: Summary, stream: TextIO) -> None:
         for code, count in sorted(summary.counts.items()):
             fixable = " [fixable]" if _has_fix(code) else ""
             stream.write(f"{count:<5} {code:<7}{rule_name(code)}{fixable}\n")
+
+
+def write_fixes(summary: Summary, stream: TextIO) -> None:
+    """``--show-fixes``: each file's fixes by code, after the findings."""
+    if not summary.fixes:
+        return
+    verb = {"diff": "Would fix", "add-noqa": "Silenced with noqa comments"}.get(summary.fix_mode or "", "Fixed")
+    stream.write(f"{verb} {summary.fixed} finding{'' if summary.fixed == 1 else 's'}:\n")
+    for path, codes in summary.fixes:
+        stream.write(f"- {path}:\n")
+        for code, count in sorted(codes.items()):
+            stream.write(f"    {count} x {code} ({rule_name(code)})\n")
 
 
 def _has_fix(code: str) -> bool:
@@ -85,12 +122,16 @@ class TextFormat(Format):
     def add(self, report: FileReport) -> None:
         for d in report.diagnostics:
             self.out.write(self._line(report.path, d))
+            if self.show_source and d.source_line:
+                caret = "".join(c if c == "\t" else " " for c in d.source_line[: d.column - 1]) + "^"
+                self.out.write(f"{d.source_line}\n{caret}\n")
 
     def _line(self, path: str, d: Diagnostic) -> str:
+        url = f" {rule_url(d.code)}" if self.show_url and rule_url(d.code) else ""
         if not self.color:
-            return f"{path}:{d.line}:{d.col + 1}: {d.message}\n"
+            return f"{path}:{d.line}:{d.col + 1}: {d.message}{url}\n"
         sep = "\033[36m:\033[0m"
-        return f"\033[1m{path}\033[0m{sep}{d.line}{sep}{d.col + 1}{sep} \033[1;31m{d.code}\033[0m {d.text}\n"
+        return f"\033[1m{path}\033[0m{sep}{d.line}{sep}{d.col + 1}{sep} \033[1;31m{d.code}\033[0m {d.text}{url}\n"
 
 
 class GithubFormat(Format):
@@ -104,7 +145,8 @@ class GithubFormat(Format):
                 props += [f"line={d.line}", f"col={d.column}"]
             title = f"{TOOL} {d.code} {rule_name(d.code)}".rstrip()
             props.append(f"title={_escape_property(title)}")
-            self.out.write(f"::error {','.join(props)}::{_escape_data(d.message)}\n")
+            url = f" ({rule_url(d.code)})" if self.show_url and rule_url(d.code) else ""
+            self.out.write(f"::error {','.join(props)}::{_escape_data(d.message + url)}\n")
 
 
 def _escape_data(text: str) -> str:
@@ -120,8 +162,8 @@ class JsonFormat(Format):
 
     stdout_is_one_document = True
 
-    def __init__(self, out: TextIO, err: TextIO, color: bool = False) -> None:
-        super().__init__(out, err, color)
+    def __init__(self, out: TextIO, err: TextIO, color: bool = False, **options: bool) -> None:
+        super().__init__(out, err, color, **options)
         self.findings: list[dict[str, Any]] = []
         self.errors: list[dict[str, Any]] = []
 
@@ -156,6 +198,16 @@ class JsonFormat(Format):
 
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+FINGERPRINT = "flake8AsynctestFinding/v1"
+
+
+def _fingerprint(path: str, d: Diagnostic, occurrence: int) -> str:
+    """Stable while the finding's line is unchanged, wherever it moves in its file: the path, the
+    code, the line's text and which of the same (code, text) pairs in the file it is."""
+    import hashlib
+
+    key = "\0".join((display_path(path), d.code, d.source_line.strip(), str(occurrence)))
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 SRCROOT = "%SRCROOT%"
 
 
@@ -165,8 +217,8 @@ class SarifFormat(Format):
 
     stdout_is_one_document = True
 
-    def __init__(self, out: TextIO, err: TextIO, color: bool = False) -> None:
-        super().__init__(out, err, color)
+    def __init__(self, out: TextIO, err: TextIO, color: bool = False, **options: bool) -> None:
+        super().__init__(out, err, color, **options)
         from .catalogue import RULES
 
         self.rules = RULES
@@ -177,9 +229,11 @@ class SarifFormat(Format):
 
     def add(self, report: FileReport) -> None:
         self.failed = self.failed or report.failed
+        seen: Counter[tuple[str, str]] = Counter()
         for d in report.diagnostics:
             location = self._location(report.path, d)
             if d.code in self.rule_index:
+                seen[d.code, d.source_line.strip()] += 1
                 self.results.append(
                     {
                         "ruleId": d.code,
@@ -187,6 +241,9 @@ class SarifFormat(Format):
                         "level": "error",
                         "message": {"text": d.text},
                         "locations": [location],
+                        "partialFingerprints": {
+                            FINGERPRINT: _fingerprint(report.path, d, seen[d.code, d.source_line.strip()])
+                        },
                     }
                 )
             else:
@@ -212,6 +269,8 @@ class SarifFormat(Format):
         physical: dict[str, Any] = {"artifactLocation": artifact}
         if d.line > 0:
             physical["region"] = {"startLine": d.line, "startColumn": d.column}
+            if d.end is not None:
+                physical["region"].update(endLine=d.end[0], endColumn=d.end[1])
         return {"physicalLocation": physical}
 
     def finish(self, summary: Summary, statistics: bool) -> None:
@@ -251,6 +310,7 @@ class SarifFormat(Format):
             "shortDescription": {"text": rule.summary},
             "fullDescription": {"text": " ".join(rule.what.split())},
             "help": {"text": rule.explain(), "markdown": rule.markdown()},
+            "helpUri": rule.url,
             "defaultConfiguration": {"enabled": rule.default, "level": "error"},
             "properties": {"fixable": rule.fix is not None},
         }
@@ -262,3 +322,34 @@ FORMATS: dict[str, type[Format]] = {
     "sarif": SarifFormat,
     "github": GithubFormat,
 }
+
+
+class Progress:
+    """``checked 120/3000 files`` on a terminal's stderr, redrawn in place, for runs long enough to
+    need it; cleared before anything else is printed to the terminal."""
+
+    MIN_FILES = 200
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self.total = total
+        self.stream = stream
+        self.done = 0
+        self.step = max(1, total // 100)  # redraw about a hundred times a run
+        self.shown = False
+
+    @classmethod
+    def wanted(cls, total: int, stream: TextIO, quiet: bool) -> bool:
+        return not quiet and total >= cls.MIN_FILES and bool(getattr(stream, "isatty", lambda: False)())
+
+    def advance(self) -> None:
+        self.done += 1
+        if self.done % self.step == 0 or self.done == self.total:
+            self.stream.write(f"\rchecked {self.done}/{self.total} files")
+            self.stream.flush()
+            self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+            self.shown = False

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import Counter
 from collections.abc import Iterator, Sequence
 
-from .checker import check_source, collect_if_due
-from .config import Plan
+from .checker import FileResult, check_source, collect_if_due
+from .config.plan import Plan
 from .fixes.options import FixOptions
 from .report import Diagnostic, FileReport, diagnostics
+from .settings import Settings
 
 # A pool's start-up (tens of milliseconds) is paid back from about this much work: many files, or a
 # few big ones (CPython's 36-file test_asyncio, 1 MB, checks in 0.17 s with two processes, 0.26 s in one).
@@ -35,17 +37,41 @@ def check_file(path: str, plan: Plan, fixing: FixOptions | None = None) -> FileR
             data = handle.read()
     except OSError as error:
         return unreadable(path, error.strerror or str(error))
+    return check_data(path, data, plan, fixing)
+
+
+def check_data(path: str, data: bytes, plan: Plan, fixing: FixOptions | None = None) -> FileReport:
+    """Check (and fix) ``data`` as the content of ``path``: a file's, or standard input's."""
     settings = plan.settings_for(path)
     result = check_source(data, path, settings)
-    fixed, diff = 0, ""
+    fixed: Counter[str] = Counter()
+    diff = ""
     if fixing is not None and not result.unreadable and fixing.wants(result.findings):
-        from .fixes.apply import fix_file
+        if fixing.mode == "add-noqa":
+            result, fixed = _add_noqa(path, data, result, settings)
+        else:
+            from .fixes.apply import fix_file
 
-        result, fixed, diff = fix_file(path, data, result, settings, fixing)
+            result, fixed, diff = fix_file(path, data, result, settings, fixing)
     collect_if_due()
     report = FileReport(path, diagnostics(result.findings, result.source), failed=result.unreadable)
     report.fixed, report.diff = fixed, diff
     return report
+
+
+def _add_noqa(path: str, data: bytes, result: FileResult, settings: Settings) -> tuple[FileResult, Counter[str]]:
+    """The file with a noqa comment on each finding's line, written; what remains, and what was silenced."""
+    from .fixes.files import write_atomically
+    from .fixes.noqa import add_noqa
+
+    try:
+        new, added = add_noqa(data, result.findings)
+        if added:
+            write_atomically(path, new)
+    except Exception as error:  # the file must stay as it was, and the run go on
+        print(f"{path}: no noqa comments added, left unchanged ({type(error).__name__}: {error})", file=sys.stderr)
+        return result, Counter()
+    return (check_source(new, path, settings) if added else result), added
 
 
 def unreadable(path: str, reason: str) -> FileReport:

@@ -7,6 +7,7 @@ under the names the standalone checker uses as flags, and get the same value che
 from __future__ import annotations
 
 import ast
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +21,7 @@ LIST_OPTIONS = {
     "asynctest-runner-decorators": "qualified names of decorators that run the async function they wrap",
     "asynctest-coroutine-functions": "qualified names of functions that return a coroutine",
 }
-OPTIONS = ("asynctest-max-sleep", "asynctest-scope", "asynctest-resolve", *LIST_OPTIONS)
+OPTIONS = ("asynctest-max-sleep", "asynctest-scope", "asynctest-resolve", "asynctest-python", *LIST_OPTIONS)
 
 
 class Plugin:
@@ -57,6 +58,15 @@ class Plugin:
             parse_from_config=True,
             help="flake8-asynctest: check only test code (default) or every file",
         )
+        manager.add_option(
+            "--asynctest-python",
+            default=None,
+            parse_from_config=True,
+            normalize_paths=True,
+            metavar="PATH",
+            help="flake8-asynctest: resolve imports against this interpreter's (or virtualenv's) packages "
+            "(default: the active virtualenv, else .venv or venv at the project root, else flake8's)",
+        )
         for option, help_text in LIST_OPTIONS.items():
             manager.add_option(
                 f"--{option}",
@@ -90,31 +100,42 @@ class Plugin:
 
 def _settings(options: Any) -> Settings:
     """Settings from flake8's options, each value checked as the standalone checker checks it."""
-    from . import config
+    from .config import ConfigError
+    from .config import values as check_value
+    from .config.environment import find_environment
+    from .config.plan import knowledge
+    from .config.pyproject import option_name
 
     _reject_unknown_options(options)
-    values: dict[str, Any] = {}
+    found: dict[str, Any] = {}
     for option, check in (
-        ("asynctest-max-sleep", config.max_sleep),
-        ("asynctest-scope", config.scope),  # argparse skips its choices check for a config-file value
-        ("asynctest-resolve", config.resolve),
-        ("asynctest-test-patterns", config.globs),  # flake8 made path globs absolute from the config file
-        ("asynctest-runner-bases", config.dotted_names),
-        ("asynctest-runner-decorators", config.dotted_names),
-        ("asynctest-coroutine-functions", config.dotted_names),
+        ("asynctest-max-sleep", check_value.max_sleep),
+        ("asynctest-scope", check_value.scope),  # argparse skips its choices check for a config-file value
+        ("asynctest-resolve", check_value.resolve),
+        ("asynctest-test-patterns", check_value.globs),  # flake8 made path globs absolute from the config file
+        ("asynctest-runner-bases", check_value.dotted_names),
+        ("asynctest-runner-decorators", check_value.dotted_names),
+        ("asynctest-coroutine-functions", check_value.dotted_names),
     ):
-        name = config.option_name(option.removeprefix("asynctest-"))
+        name = option_name(option.removeprefix("asynctest-"))
         try:
-            values[name] = check(getattr(options, option.replace("-", "_")), "")
+            found[name] = check(getattr(options, option.replace("-", "_")), "")
         except ValueError as error:
-            raise config.ConfigError(f"{option}: {error}") from None
+            raise ConfigError(f"{option}: {error}") from None
+    python = getattr(options, "asynctest_python", None)
+    try:
+        python = check_value.python(python, "") if python else None
+    except ValueError as error:
+        raise ConfigError(f"asynctest-python: {error}") from None
+    search_path = find_environment(python, os.getcwd()).search_path if found["resolve"] == "imports" else None
     return Settings(
         enabled=_enabled_under_flake8(options),
-        max_sleep=values["max_sleep"],
-        scope=values["scope"],
-        resolve=values["resolve"],
-        knowledge=config.knowledge(values),
-        test_patterns=values["test_patterns"],
+        max_sleep=found["max_sleep"],
+        scope=found["scope"],
+        resolve=found["resolve"],
+        knowledge=knowledge(found),
+        test_patterns=found["test_patterns"],
+        search_path=search_path,
     )
 
 
@@ -139,7 +160,7 @@ def _enabled_under_flake8(options: Any) -> frozenset[str]:
     from flake8.style_guide import Decision, DecisionEngine
 
     from .catalogue import RULES
-    from .selection import opted_in
+    from .config.selection import opted_in
 
     engine = DecisionEngine(options)
     named = [*(getattr(options, "select", None) or []), *(getattr(options, "extend_select", None) or [])]

@@ -16,15 +16,27 @@ if TYPE_CHECKING:
 class Diagnostic:
     """One finding, or one file-level problem (E902 unreadable, E999 unparsable), in one file."""
 
-    __slots__ = ("line", "col", "code", "message", "column", "fixable")
+    __slots__ = ("line", "col", "code", "message", "column", "fixable", "end", "source_line")
 
-    def __init__(self, line: int, col: int, code: str, message: str, column: int, fixable: bool = False) -> None:
+    def __init__(
+        self,
+        line: int,
+        col: int,
+        code: str,
+        message: str,
+        column: int,
+        fixable: bool = False,
+        end: tuple[int, int] | None = None,
+        source_line: str = "",
+    ) -> None:
         self.line = line
         self.col = col  # 0-based UTF-8 byte offset, as ast and flake8 count
         self.code = code
         self.message = message  # starts with the code, as flake8 prints it
         self.column = column  # 1-based, in characters, as editors and SARIF count
         self.fixable = fixable  # --fix can repair it (safe fixes only)
+        self.end = end  # where the reported node ends: (line, 1-based character column), if known
+        self.source_line = source_line  # the line reported, for --show-source
 
     @property
     def text(self) -> str:
@@ -37,7 +49,8 @@ class Diagnostic:
 
 class FileReport:
     """A checked file's diagnostics; ``failed`` when it could not be read (its one diagnostic says why).
-    With fixing: ``fixed`` fixes applied (or, with --diff, that would be) and the ``diff`` to print."""
+    With fixing: ``fixed`` counts the fixes applied by code (with --diff: that would be; with
+    --add-noqa: the codes silenced) and ``diff`` is the diff to print."""
 
     __slots__ = ("path", "diagnostics", "failed", "fixed", "diff")
 
@@ -45,24 +58,34 @@ class FileReport:
         self.path = path
         self.diagnostics = diagnostics
         self.failed = failed
-        self.fixed = 0
+        self.fixed: Counter[str] = Counter()
         self.diff = ""
 
 
 def diagnostics(findings: Iterable[Finding], source: str | None) -> list[Diagnostic]:
-    """Findings as diagnostics, with the character column of each (ast gives a byte offset)."""
-    lines = None
+    """Findings as diagnostics, with the character columns of each (ast gives byte offsets) and the
+    line it is on."""
+    lines: list[str] = []
     found = []
     for finding in findings:
-        column = finding.col + 1
-        if source is not None and not source.isascii():
-            if lines is None:
-                lines = source.splitlines()
-            if 0 < finding.line <= len(lines):
-                column = len(lines[finding.line - 1].encode("utf-8")[: finding.col].decode("utf-8", "ignore")) + 1
+        if source is not None and not lines:
+            lines = source.splitlines()
+        column = _column(lines, finding.line, finding.col)
+        node = finding.node
+        end_line, end_col = getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None)
+        end = (end_line, _column(lines, end_line, end_col)) if end_line is not None and end_col is not None else None
+        line = lines[finding.line - 1] if 0 < finding.line <= len(lines) else ""
         fixable = finding.fix is not None and not finding.fix.unsafe
-        found.append(Diagnostic(finding.line, finding.col, finding.code, finding.message, column, fixable))
+        found.append(Diagnostic(finding.line, finding.col, finding.code, finding.message, column, fixable, end, line))
     return found
+
+
+def _column(lines: list[str], line: int, offset: int) -> int:
+    """The 1-based character column of a UTF-8 byte ``offset`` into ``line``."""
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    if text.isascii():
+        return offset + 1
+    return len(text.encode("utf-8")[:offset].decode("utf-8", "ignore")) + 1
 
 
 class Summary:
@@ -74,8 +97,9 @@ class Summary:
         self.counts: Counter[str] = Counter()
         self.fixable = 0  # remaining findings --fix could repair
         self.fix_mode = fix_mode
-        self.fixed = 0  # fixes applied (with --diff: that would be)
+        self.fixed = 0  # fixes applied (with --diff: that would be; with --add-noqa: comments added)
         self.fixed_files = 0
+        self.fixes: list[tuple[str, Counter[str]]] = []  # for --show-fixes: each fixed file's fixes by code
 
     def add(self, report: FileReport) -> None:
         if report.failed:
@@ -85,8 +109,9 @@ class Summary:
         self.counts.update(d.code for d in report.diagnostics)
         self.fixable += sum(d.fixable for d in report.diagnostics)
         if report.fixed:
-            self.fixed += report.fixed
+            self.fixed += sum(report.fixed.values())
             self.fixed_files += 1
+            self.fixes.append((report.path, report.fixed))
 
     @property
     def findings(self) -> int:
@@ -100,7 +125,11 @@ class Summary:
             found = f"{_plural(self.findings, 'finding')} ({self.fixable} fixable)"
         errors = f"; {_plural(self.errors, 'file')} could not be read" if self.errors else ""
         fixed = ""
-        if self.fix_mode is not None:
+        if self.fix_mode == "add-noqa":
+            silenced = f"{_plural(self.fixed, 'finding')} in {_plural(self.fixed_files, 'file')}"
+            fixed = f"; silenced {silenced} with noqa comments"
+            found = f"{found} remaining" if self.findings else found
+        elif self.fix_mode is not None:
             verb = "would fix" if self.fix_mode == "diff" else "fixed"
             fixed = f"; {verb} {_plural(self.fixed, 'finding')} in {_plural(self.fixed_files, 'file')}"
             if self.fix_mode == "diff":

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
+
+# Where each rule's documentation lives: README's section for it, the same on every release.
+DOCS = "https://github.com/OWNER/flake8-asynctest/blob/main/README.md"
 
 
 class Rule:
@@ -61,6 +65,12 @@ class Rule:
     def __repr__(self) -> str:
         return f"<Rule {self.code}>"
 
+    @property
+    def url(self) -> str:
+        """The rule's section of the README (GitHub's anchor for the heading ``markdown`` writes)."""
+        heading = f"{self.code} {self.name}".lower()
+        return f"{DOCS}#{re.sub(r'[^a-z0-9 -]', '', heading).replace(' ', '-')}"
+
     def format(self, **fields: object) -> str:
         return f"{self.code} {self.message.format(**fields)}"
 
@@ -87,6 +97,7 @@ class Rule:
             f"{self.code} ({self.name}): {self.summary}",
             f"Default: {'on' if self.default else 'off (opt-in: --extend-select ' + self.code + ')'}",
             f"Autofix: {self.fix_text}",
+            f"Documentation: {self.url}",
             *([f"Also silenced by: # noqa: {', '.join(self.peers)}"] if self.peers else []),
             "",
             "What it does",

@@ -136,7 +136,6 @@ def test_flake8_noqa_file_comment_skips_the_file(tmp_path, capsys):
         (["--select", "ATC2"], False),
         (["--select", "ATC1", "--ignore", "ATC"], True),
         (["--ignore", "ATC1", "--extend-select", "ATC103"], True),
-        (["--select", "E"], False),
         (["--select", "A"], True),
     ],
 )

@@ -7,7 +7,9 @@ import textwrap
 import pytest
 
 from flake8_asynctest.cli import main
-from flake8_asynctest.config import ConfigError, Plan, load
+from flake8_asynctest.config import ConfigError
+from flake8_asynctest.config.plan import Plan
+from flake8_asynctest.config.pyproject import load
 
 NEVER_RUNS = textwrap.dedent(
     """\
@@ -189,13 +191,16 @@ def test_rule_options_reach_the_settings(project):
         ("resolve = 'web'", "[tool.flake8-asynctest] resolve: expected one of 'imports', 'file', got 'web'"),
         ("select = ['ATC 1']", "[tool.flake8-asynctest] select: 'ATC 1' is not a code or prefix"),
         ("ignore = [103]", "[tool.flake8-asynctest] ignore: expected a list of codes"),
-        ("extend-select = ['ATC-203']", "[tool.flake8-asynctest] extend-select: 'ATC-203' is not a code"),
+        ("extend-select = ['ATC-203']", "extend-select: 'ATC-203' matches no rule; did you mean ATC203?"),
         ("runner-bases = ['AsyncBase']", "[tool.flake8-asynctest] runner-bases: 'AsyncBase' is not a qualified name"),
         ("runner-decorators = [1]", "[tool.flake8-asynctest] runner-decorators: expected a list of qualified names"),
         ("coroutine-functions = ['a..b']", "[tool.flake8-asynctest] coroutine-functions: 'a..b' is not a qualified"),
         ("test-patterns = 3", "[tool.flake8-asynctest] test-patterns: expected a list of file globs"),
         ("per-file-ignores = ['x']", "[tool.flake8-asynctest] per-file-ignores: expected a table"),
-        ("per-file-ignores = {'x.py' = ['nope']}", "[tool.flake8-asynctest] per-file-ignores: 'NOPE' is not a code"),
+        ("per-file-ignores = {'x.py' = ['nope']}", "[tool.flake8-asynctest] per-file-ignores: 'nope' matches no rule"),
+        ("select = ['ATC999']", "[tool.flake8-asynctest] select: 'ATC999' matches no rule; the codes run from ATC101"),
+        ("ignore = ['ATX101']", "[tool.flake8-asynctest] ignore: 'ATX101' matches no rule; did you mean ATC101?"),
+        ("extend-ignore = ['task-dropped']", "extend-ignore: 'task-dropped' is a rule name; its code is ATC301"),
     ],
 )
 def test_configuration_mistakes_name_the_file_and_key_and_exit_2(project, capsys, body, message):
@@ -206,6 +211,77 @@ def test_configuration_mistakes_name_the_file_and_key_and_exit_2(project, capsys
     assert captured.out == ""
     assert captured.err.startswith(f"flake8-asynctest: {project / 'pyproject.toml'}: ")
     assert message in captured.err
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--select", "ATC999"], "argument --select: 'ATC999' matches no rule; the codes run from ATC101 to ATC601"),
+        (["--select", "XYZ"], "argument --select: 'XYZ' matches no rule"),
+        (["--extend-select", "ATC23"], "argument --extend-select: 'ATC23' matches no rule; did you mean ATC203?"),
+        (["--ignore", "sleep-as-synchronisation"], "'sleep-as-synchronisation' is a rule name; its code is ATC401"),
+        (["--extend-ignore", "ATC7"], "argument --extend-ignore: 'ATC7' matches no rule"),
+        (["--per-file-ignores", "tests/*:ATC1,ATC999"], "argument --per-file-ignores: 'ATC999' matches no rule"),
+    ],
+)
+def test_unknown_codes_in_flags_are_usage_errors(project, capsys, flags, message):
+    write(project / "test_a.py", NEVER_RUNS)
+    with pytest.raises(SystemExit) as exit_info:
+        main([*flags, "."])
+    assert exit_info.value.code == 2
+    captured = capsys.readouterr()
+    assert (captured.out, message in captured.err) == ("", True), captured.err
+
+
+def test_the_catalogue_decides_which_codes_are_known():
+    from flake8_asynctest.catalogue import RULES
+    from flake8_asynctest.config.selection import unknown_code
+
+    for code in RULES:
+        assert [unknown_code(code[:length]) for length in range(1, 7)] == [None] * 6
+    assert unknown_code("ATC000") is not None  # an internal error, not a rule
+    assert unknown_code("") is not None
+
+
+@pytest.mark.parametrize(
+    ("flags", "body", "chosen"),
+    [
+        (["--select="], "scope = 'tests'", "select = []"),
+        (["--ignore", "ATC"], "scope = 'tests'", "ignore = ['ATC']"),
+        ([], 'select = ["ATC2"]\nignore = ["ATC2"]', "select = ['ATC2'], ignore = ['ATC2']"),
+        ([], "select = []", "select = []"),
+        (["--select", "ATC1"], 'extend-ignore = ["ATC1"]', "select = ['ATC1'], extend-ignore = ['ATC1']"),
+    ],
+)
+def test_an_empty_selection_is_an_error(project, capsys, flags, body, chosen):
+    write(project / "test_a.py", NEVER_RUNS)
+    configure(project, body)
+    assert main([*flags, "."]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"flake8-asynctest: no rule is selected ({chosen}; configuration: {project / 'pyproject.toml'}); "
+        "see --list-rules\n"
+    )
+
+
+def test_a_per_file_ignore_may_switch_every_rule_off_for_its_files(project, capsys):
+    write(project / "legacy" / "test_a.py", NEVER_RUNS)
+    configure(project, 'per-file-ignores = { "legacy/*" = ["ATC"] }')
+    assert main(["."]) == 0
+
+
+@pytest.mark.parametrize("name", ["flake8_asynctest", "Flake8_AsyncTest", "flake8asynctest"])
+def test_a_misspelt_table_name_gets_a_hint(project, capsys, name):
+    write(project / "test_a.py", NEVER_RUNS)
+    write(project / "pyproject.toml", f'[tool.{name}]\nselect = ["ATC1"]\n')
+    assert main(["."]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"flake8-asynctest: {project / 'pyproject.toml'}: [tool.{name}] is not read; "
+        "the table is [tool.flake8-asynctest]\n"
+    )
 
 
 def test_invalid_toml_is_an_error(project, capsys):
@@ -263,7 +339,7 @@ def test_the_nearest_pyproject_with_a_table_wins(project, capsys, monkeypatch):
 
 
 def test_readme_documents_every_key_and_flake8_option():
-    from flake8_asynctest.config import KEYS
+    from flake8_asynctest.config.pyproject import KEYS
     from flake8_asynctest.plugin import OPTIONS
 
     from .annotations import ROOT

@@ -6,7 +6,7 @@ import pytest
 
 from flake8_asynctest.catalogue import RULES
 from flake8_asynctest.checker import check_source
-from flake8_asynctest.selection import enabled_codes
+from flake8_asynctest.config.selection import enabled_codes
 from flake8_asynctest.settings import Settings
 
 from .annotations import FIXTURES, expected, fixture_files

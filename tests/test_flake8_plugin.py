@@ -34,11 +34,22 @@ def standalone(*args, cwd=ROOT):
 
 @pytest.mark.parametrize("extra", [[], ["--extend-select", "ATC203"]])
 def test_both_modes_report_the_same_findings_on_the_fixtures(extra):
-    ours = standalone("fixtures", *extra)
+    ours = standalone("--isolated", "fixtures", *extra)
     theirs = flake8("--select", "ATC", *extra, "fixtures")
     assert ours.returncode == 1, ours.stderr
     assert sorted(theirs.stdout.splitlines()) == sorted(ours.stdout.splitlines())
     assert len(ours.stdout.splitlines()) > 40
+
+
+def test_the_quick_start_shows_every_default_rule_and_no_fixed_twin():
+    """README's first command, from the repository's root: the examples, not what --fix made of them."""
+    from flake8_asynctest.catalogue import RULES
+
+    done = standalone("fixtures")
+    paths = {line.split(":")[0] for line in done.stdout.splitlines()}
+    codes = {line.split(": ")[1].split()[0] for line in done.stdout.splitlines()}
+    assert [path for path in paths if path.endswith(".fixed.py")] == []
+    assert codes == {code for code, rule in RULES.items() if rule.default}
 
 
 def test_plugin_is_registered_under_atc():
@@ -177,3 +188,76 @@ def test_flake8_config_mistakes_name_the_option(tmp_path, line, message):
     result = subprocess.run([sys.executable, "-m", "flake8", "."], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode != 0
     assert f"flake8-asynctest: {message}" in result.stdout + result.stderr
+
+
+FLAKE8_ONLY = """\
+[flake8]
+max-line-length = 100
+select = E,F,W,C90,ATC
+extend-select =
+    ATC203,
+    B950
+extend-ignore = ATC202
+per-file-ignores =
+    legacy/*: ATC103, E501, ASYNC100
+    conftest.py: S101
+asynctest-max-sleep = 0.5
+asynctest-scope = all
+extend-exclude = generated
+"""
+FLAKE8_ONLY_PROJECT = {
+    "pyproject.toml": "[project]\nname = 'demo'\n",  # no table of ours
+    "app.py": "import asyncio\n\n\nasync def main():\n    asyncio.sleep(1)\n",
+    "tests/test_a.py": (
+        "import asyncio\nimport unittest\n\n\nclass T(unittest.TestCase):\n    async def test_x(self):\n"
+        "        await asyncio.sleep(0.3)\n        await asyncio.sleep(0.6)\n        asyncio.get_event_loop()\n\n"
+        "    def test_y(self):\n        asyncio.run(asyncio.sleep(0))\n"
+    ),
+    "legacy/test_old.py": IN_HOUSE_PROJECT["legacy/test_old.py"],
+    "generated/test_gen.py": IN_HOUSE_PROJECT["legacy/test_old.py"],
+}
+
+
+@pytest.mark.parametrize("name", ["setup.cfg", "tox.ini", ".flake8"])
+def test_a_project_configured_for_flake8_only_gets_the_same_findings_standalone(tmp_path, name):
+    make_project(tmp_path, {**FLAKE8_ONLY_PROJECT, name: FLAKE8_ONLY})
+    ours = subprocess.run([sys.executable, "-m", "flake8_asynctest", "."], capture_output=True, text=True, cwd=tmp_path)
+    theirs = subprocess.run([sys.executable, "-m", "flake8", "."], capture_output=True, text=True, cwd=tmp_path)
+    atc = sorted(line for line in theirs.stdout.splitlines() if ": ATC" in line)
+    assert sorted(ours.stdout.splitlines()) == atc, ours.stderr
+    # every option at work: scope all (app.py), max-sleep 0.5 (not 0.3), ATC203 opted in, ATC202 ignored,
+    # legacy/ per-file-ignored, generated/ excluded
+    assert [(line.split(":")[0], line.split(": ")[1][:6]) for line in ours.stdout.splitlines()] == [
+        ("./app.py", "ATC101"),
+        ("./tests/test_a.py", "ATC103"),
+        ("./tests/test_a.py", "ATC401"),
+        ("./tests/test_a.py", "ATC203"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("[flake8]\nselect = E,ATC999\n", "setup.cfg: [flake8] select: 'ATC999' matches no rule"),
+        ("[flake8]\nper-file-ignores = tests/*: ATX101\n", ""),  # another plugin's code: flake8's business
+        ("[flake8]\nper-file-ignores = tests/*: ATC10O\n", "[flake8] per-file-ignores: 'ATC10O' matches no rule"),
+        ("[flake8]\nasynctest-max-slep = 1\n", "unknown option 'asynctest-max-slep' in [flake8]; did you mean"),
+        ("[flake8]\nasynctest-scope = everything\n", "setup.cfg: [flake8] asynctest-scope: expected one of"),
+        ("[flake8]\nselect = E,F\n", "no rule is selected (select = []; configuration: "),
+    ],
+)
+def test_mistakes_in_flake8s_file_are_errors_standalone(tmp_path, body, message):
+    make_project(tmp_path, {"tests/test_a.py": "x = 1\n", "setup.cfg": body})
+    done = subprocess.run([sys.executable, "-m", "flake8_asynctest", "."], capture_output=True, text=True, cwd=tmp_path)
+    if not message:
+        assert done.returncode == 0, done.stderr
+        return
+    assert (done.returncode, done.stdout) == (2, "")
+    assert message in done.stderr
+
+
+def test_our_pyproject_table_wins_over_flake8s_file(tmp_path):
+    make_project(tmp_path, {**FLAKE8_ONLY_PROJECT, "setup.cfg": FLAKE8_ONLY})
+    (tmp_path / "pyproject.toml").write_text("[tool.flake8-asynctest]\nselect = ['ATC103']\n")
+    done = subprocess.run([sys.executable, "-m", "flake8_asynctest", "."], capture_output=True, text=True, cwd=tmp_path)
+    assert [line.split(": ")[1][:6] for line in done.stdout.splitlines()] == ["ATC103", "ATC103", "ATC103"]

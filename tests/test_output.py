@@ -92,7 +92,7 @@ def test_exit_zero_keeps_findings_from_failing_but_not_errors(tree, capsys):
     assert status == 2
     assert "missing:0:1: E902 No such file or directory" in out
     assert err.endswith("3 files checked: 4 findings (2 fixable); 1 file could not be read\n")
-    assert run(capsys, "--exit-zero", "--select", "E", "tests/test_a.py")[:2] == (0, "")
+    assert run(capsys, "--exit-zero", "--select", "ATC3", "tests/test_a.py")[:2] == (0, "")
 
 
 def test_clean_summary(tree, capsys):
@@ -211,8 +211,9 @@ def test_sarif_is_valid_sarif_2_1_0(tree, capsys):
     location = results[1]["locations"][0]["physicalLocation"]
     assert location == {
         "artifactLocation": {"uri": "tests/test_a.py", "uriBaseId": "%SRCROOT%"},
-        "region": {"startLine": 12, "startColumn": 33},
+        "region": {"startLine": 12, "startColumn": 33, "endLine": 12, "endColumn": 57},  # characters
     }
+    assert [rule["helpUri"] for rule in rules] == [rule.url for rule in RULES.values()]
     assert results[0]["message"]["text"] == ATC103.split(" ", 1)[1]
     (invocation,) = sarif_run["invocations"]
     assert invocation["executionSuccessful"] is False
@@ -265,3 +266,48 @@ def test_github_annotations_escape_what_workflow_commands_reserve(tmp_path, caps
     (tmp_path / "test_a,b:c%.py").write_text(LOOP_NOT_CLOSED, encoding="utf-8")
     out = run(capsys, "--format", "github", str(tmp_path / "test_a,b:c%.py"))[1]
     assert out.startswith("::error file=test_a%2Cb%3Ac%25.py,line=5,col=12,title=")
+
+
+def fingerprints(capsys):
+    document = json.loads(run(capsys, "--format", "sarif", "tests/test_a.py")[1])
+    results = document["runs"][0]["results"]
+    return [(r["ruleId"], r["partialFingerprints"]["flake8AsynctestFinding/v1"]) for r in results]
+
+
+def test_sarif_fingerprints_follow_a_finding_that_moves(tree, capsys):
+    before = fingerprints(capsys)
+    assert len({fingerprint for _, fingerprint in before}) == len(before) == 2
+    path = tree / "tests" / "test_a.py"
+    path.write_text("import os\n\n" + path.read_text(encoding="utf-8"), encoding="utf-8")  # every line moves
+    assert fingerprints(capsys) == before
+    path.write_text(path.read_text(encoding="utf-8").replace("test_never_runs", "test_renamed"), encoding="utf-8")
+    assert fingerprints(capsys)[1] == before[1] and fingerprints(capsys)[0] != before[0]
+
+
+def test_two_findings_on_identical_lines_get_two_fingerprints(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    again = "\n\ndef test_again():\n    loop = asyncio.new_event_loop()\n"
+    (tmp_path / "test_a.py").write_text(LOOP_NOT_CLOSED + again)
+    document = json.loads(run(capsys, "--isolated", "--format", "sarif", "test_a.py")[1])
+    prints = [r["partialFingerprints"]["flake8AsynctestFinding/v1"] for r in document["runs"][0]["results"]]
+    assert len(prints) == len(set(prints)) == 2
+
+
+def test_each_rule_url_is_its_readme_section():
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    anchors = set()
+    for heading in re.findall(r"^#+ (.+)$", readme, re.MULTILINE):  # GitHub's anchors for headings
+        anchors.add(re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-"))
+    for rule in RULES.values():
+        base, _, anchor = rule.url.partition("#")
+        assert base.endswith("/README.md") and anchor in anchors, rule.url
+
+
+def test_show_url_in_text_and_github(tree, capsys):
+    url = RULES["ATC204"].url
+    assert run(capsys, "--show-url", "tests/test_b.py")[1] == f"tests/test_b.py:5:12: {ATC204} {url}\n"
+    out = run(capsys, "--show-url", "--format", "github", "tests/test_b.py")[1]
+    assert out.endswith(f"::{ATC204} ({url})\n")
+    assert url not in run(capsys, "tests/test_b.py")[1]

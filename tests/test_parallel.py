@@ -97,7 +97,8 @@ def test_what_crosses_process_boundaries_pickles(big_tree):
     """Where workers are spawned rather than forked (macOS, Windows), the plan and reports are pickled."""
     import pickle
 
-    from flake8_asynctest.config import Plan, load
+    from flake8_asynctest.config.plan import Plan
+    from flake8_asynctest.config.pyproject import load
 
     plan = pickle.loads(pickle.dumps(Plan({**load(), "runner_bases": ("x.Base",), "test_patterns": ("*_it.py",)})))
     legacy = "pkg0/legacy/test_0.py"

@@ -378,7 +378,7 @@ def test_a_symlink_loop_named_on_the_command_line_says_so(tmp_path, capsys):
 def test_a_rule_that_fails_costs_its_findings_not_the_run(monkeypatch, tmp_path):
     from flake8_asynctest.checker import check_source
     from flake8_asynctest.rules import FAMILIES
-    from flake8_asynctest.selection import enabled_codes
+    from flake8_asynctest.config.selection import enabled_codes
     from flake8_asynctest.settings import Settings
 
     broken = FAMILIES[0]

@@ -85,7 +85,7 @@ def _read_options(path: str) -> dict[str, str] | None:
 
 
 def _read_toml(path: str) -> dict[str, str] | None:
-    from ..config import toml_module
+    from ..tomlfile import toml_module
 
     tomllib = toml_module()
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 
 from ..checker import FileResult
 from ..settings import Settings
@@ -13,17 +14,18 @@ from .options import FixOptions
 
 def fix_file(
     path: str, data: bytes, result: FileResult, settings: Settings, options: FixOptions
-) -> tuple[FileResult, int, str]:
-    """The findings that remain, how many fixes were applied, and the diff (``diff`` mode only).
+) -> tuple[FileResult, Counter[str], str]:
+    """The findings that remain, the fixes applied by code, and the diff (``diff`` mode only).
     Whatever goes wrong, the file is left as it was and the run goes on."""
+    fixed: Counter[str] = Counter()
     try:
-        new, applied, remaining = fix_source(data, path, settings, options.unsafe, result)
+        new, _, remaining = fix_source(data, path, settings, options.unsafe, result, fixed)
         if new == data:
-            return remaining, 0, ""
+            return remaining, Counter(), ""
         if options.mode == "diff":
-            return result, applied, unified_diff(path, data, new)
+            return result, fixed, unified_diff(path, data, new)
         write_atomically(path, new)
     except Exception as error:  # a fix must never cost the user their file or the run
         print(f"{path}: not fixed, left unchanged ({type(error).__name__}: {error})", file=sys.stderr)
-        return result, 0, ""
-    return remaining, applied, ""
+        return result, Counter(), ""
+    return remaining, fixed, ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from collections.abc import Iterable
 
 import libcst as cst
@@ -27,10 +28,16 @@ MAX_PASSES = 5
 
 
 def fix_source(
-    data: bytes, filename: str, settings: Settings, unsafe: bool = False, result: FileResult | None = None
+    data: bytes,
+    filename: str,
+    settings: Settings,
+    unsafe: bool = False,
+    result: FileResult | None = None,
+    fixed_codes: Counter[str] | None = None,
 ) -> tuple[bytes, int, FileResult]:
     """Apply every fixable finding's fix, pass after pass: the new bytes, how many fixes were
-    applied, and the check of the result (what remains). ``result``: the check of ``data``, if done."""
+    applied, and the check of the result (what remains). ``result``: the check of ``data``, if done;
+    ``fixed_codes`` counts the applied fixes by code (for --show-fixes)."""
     applied = 0
     if result is None:
         result = check_source(data, filename, settings)
@@ -38,21 +45,23 @@ def fix_source(
         fixable = [f for f in result.findings if f.fix is not None and (unsafe or not f.fix.unsafe)]
         if not fixable:
             break
-        new, count = apply_fixes(data, fixable)
+        new, codes = apply_fixes(data, fixable)
         if new == data:
             break
-        data, applied = new, applied + count
+        data, applied = new, applied + len(codes)
+        if fixed_codes is not None:
+            fixed_codes.update(codes)
         result = check_source(data, filename, settings)
     return data, applied, result
 
 
-def apply_fixes(data: bytes, findings: Iterable[Finding]) -> tuple[bytes, int]:
+def apply_fixes(data: bytes, findings: Iterable[Finding]) -> tuple[bytes, list[str]]:
     """``data`` with the fixes of ``findings`` applied (libcst keeps the encoding, BOM, newlines,
-    comments and formatting), and how many were. A fix whose nodes cannot all be found, or that
-    touches a node another fix changes, is skipped whole."""
-    fixes = [f.fix for f in findings if f.fix is not None]
+    comments and formatting), and the code of each applied. A fix whose nodes cannot all be found,
+    or that touches a node another fix changes, is skipped whole."""
+    fixes = [(f.code, f.fix) for f in findings if f.fix is not None]
     if not fixes:
-        return data, 0
+        return data, []
     module = cst.parse_module(data)
     lines = data.decode(module.encoding).splitlines()
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
@@ -64,17 +73,17 @@ def apply_fixes(data: bytes, findings: Iterable[Finding]) -> tuple[bytes, int]:
         located.setdefault(key, node)
     edits: dict[cst.CSTNode, Edit] = {}
     imports: set[tuple[str, str | None, str | None]] = set()
-    count = 0
-    for fix in fixes:
+    applied: list[str] = []
+    for code, fix in fixes:
         targets = [wrapper.module if edit.kind == "Module" else located.get(_key(edit, lines)) for edit in fix.edits]
         if any(target is None or target in edits for target in targets):
             continue  # a node we cannot find, or one another fix already changes
         for target, edit in zip(targets, fix.edits):
             edits[target] = edit  # type: ignore[index]
         imports.update(fix.imports)
-        count += 1
+        applied.append(code)
     if not edits:
-        return data, 0
+        return data, []
     updated = wrapper.module.visit(_Applier(edits, wrapper.module))
     result = _parse_checked(updated.bytes)
     missing = [needed for needed in sorted(imports, key=str) if not _imported(result[1], *needed)]
@@ -83,7 +92,7 @@ def apply_fixes(data: bytes, findings: Iterable[Finding]) -> tuple[bytes, int]:
         for module_name, name, alias in missing:
             AddImportsVisitor.add_needed_import(context, module_name, name, alias)
         result = _parse_checked(AddImportsVisitor(context).transform_module(updated).bytes)
-    return result[0], count
+    return result[0], applied
 
 
 def _parse_checked(data: bytes) -> tuple[bytes, ast.Module]:

@@ -10,7 +10,8 @@ if TYPE_CHECKING:
 
 
 class FixOptions:
-    """``fix``/``fix-only`` rewrite files, ``diff`` only prints; ``unsafe`` also applies unsafe fixes."""
+    """``fix``/``fix-only`` rewrite files, ``diff`` only prints, ``add-noqa`` silences every finding
+with a comment; ``unsafe`` also applies unsafe fixes."""
 
     __slots__ = ("mode", "unsafe")
 
@@ -20,4 +21,6 @@ class FixOptions:
 
     def wants(self, findings: Iterable[Finding]) -> bool:
         """Is there a finding this run would fix? (libcst is only loaded for such files.)"""
+        if self.mode == "add-noqa":
+            return any(not f.code.startswith(("E", "ATC000")) for f in findings)
         return any(f.fix is not None and (self.unsafe or not f.fix.unsafe) for f in findings)

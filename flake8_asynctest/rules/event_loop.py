@@ -12,7 +12,7 @@ from ..analysis.usage import describe, identifiers, is_self, own_nodes
 from ..analysis.values import Func
 from ..analysis.walk import descendants
 from ..context import Context
-from ..fix import Edit, Fix, Import, renamed
+from ..fix import Edit, Fix, Import, isolated_base_fix, renamed
 from ..rule import Rule
 from .family import Family
 from .hand_driven import drives_loop_on_purpose

@@ -12,7 +12,7 @@ from ..analysis.model import ClassInfo, FunctionInfo
 from ..analysis.testcode import ASYNC_MARKS
 from ..analysis.usage import own_nodes
 from ..context import Context
-from ..fix import Edit, Fix, rename, renamed
+from ..fix import Edit, Fix, isolated_base_fix, rename
 from ..rule import Rule
 from .family import Family
 
@@ -281,15 +281,6 @@ def _requests_anyio(test: FunctionInfo) -> bool:
     """anyio's plugin runs any async test that requests its ``anyio_backend`` fixture."""
     args = test.node.args
     return any(a.arg == "anyio_backend" for a in (*args.posonlyargs, *args.args, *args.kwonlyargs))
-
-
-def isolated_base_fix(ctx: Context, cls: ClassInfo) -> Fix | None:
-    """``unittest.TestCase`` -> ``unittest.IsolatedAsyncioTestCase`` in the class's own bases (it
-    runs sync tests unchanged). A sync base inherited from elsewhere is not changed."""
-    for base in cls.node.bases:
-        if ctx.resolver.qualname(base, cls.parent) == "unittest.TestCase":
-            return renamed(base, "IsolatedAsyncioTestCase", "unittest")
-    return None
 
 
 def _rename_hook_fix(method: FunctionInfo, old: str, new: str) -> Fix:

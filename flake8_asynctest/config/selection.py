@@ -4,9 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from .catalogue import RULES
+from ..catalogue import RULES
 
 PREFIX = "ATC"
+
+
+def unknown_code(text: str) -> str | None:
+    """Why ``text`` names no rule of the catalogue (with a suggestion), or None when it is a code or
+    prefix of some: a typo in a selection would otherwise silently switch rules off."""
+    code = text.strip().upper()
+    if code and any(known.startswith(code) for known in RULES):
+        return None
+    import difflib
+
+    by_name = {rule.name.upper(): known for known, rule in RULES.items()}
+    if code in by_name:
+        return f"{text!r} is a rule name; its code is {by_name[code]}"
+    candidates = [*(RULES if len(code) >= len(min(RULES)) - 1 else ()), *by_name]  # a prefix is too short to guess from
+    close = difflib.get_close_matches(code, candidates, n=1, cutoff=0.6)
+    if close:
+        suggestion = close[0] if close[0] in RULES else f"{by_name[close[0]]} ({close[0].lower()})"
+        return f"{text!r} matches no rule; did you mean {suggestion}?"
+    return f"{text!r} matches no rule; the codes run from {min(RULES)} to {max(RULES)} (see --list-rules)"
 
 
 def _longest(code: str, prefixes: Iterable[str]) -> str | None:
@@ -66,7 +85,7 @@ class PerFileSelection:
     def enabled_for(self, filename: str) -> frozenset[str]:
         if not self.by_pattern:
             return self.default
-        from .patterns import matching
+        from ..patterns import matching
 
         patterns = matching(filename, list(self.by_pattern))
         return self.by_pattern[max(patterns, key=len)] if patterns else self.default

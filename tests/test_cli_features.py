@@ -258,7 +258,7 @@ LEGACY = textwrap.dedent(
     class TestNew(unittest.IsolatedAsyncioTestCase):
         async def test_b(self):
             asyncio.sleep(1)  # noqa: E501
-            asyncio.sleep(2); asyncio.get_event_loop()
+            asyncio.sleep(2); asyncio.run(asyncio.sleep(0))
             x = """text
             """; asyncio.sleep(3)
             y = 1 + \\
@@ -279,7 +279,7 @@ LEGACY_SILENCED = textwrap.dedent(
     class TestNew(unittest.IsolatedAsyncioTestCase):
         async def test_b(self):
             asyncio.sleep(1)  # noqa: E501, ATC101
-            asyncio.sleep(2); asyncio.get_event_loop()  # noqa: ATC101,ATC202
+            asyncio.sleep(2); asyncio.run(asyncio.sleep(0))  # noqa: ATC101,ATC201
             x = """text
             """; asyncio.sleep(3)  # noqa: ATC101
             y = 1 + \\
@@ -298,7 +298,7 @@ def test_add_noqa_silences_every_finding_once(project, capsys):
         "- tests/test_legacy.py:\n"
         "    4 x ATC101 (coroutine-never-awaited)\n"
         "    1 x ATC103 (async-test-never-run)\n"
-        "    1 x ATC202 (get-event-loop)\n"
+        "    1 x ATC201 (loop-run-in-coroutine)\n"
     )
     assert err == "1 file checked: no findings; silenced 6 findings in 1 file with noqa comments\n"
     assert run(capsys, "--add-noqa", "tests")[:2] == (0, "")  # idempotent

@@ -243,7 +243,6 @@ def test_a_project_configured_for_flake8_only_gets_the_same_findings_standalone(
         ("[flake8]\nper-file-ignores = tests/*: ATC10O\n", "[flake8] per-file-ignores: 'ATC10O' matches no rule"),
         ("[flake8]\nasynctest-max-slep = 1\n", "unknown option 'asynctest-max-slep' in [flake8]; did you mean"),
         ("[flake8]\nasynctest-scope = everything\n", "setup.cfg: [flake8] asynctest-scope: expected one of"),
-        ("[flake8]\nselect = E,F\n", "no rule is selected (select = []; configuration: "),
     ],
 )
 def test_mistakes_in_flake8s_file_are_errors_standalone(tmp_path, body, message):
@@ -254,6 +253,16 @@ def test_mistakes_in_flake8s_file_are_errors_standalone(tmp_path, body, message)
         return
     assert (done.returncode, done.stdout) == (2, "")
     assert message in done.stderr
+
+
+def test_a_flake8_selection_of_other_plugins_only_keeps_our_default(tmp_path):
+    """``select = E,F`` in a flake8 file is about flake8's other checks: run to check our rules, the
+    standalone checker keeps its default selection (and the file's ignores) instead of selecting nothing."""
+    test = "import asyncio\nimport unittest\n\n\nclass T(unittest.TestCase):\n    async def test_x(self):\n        pass\n"
+    make_project(tmp_path, {"tests/test_a.py": test, "setup.cfg": "[flake8]\nselect = E,F\nignore = E501\n"})
+    done = subprocess.run([sys.executable, "-m", "flake8_asynctest", "."], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert "ATC103" in done.stdout
 
 
 def test_our_pyproject_table_wins_over_flake8s_file(tmp_path):

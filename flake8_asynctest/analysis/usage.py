@@ -102,3 +102,11 @@ def enclosing_with_calls(node: ast.AST) -> list[ast.Call]:
             found.extend(item.context_expr for item in current.items if isinstance(item.context_expr, ast.Call))
         child, current = current, parent(current)
     return found
+
+
+def callee_name(call: ast.Call) -> str | None:
+    """The last name of the callee: ``raises`` for ``pytest.raises(...)``."""
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else None

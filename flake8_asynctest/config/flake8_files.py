@@ -20,6 +20,9 @@ from .pyproject import KEYS, option_name
 CANDIDATES = ("setup.cfg", "tox.ini", ".flake8")  # flake8's order within a directory
 SECTION = "flake8"
 _CODE_LISTS = ("select", "ignore", "extend-select", "extend-ignore")
+# A selection naming none of our codes (``select = E,F,W``) is about flake8's other checks: the
+# standalone checker, run to check our rules, keeps its default rather than selecting nothing.
+_SELECTIONS = ("select", "extend-select")
 _PATH_LISTS = ("exclude", "extend-exclude")
 ANY_CODE = re.compile(r"^[A-Z][A-Z0-9]*$")  # any plugin's code (ASYNC100, WPS432), as flake8 reads them
 
@@ -66,7 +69,9 @@ def load(path: str) -> dict[str, Any]:
         where = f"{path}: [{SECTION}] {raw_key}"
         try:
             if key in _CODE_LISTS:
-                values[option_name(key)] = _our_codes(raw)
+                codes = _our_codes(raw)
+                if codes or key not in _SELECTIONS:
+                    values[option_name(key)] = codes
             elif key == "per-file-ignores":
                 values["per_file_ignores"] = _our_per_file_ignores(raw, base_dir)
             elif key in _PATH_LISTS:

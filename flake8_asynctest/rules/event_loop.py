@@ -24,7 +24,6 @@ from .loop_context import (
     runs_in_child_process,
     runs_inside_loop,
 )
-from .runners import isolated_base_fix
 
 ATC201 = Rule(
     code="ATC201",

@@ -6,10 +6,9 @@ from __future__ import annotations
 import ast
 
 from ..analysis.model import ClassInfo, FunctionInfo, parent
-from ..analysis.usage import describe, identifiers, own_nodes
+from ..analysis.usage import callee_name, describe, identifiers, own_nodes
 from ..analysis.walk import descendants
 from ..context import Context
-from .loop_context import callee_name
 
 # A policy or loop class of the test's choosing: an async test's runner would pick its own.
 _LOOP_CHOICE = frozenset({"set_event_loop_policy", "loop_factory", "SelectorEventLoop", "ProactorEventLoop", "uvloop"})

@@ -8,7 +8,7 @@ import ast
 import re
 
 from ..analysis.model import FunctionInfo, Scope, parent, scope_of
-from ..analysis.usage import enclosing_with_calls, identifiers
+from ..analysis.usage import callee_name, enclosing_with_calls, identifiers
 from ..context import Context
 
 _FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
@@ -34,14 +34,6 @@ def asserted_about(call: ast.Call) -> bool:
     if isinstance(context, ast.Expr):
         return any(callee_name(manager) in _EXPECTS_FAILURE for manager in enclosing_with_calls(call))
     return False
-
-
-def callee_name(call: ast.Call) -> str | None:
-    """The last name of the callee: ``raises`` for ``pytest.raises(...)``."""
-    func = call.func
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return func.id if isinstance(func, ast.Name) else None
 
 
 def no_running_loop_fallback(call: ast.Call) -> bool:

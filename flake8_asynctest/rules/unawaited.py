@@ -8,13 +8,12 @@ from typing import Any
 from ..analysis import known
 from ..analysis.known import Runner
 from ..analysis.model import FunctionInfo, Scope, parent, scope_of
-from ..analysis.usage import describe, enclosing_with_calls, own_nodes
+from ..analysis.usage import callee_name, describe, enclosing_with_calls, own_nodes
 from ..analysis.values import Coro, Func
 from ..context import Context
 from ..fix import Edit, Fix, add_await
 from ..rule import Rule
 from .family import Family
-from .loop_context import callee_name
 
 ATC101 = Rule(
     code="ATC101",

@@ -17,9 +17,16 @@ import ast
 
 from ..analysis.model import Scope, parent
 from ..context import Context
-from .task_state import NEW_SCOPES, coroutine_functions, keys_read, own_subnodes, rest_of_block, task_keys
+from .task_state import (
+    NEW_SCOPES,
+    coroutine_functions,
+    keys_read,
+    own_subnodes,
+    rest_of_block,
+    sleep_calls,
+    task_keys,
+)
 
-_SLEEPS = ("asyncio.sleep", "anyio.sleep", "trio.sleep")
 _CONDITIONAL = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.ExceptHandler, ast.match_case)
 
 
@@ -44,7 +51,7 @@ def takes_effect(
         if creations[creation] is scope:
             keys |= _keys_of(ctx, creation, scope)
     cleanup_awaits = any(_cleanup_awaits(ctx, creation, creations[creation]) for creation in task)
-    sleeps = _sleep_calls(ctx)
+    sleeps = sleep_calls(ctx)
     for following in rest_of_block(statement):
         for node in own_subnodes(following):
             if not isinstance(node, ast.Await):
@@ -138,10 +145,3 @@ def _cleanup_awaits(ctx: Context, creation: ast.Call, scope: Scope) -> bool:
             ):
                 return True
     return False
-
-
-def _sleep_calls(ctx: Context) -> set[int]:
-    cached = ctx.cache.get("sleep_calls")
-    if cached is None:
-        cached = ctx.cache["sleep_calls"] = {id(call) for call, _, _ in ctx.resolver.calls_to(*_SLEEPS)}
-    return cached  # type: ignore[return-value]

@@ -10,7 +10,9 @@ keys: a local name of the enclosing functions (never a global or ``self`` itself
 from __future__ import annotations
 
 import ast
+from collections.abc import Collection, Iterable
 
+from ..analysis.known import MOCK_API
 from ..analysis.model import FunctionInfo, Scope, parent
 from ..analysis.values import Func
 from ..analysis.walk import descendants
@@ -19,13 +21,30 @@ from ..context import Context
 NEW_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _BLOCKS = ("body", "orelse", "finalbody")
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_SLEEPS = ("asyncio.sleep", "anyio.sleep", "trio.sleep")
 
 
 def keys_read(expr: ast.AST, scope: Scope) -> set[str]:
     """The local state ``expr`` (in ``scope``) reads."""
+    return _keys_of_nodes((expr, *descendants(expr)), scope)
+
+
+def keys_checked(expr: ast.AST, scope: Scope) -> set[str]:
+    """The local state ``expr`` reads, leaving out what it reads only to inspect a mock's calls
+    (``resolver.resolve.call_count``, ``self.handler.called``): such a check passes whatever the
+    task did after the call, so it does not make the test depend on the task's work."""
+    nodes = (expr, *descendants(expr))
+    skipped: set[int] = set()
+    for node in nodes:
+        if node.__class__ is ast.Attribute and node.attr in MOCK_API:  # type: ignore[attr-defined]
+            skipped.update(id(inner) for inner in descendants(node))
+    return _keys_of_nodes([node for node in nodes if id(node) not in skipped] if skipped else nodes, scope)
+
+
+def _keys_of_nodes(nodes: Iterable[ast.AST], scope: Scope) -> set[str]:
     found = set()
     self_name = method_self(scope)
-    for node in (expr, *descendants(expr)):
+    for node in nodes:
         kind = node.__class__
         if kind is ast.Name and node.ctx.__class__ is ast.Load:  # type: ignore[attr-defined]
             name = node.id  # type: ignore[attr-defined]
@@ -85,11 +104,12 @@ def closure_keys(function: ast.AST, own: Scope, outer: Scope) -> set[str]:
     return {key for key in keys_read(function, outer) if key not in own.bindings}
 
 
-def spread(ctx: Context, keys: set[str], scope: Scope) -> set[str]:
+def spread(ctx: Context, keys: set[str], scope: Scope, tasks: Collection[ast.AST]) -> set[str]:
     """``keys`` and the names of ``scope`` computed from them: ``req = Request(data=gen())`` where
-    ``gen`` closes over a future the task resolves makes ``req`` part of the task's state."""
+    ``gen`` closes over a future the task resolves makes ``req`` part of the task's state. A name
+    holding another task started on that state (one of ``tasks``) is not: its outcome is its own."""
     result = set(keys)
-    sources = _sources(ctx, scope)
+    sources = _sources(ctx, scope, tasks)
     changed = True
     while changed:
         changed = False
@@ -100,7 +120,7 @@ def spread(ctx: Context, keys: set[str], scope: Scope) -> set[str]:
     return result
 
 
-def _sources(ctx: Context, scope: Scope) -> dict[str, list[set[str]]]:
+def _sources(ctx: Context, scope: Scope, tasks: Collection[ast.AST]) -> dict[str, list[set[str]]]:
     """For each name bound in ``scope``: the state each of its values reads (once per scope)."""
     cache: dict[Scope, dict[str, list[set[str]]]]
     cache = ctx.cache.setdefault("task_state_sources", {})  # type: ignore[assignment]
@@ -110,6 +130,8 @@ def _sources(ctx: Context, scope: Scope) -> dict[str, list[set[str]]]:
         for name, bindings in scope.bindings.items():
             for binding in bindings:
                 if binding.kind in ("assign", "with") and binding.value is not None:
+                    if binding.value in tasks:
+                        continue
                     found.setdefault(name, []).append(keys_read(binding.value, scope))
                 elif binding.kind == "def" and binding.info is not None:
                     info = binding.info
@@ -152,3 +174,11 @@ def rest_of_block(statement: ast.stmt) -> list[ast.stmt]:
 def own_subnodes(statement: ast.AST) -> list[ast.AST]:
     """``statement`` and the nodes under it, not those of functions or classes nested in it."""
     return [statement, *descendants(statement, stop=NEW_SCOPES)]
+
+
+def sleep_calls(ctx: Context) -> set[int]:
+    """The ids of the module's ``asyncio.sleep``/``anyio.sleep``/``trio.sleep`` calls (once per file)."""
+    cached = ctx.cache.get("sleep_calls")
+    if cached is None:
+        cached = ctx.cache["sleep_calls"] = {id(call) for call, _, _ in ctx.resolver.calls_to(*_SLEEPS)}
+    return cached  # type: ignore[return-value]

@@ -31,18 +31,32 @@ ATC301 = Rule(
         `TaskGroup.create_task`, whose group keeps and awaits the task.
 
         Deliberately not reported (RUF006/ASYNC300 report every dropped task, for those who want
-        that): a task whose work the test depends on. The statement right after the start awaits
-        the state the task was handed or closes over (the future it resolves, the stream it feeds,
-        tasks waiting on the barrier it resets), or a later assertion reads that state: a task that
-        fails then fails or hangs the test instead of passing it, and keeping a reference adds
-        nothing a maintainer would take. A coroutine function the checker can read that loops (`while`,
-        `async for`: a server, a poller) is not excused this way: it outlives what the test
-        waited for. Nor reported: the last call in a `with self.assertRaises(...)` or
-        `pytest.raises(...)` block (it is expected to raise: no task is made); a task started by a
-        plain def handed on as a callback (a timer's or a server's callback cannot await; the task
-        is the caller's); a task handed `asyncio.current_task()` (a watchdog acting on the code
-        that started it); a coroutine that re-schedules itself (a chain of tasks left
-        unreferenced on purpose, as in async-generator finalisation tests).
+        that): a task whose work the test depends on. The test's next wait (its first await
+        after the start, passing over code that cannot let the task run and entering a `with` or
+        `try` block, as in `with self.assertRaises(...): await conn.recv()`) is on the state the
+        task was handed or closes over (the future it resolves, the stream it feeds, tasks
+        waiting on the barrier it resets), or a later check reads that state: an `assert`, a
+        `self.assert*()` call, or the body of an `assertRaises`/`pytest.raises` block. A helper
+        assertion of the test class (`await self.assertFrameSent(...)`) reads `self`'s state, and
+        the objects a test case keeps on `self` count as one fixture, wired together in its setup
+        (checking the remote end checks what a task on the connection sent). A task that fails
+        then fails or hangs the test instead of passing it, and keeping a reference adds nothing
+        a maintainer would take. Checks that only inspect a mock's calls (`m.called`,
+        `m.call_count`, `m.assert_called_once()`) and the outcome of another task started on the
+        same state do not count: they pass whatever the dropped task did after the call. A
+        coroutine function the checker can read that loops until stopped (`while True` with no
+        way out, `async for`: a server, a reader) is not excused this way: it outlives what the
+        test waited for; a `while` on a condition is a wait that ends by itself.
+
+        Nor reported: the last call in a `with self.assertRaises(...)` or `pytest.raises(...)`
+        block (it is expected to raise: no task is made); a task started by a function that is
+        not a test and is handed on as a callback (a timer's or a server's callback, a proxy's
+        data hook: it runs on its caller's schedule, and the task is the caller's); a task handed
+        `asyncio.current_task()` (a watchdog acting on the code that started it); a coroutine
+        that re-schedules itself (a chain of tasks left unreferenced on purpose, as in
+        async-generator finalisation tests); a coroutine function the checker can read that only
+        stores constants and sleeps (a switch turned off for a while): it has no exception to
+        lose, and the loop's timer holds it until it ends.
         """,
     why="""
         The event loop keeps only a weak reference to a task: an unreferenced task can vanish

@@ -132,6 +132,10 @@ UNSAFE = textwrap.dedent(
         async def test_x(self):
             task = asyncio.create_task(asyncio.sleep(1))
             task.cancel()
+            await self.client_closed()
+
+        async def client_closed(self):
+            pass
     """
 )
 

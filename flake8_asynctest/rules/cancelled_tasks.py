@@ -1,5 +1,5 @@
 """ATC303's judgement: when a ``task.cancel()`` that is never followed by ``await task`` still
-takes effect before the test goes on.
+takes effect before the test goes on, or the test does not go on at all.
 
 ``cancel()`` only schedules a CancelledError into the task; the task unwinds on a later loop
 iteration. The test has seen the unwinding finish when the task was already done (awaited before:
@@ -8,13 +8,16 @@ sibling task waiting on the lock the cancelled one holds), or runs the loop with
 ``sleep(0)`` is a deliberate step whose effect the test then checks; a longer sleep is a guess at
 how long the cleanup takes, which only holds when the task's unwinding has nothing to await. A
 coroutine whose cleanup awaits (an ``async with`` exit, an await in ``finally``/``except``) needs
-an unknown number of steps: only awaiting the task tells when it is done.
+an unknown number of steps: only awaiting the task tells when it is done. A cancel after which the
+test awaits nothing more ends the test: its runner cancels and gathers the tasks left, and none of
+the test's code runs alongside the unwinding.
 """
 
 from __future__ import annotations
 
 import ast
 
+from ..analysis.known import Runner
 from ..analysis.model import Scope, parent
 from ..context import Context
 from .task_state import (
@@ -27,6 +30,7 @@ from .task_state import (
     task_keys,
 )
 
+_TRIES = (ast.Try, getattr(ast, "TryStar", ast.Try))  # ``try/except*`` from Python 3.11
 _CONDITIONAL = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.ExceptHandler, ast.match_case)
 
 
@@ -46,6 +50,8 @@ def takes_effect(
         return False
     if any(isinstance(parent(read), ast.Await) and _ran_before(read, statement) for read in earlier):
         return True  # already done: cancel() is a no-op
+    if _ends_the_test(ctx, statement, scope):
+        return True  # nothing of the test runs alongside the unwinding: the runner finishes it
     keys = set()
     for creation in task:
         if creations[creation] is scope:
@@ -61,6 +67,42 @@ def takes_effect(
             if keys and _waited_keys(ctx, node.value, scope, creations) & keys:
                 return True  # waits on what the cancelled task holds
     return False
+
+
+def _ends_the_test(ctx: Context, statement: ast.stmt, scope: Scope) -> bool:
+    """Is ``statement`` the test's last chance to let the task run: a test (not a fixture or a
+    helper, whose caller goes on) run by a runner that cancels and gathers the tasks left when
+    it ends (IsolatedAsyncioTestCase, pytest's asyncio plugins), where nothing after the cancel
+    awaits: no later statement, no ``async with`` exit or ``async for`` step around it, no
+    ``finally`` that awaits. The task cannot run before the test's code is done, so none of it
+    depends on the cancellation finishing."""
+    function = scope.function
+    tests = ctx.tests
+    if function is None or function in tests.fixtures or not tests.is_test_function(function):
+        return False
+    cls = tests.unittest_class(function)
+    if cls is not None and tests.runner(cls) is not Runner.ISOLATED:
+        return False
+    node: ast.AST = statement
+    while node is not function.node:
+        holder = parent(node)
+        if holder is None or isinstance(holder, (ast.AsyncWith, ast.For, ast.AsyncFor, ast.While)):
+            return False  # the block's exit awaits, or the loop runs more of the test
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            block = getattr(holder, field, None)
+            if isinstance(block, list) and node in block:
+                later = block[block.index(node) + 1 :]
+                if isinstance(holder, _TRIES) and field != "finalbody":  # its else, then its finally, run next
+                    later += [*(holder.orelse if field == "body" else ()), *holder.finalbody]
+                if any(_awaits(item) for item in later):
+                    return False
+                break
+        node = holder
+    return True
+
+
+def _awaits(node: ast.AST) -> bool:
+    return any(isinstance(inner, (ast.Await, ast.AsyncWith, ast.AsyncFor)) for inner in own_subnodes(node))
 
 
 def _one_step(sleep: ast.expr) -> bool:

@@ -109,27 +109,33 @@ ATC302 = Rule(
 ATC303 = Rule(
     code="ATC303",
     name="cancel-not-awaited",
-    summary="`task.cancel()` with nothing after it that lets the cancellation finish",
+    summary="`task.cancel()` not awaited while the code after it goes on alongside the unwinding task",
     message="{name}.cancel() only requests cancellation; the task still runs until awaited: "
     "await it (with contextlib.suppress(asyncio.CancelledError))",
     fix="add `with contextlib.suppress(asyncio.CancelledError): await task`",
     unsafe_fix=True,
     what="""
         Finds `task.cancel()` in a coroutine with no later await of the task in the same test or
-        cleanup, when nothing after it is known to let the cancellation finish: the cancel ends the
-        test or cleanup, a sleep stands in for the await, or what follows awaits something the
-        task has no part in. Only names known to hold asyncio Tasks (results of
-        `create_task`/`ensure_future`) are checked: never a CancelScope, a Future, a TimerHandle or
-        an unknown object.
+        cleanup, when the code that goes on after it may run alongside the unfinished unwinding:
+        a sleep stands in for the await, what follows awaits something the task has no part in,
+        or the exit of an enclosing `async with` closes what the task still uses. Only names
+        known to hold asyncio Tasks (results of `create_task`/`ensure_future`) are checked: never
+        a CancelScope, a Future, a TimerHandle or an unknown object.
 
-        Deliberately not reported: a cancel on a task already awaited before it (it is done: the
-        cancel is a no-op); a cancel followed, later in the same block, by an await of what the
-        task works on (a sibling task that can only take the lock once the cancelled one has
-        unwound); a cancel followed by a loop step, `sleep(0)`, the deliberate step after which
-        tests assert on the state the cancellation left. A longer sleep is a guess at how long the
-        cleanup takes: it is reported when the task runs a coroutine function the checker can read
-        whose unwinding awaits (an `async with` exit, an await in `finally` or `except`), which may
-        take any number of loop steps, and accepted when that unwinding is one step.
+        Deliberately not reported: a cancel that ends a test (nothing after it in the test awaits:
+        no later statement, no `async with` exit, no `finally` that awaits; sync checks may
+        follow). The task cannot run before the test's code is done, and IsolatedAsyncioTestCase
+        and pytest's asyncio plugins cancel and gather the tasks a test leaves. A cancel at the
+        end of a fixture, a teardown or a helper (an `asynccontextmanager` whose caller goes on)
+        is still reported. Nor reported: a cancel on a task already awaited before it (it is
+        done: the cancel is a no-op); a cancel followed, later in the same block, by an await of
+        what the task works on (a sibling task that can only take the lock once the cancelled one
+        has unwound); a cancel followed by a loop step, `sleep(0)`, the deliberate step after
+        which tests assert on the state the cancellation left. A longer sleep is a guess at how
+        long the cleanup takes: it is reported when the task runs a coroutine function the
+        checker can read whose unwinding awaits (an `async with` exit, an await in `finally` or
+        `except`), which may take any number of loop steps, and accepted when that unwinding is
+        one step.
         """,
     why="""
         Cancellation is asynchronous: `cancel()` schedules a CancelledError into the task, which

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from typing import Any
 
 from ..analysis.known import Runner
@@ -20,6 +21,7 @@ from .loop_context import (
     asserted_about,
     handed_over_with,
     in_doc_snippet,
+    is_event_loop,
     no_running_loop_fallback,
     runs_in_child_process,
     runs_inside_loop,
@@ -33,10 +35,11 @@ ATC201 = Rule(
     fix="`await X`",
     what="""
         Finds `asyncio.run(...)`, `loop.run_until_complete(...)` and `loop.run_forever()` inside
-        an `async def` (test, fixture or helper). A call that is awaited, or whose callee is a
-        coroutine function (a project's own `async def run_forever`), is not an event loop's
-        method and is not reported; nor is a test of the RuntimeError itself, code run in a
-        forked child, or a module that uses `nest_asyncio`.
+        an `async def` (test, fixture, helper or a test decorator's wrapper), awaited or not. The
+        receiver must be an event loop, known to be one or an unknown value named like one
+        (`self.loop`, `event_loop`): a project's own `server.run_forever()` or a coroutine
+        function named `run_forever` is not reported. Nor is a test of the RuntimeError itself,
+        code run in a forked child, or a module that uses `nest_asyncio`.
         """,
     why="""
         A coroutine already runs inside an event loop; starting a loop there raises
@@ -239,12 +242,13 @@ class EventLoop(Family):
         for call, scope in runs:
             if isinstance(call.func, ast.Name) and call.func.id in _RUN_METHODS:
                 continue  # a plain function that happens to share the name
-            if _gives_awaitable(ctx, call, scope):
-                continue  # ``await server.run_forever()``: a coroutine function, not a loop's method
+            method = isinstance(call.func, ast.Attribute) and call.func.attr in _RUN_METHODS
+            if method and not _loop_method(ctx, call, scope):
+                continue  # ``await server.run_forever()``: a project's own method, not a loop's
             if scope.is_coroutine and not nest_asyncio and not _mentions(scope, _EXPECTS_NESTED_RUN):
                 run = describe(call.func)
                 advice = "await what you wait for" if run.endswith("run_forever") else "await the coroutine instead"
-                fix = Fix(Edit(call, "Call", _await_argument)) if _single_argument(call) else None
+                fix = Fix(Edit(call, "Call", _run_replacement(call))) if _single_argument(call) else None
                 ctx.report(ATC201, call, fix, call=run, advice=advice)
             elif scope.kind == "function" and not scope.is_coroutine and ctx.enabled(ATC203):
                 self._sync_test_run(ctx, call, scope)
@@ -302,14 +306,14 @@ class EventLoop(Family):
         )
 
 
-def _gives_awaitable(ctx: Context, call: ast.Call, scope: Scope) -> bool:
-    """The call is awaited, or its callee is a coroutine function: an event loop's ``run_*``
-    methods are neither."""
-    if isinstance(parent(call), ast.Await):
-        return True
-    return isinstance(call.func, ast.Attribute) and ctx.resolver.is_coroutine_function(
-        ctx.resolver.value(call.func, scope)
-    )
+def _loop_method(ctx: Context, call: ast.Call, scope: Scope) -> bool:
+    """``x.run_until_complete()``/``x.run_forever()`` is an event loop's: ``x`` is a loop (known, or
+    named like one) and the method is not a coroutine function (a project's ``async def
+    run_forever``). Being awaited proves nothing: ``await self.loop.run_until_complete(c)`` is
+    still the loop's method, and raises before the await."""
+    func: ast.Attribute = call.func  # type: ignore[assignment]
+    resolver = ctx.resolver
+    return is_event_loop(ctx, func.value, scope) and not resolver.is_coroutine_function(resolver.value(func, scope))
 
 
 def _outlives_nothing(ctx: Context, call: ast.Call, scope: Scope) -> bool:
@@ -341,6 +345,16 @@ def _created_here(ctx: Context, expr: ast.expr, scope: Scope) -> bool:
 
 def _single_argument(call: ast.Call) -> bool:
     return len(call.args) == 1 and not call.keywords and not isinstance(call.args[0], ast.Starred)
+
+
+def _run_replacement(call: ast.Call) -> Callable[[Any, Any], Any]:
+    """``run(coro)`` becomes ``await coro``; already awaited (``await loop.run_until_complete(coro)``),
+    it becomes ``coro``."""
+    return _argument if isinstance(parent(call), ast.Await) else _await_argument
+
+
+def _argument(node: Any, module: Any) -> Any:
+    return node.args[0].value
 
 
 def _await_argument(node: Any, module: Any) -> Any:

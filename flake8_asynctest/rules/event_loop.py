@@ -19,6 +19,7 @@ from .family import Family
 from .hand_driven import drives_loop_on_purpose
 from .loop_context import (
     asserted_about,
+    fails_to_import_since_3_11,
     handed_over_with,
     in_doc_snippet,
     is_event_loop,
@@ -68,8 +69,13 @@ ATC202 = Rule(
         or in a plain `def` that this module only calls from coroutines (ATC205 covers that style
         point); a module that installs a loop with `set_event_loop()`; a call whose result an
         assertion checks, or that is expected to raise or warn (the function itself is under
-        test); and type-checker input files (a directory that is not a package, which a test module
-        beside it names and hands to mypy or pyright: its code never runs).
+        test); type-checker input files (a directory that is not a package, which a test module
+        beside it names and hands to mypy or pyright: its code never runs); and a module that
+        applies `@asyncio.coroutine` as it is imported (at module or class level, outside any
+        `if`/`try`). That decorator was removed in Python 3.11, so such a module (typically an
+        old example) fails to import on every Python where `get_event_loop()` breaks: its first
+        failure is the decorator, and porting it to `async def` comes before this. A module that
+        applies it only on older Pythons or inside a function still imports, and is reported.
         """,
     why="""
         Outside a running loop, `get_event_loop()` is deprecated since Python 3.12 and raises
@@ -231,7 +237,7 @@ class EventLoop(Family):
         if runs_inside_loop(ctx, scope):
             if not no_running_loop_fallback(call):  # else it never runs here
                 ctx.report(ATC205, call, renamed(call.func, "get_running_loop", "asyncio"))
-        elif not sets_loop and not is_type_checker_input(ctx.module.filename):
+        elif not (sets_loop or is_type_checker_input(ctx.module.filename) or fails_to_import_since_3_11(ctx)):
             ctx.report(ATC202, call)
 
     def _loop_runs(self, ctx: Context) -> None:

@@ -48,6 +48,33 @@ def asserted_about(call: ast.Call) -> bool:
     return False
 
 
+# Generator-based coroutines' decorator, removed in Python 3.11.
+_REMOVED_COROUTINE_DECORATORS = frozenset({"asyncio.coroutine", "asyncio.coroutines.coroutine"})
+
+
+def fails_to_import_since_3_11(ctx: Context) -> bool:
+    """The module applies ``@asyncio.coroutine`` as it is imported (to a def at module level or in a
+    module-level class, outside any ``if``/``try``): it raises AttributeError on every Python since
+    3.11, so what would break later (on 3.14) in it never gets the chance."""
+    found = ctx.cache.get("fails_to_import_since_3_11")
+    if found is None:
+        found = ctx.cache["fails_to_import_since_3_11"] = any(
+            function.node.decorator_list
+            and _defined_on_import(function.node)
+            and _REMOVED_COROUTINE_DECORATORS.intersection(ctx.resolver.decorator_names(function))
+            for function in ctx.module.functions
+        )
+    return found  # type: ignore[return-value]
+
+
+def _defined_on_import(node: ast.AST) -> bool:
+    """The def or class statement runs, unconditionally, when its module is imported."""
+    owner = parent(node)
+    if isinstance(owner, ast.Module):
+        return True
+    return isinstance(owner, ast.ClassDef) and node in owner.body and _defined_on_import(owner)
+
+
 def no_running_loop_fallback(call: ast.Call) -> bool:
     """The call is in the ``except`` of a ``try`` that asks for the running loop first: it runs
     only where no loop runs (``try: get_running_loop() except RuntimeError: get_event_loop()``)."""

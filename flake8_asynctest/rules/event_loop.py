@@ -22,7 +22,6 @@ from .loop_context import (
     fails_to_import_since_3_11,
     handed_over_with,
     in_doc_snippet,
-    is_event_loop,
     no_running_loop_fallback,
     runs_in_child_process,
     runs_inside_loop,
@@ -319,7 +318,7 @@ def _loop_method(ctx: Context, call: ast.Call, scope: Scope) -> bool:
     still the loop's method, and raises before the await."""
     func: ast.Attribute = call.func  # type: ignore[assignment]
     resolver = ctx.resolver
-    return is_event_loop(ctx, func.value, scope) and not resolver.is_coroutine_function(resolver.value(func, scope))
+    return resolver.is_event_loop(func.value, scope) and not resolver.is_coroutine_function(resolver.value(func, scope))
 
 
 def _outlives_nothing(ctx: Context, call: ast.Call, scope: Scope) -> bool:

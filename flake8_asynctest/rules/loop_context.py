@@ -1,16 +1,14 @@
-"""What is an event loop, and where loop-handling code runs, for the rules about loops: inside a
-running loop, under an assertion, in a child process, in a documentation snippet. Answers come from
-the module model and parent links; nothing walks the tree."""
+"""Where loop-handling code runs, for the event-loop rules: inside a running loop, under an
+assertion, in a child process, in a documentation snippet, in a module that cannot be imported.
+Answers come from the module model and parent links; nothing walks the tree."""
 
 from __future__ import annotations
 
 import ast
 import re
 
-from ..analysis import known
 from ..analysis.model import FunctionInfo, Scope, parent, scope_of
 from ..analysis.usage import callee_name, enclosing_with_calls, identifiers
-from ..analysis.values import Obj
 from ..context import Context
 
 _FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
@@ -18,16 +16,6 @@ _FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 _EXPECTS_FAILURE = frozenset(
     {"assertRaises", "assertRaisesRegex", "assertWarns", "assertWarnsRegex", "raises", "warns", "deprecated_call"}
 )
-
-
-def is_event_loop(ctx: Context, expr: ast.expr, scope: Scope) -> bool:
-    """An event loop: known to be one, or an otherwise unknown value named like one (``self.loop``,
-    ``event_loop``): a TaskGroup or a project's server, whatever its methods are called, is not."""
-    value = ctx.resolver.value(expr, scope)
-    if isinstance(value, Obj):
-        return value.cls == known.LOOP
-    name = expr.attr if isinstance(expr, ast.Attribute) else getattr(expr, "id", "")
-    return name.lower().endswith("loop")
 
 
 def asserted_about(call: ast.Call) -> bool:

@@ -14,7 +14,6 @@ from ..fix import Edit, Fix
 from ..rule import Rule
 from . import cancelled_tasks, dropped_tasks
 from .family import Family
-from .loop_context import is_event_loop
 
 ATC301 = Rule(
     code="ATC301",
@@ -237,7 +236,7 @@ def _task_creations(ctx: Context) -> list[tuple[ast.Call, Scope, str]]:
         found.append((call, scope, describe(call.func)))
     for call, scope in ctx.module.calls_named("create_task"):
         func = call.func
-        if isinstance(func, ast.Attribute) and is_event_loop(ctx, func.value, scope):
+        if isinstance(func, ast.Attribute) and ctx.resolver.is_event_loop(func.value, scope):
             found.append((call, scope, describe(func)))
     return found
 

@@ -8,7 +8,7 @@ from ..analysis import known
 from ..analysis.known import Runner
 from ..analysis.model import Scope, parent, scope_of
 from ..analysis.patches import Patch, patch_of
-from ..analysis.usage import attribute_loads, describe, identifiers, own_nodes
+from ..analysis.usage import attribute_loads, describe, identifiers
 from ..analysis.values import Coro, Ext, Func, Obj, Value
 from ..context import Context
 from ..fix import Edit, Fix, rename, renamed
@@ -24,8 +24,15 @@ ATC501 = Rule(
     what="""
         Finds a non-async mock put in place of an `async def`: `patch(target, new=Mock())`,
         `new_callable=MagicMock`, `patch.object(obj, "name", MagicMock(...))`, and
-        `obj.name = Mock()`. A plain `patch(target)` of an `async def` already makes an AsyncMock
-        (Python 3.8+) and is not reported; nor is a mock with a spec, which follows the spec.
+        `obj.name = Mock()`, also when the mock is made first and installed by name. A plain
+        `patch(target)` of an `async def` already makes an AsyncMock (Python 3.8+) and is not
+        reported; nor is a mock with a spec, which follows the spec; nor a configured stand-in,
+        as ATC502 judges one: a mock given a `side_effect` (a coroutine function, such as the real
+        method it spies on, or an exception: anything but literal data) or a `return_value` that is
+        not plain data, as keywords or assigned later, in the function that made it, a closure of
+        it, or (for `self.<attr>`) the class. Each call of a coroutine function as `side_effect`
+        makes a fresh coroutine, so awaiting works. A mock that returns plain data
+        (`Mock(return_value=1)`, `side_effect=[1, 2]`) is reported: awaiting it raises.
         """,
     why="""
         The code under test awaits what the mock returns, a MagicMock, which cannot be awaited: the
@@ -52,14 +59,17 @@ ATC502 = Rule(
     fix="`AsyncMock(return_value=x)`",
     what="""
         Finds `await m` and `await m(...)` on a Mock or MagicMock (or one of its attributes) in a
-        test, unless the called mock was given a `side_effect` or a `return_value` that is not
-        plain data (with `Mock(side_effect=...)` or `m.side_effect = ...` in the same function or,
-        for `self.<attr>`, the same class): what those return may well be awaitable. Also finds a
-        coroutine object made `return_value` of a Mock. Deliberately not reported: a coroutine
-        function as `side_effect` (each call makes a fresh coroutine, so every await works), and a
-        Future as `return_value` (a done Future can be awaited any number of times; a pending one
-        is a gate the test opens with `set_result`): both work, and only lack AsyncMock's
-        `assert_awaited*`.
+        test, unless the called mock was given a `side_effect` (anything but literal data) or a
+        `return_value` that is not plain data (with `Mock(side_effect=...)` or `m.side_effect =
+        ...` in the function that made it, a closure of it or, for `self.<attr>`, the same class):
+        what those return may well be awaitable. Also finds a coroutine object made `return_value`
+        of a Mock. Deliberately not reported: a coroutine function as `side_effect` (each call
+        makes a fresh coroutine, so every await works), and a Future as `return_value` (a done
+        Future can be awaited any number of times; a pending one is a gate the test opens with
+        `set_result`): both work, and only lack AsyncMock's `assert_awaited*`. A coroutine as
+        `return_value` is reported even where the mock happens to be called once: how often it is
+        called is up to the code under test, to which the mock is usually handed, and which the
+        checker does not follow; one more call, or none, breaks the test.
         """,
     why="""
         Awaiting what a MagicMock returns raises TypeError. A coroutine as `return_value` is one
@@ -174,6 +184,8 @@ class Mocks(Family):
             replacement, node = resolver.call_result(resolver.value(patch.new_callable, scope)), patch.new_callable
         else:
             return
+        if _is_sync_mock(replacement) and any(_may_return_awaitable(ctx, mock, scope) for mock in _patch_mocks(patch)):
+            return
         self._replaced(
             ctx, node, replacement, patch.target, patch.target_text, _runs_coroutines(ctx, patch.call, scope)
         )
@@ -187,7 +199,9 @@ class Mocks(Family):
         if not isinstance(replacement, Obj) or replacement.cls not in _ALL_MOCKS:
             return
         replaced = resolver.attribute(resolver.value(target.value, scope), target.attr)
-        if _is_sync_mock(replacement) and _configured_to_raise_or_await(assign, target, scope):
+        if _is_sync_mock(replacement) and (
+            _may_return_awaitable(ctx, assign.value, scope) or _may_return_awaitable(ctx, target, scope)
+        ):
             return
         self._replaced(ctx, assign.value, replacement, replaced, describe(target), _runs_coroutines(ctx, assign, scope))
 
@@ -198,10 +212,9 @@ class Mocks(Family):
             return  # only real code is replaced: re-configuring a mock's child is not
         resolver = ctx.resolver
         if awaits and _is_sync_mock(replacement) and resolver.is_coroutine_function(target):
-            fix = renamed(node, "AsyncMock", "unittest.mock")  # type: ignore[arg-type]
-            ctx.report(ATC501, node, fix, mock=describe(node), target=text)
+            ctx.report(ATC501, node, _class_renamed(node, "AsyncMock"), mock=describe(node), target=text)
         elif _is_async_mock(replacement) and resolver.is_plain_sync_function(target):
-            ctx.report(ATC503, node, renamed(node, "MagicMock", "unittest.mock"), target=text)  # type: ignore[arg-type]
+            ctx.report(ATC503, node, _class_renamed(node, "MagicMock"), target=text)
 
     def _awaited(self, ctx: Context, await_: ast.Await, scope: Scope) -> None:
         value = await_.value
@@ -263,16 +276,51 @@ _DATA = (ast.Constant, ast.List, ast.Tuple, ast.Set, ast.Dict, ast.JoinedStr)
 
 
 def _may_return_awaitable(ctx: Context, mock: ast.expr, scope: Scope) -> bool:
-    """``mock`` was given a ``side_effect`` (a coroutine function, an exception, anything) or a
-    ``return_value`` that is not plain data: calling it may well give something awaitable."""
-    configured = _configuration(ctx).get(_configuration_key(describe(mock), scope), ())
+    """``mock`` (``Mock(...)`` itself, or what names one) was given a ``side_effect`` (a coroutine
+    function, an exception, anything but data) or a ``return_value`` that is not plain data:
+    calling it may well give something awaitable, so it may stand in for a coroutine function.
+    ATC501 and ATC502 both ask this."""
+    if isinstance(mock, ast.Call):
+        configured = [(str(k.arg), k.value) for k in mock.keywords if k.arg in _CONFIGURED]
+    else:
+        configured = _configuration(ctx).get(_configuration_key(ctx, describe(mock), scope), [])
     return any(_may_make_awaitable(kind, value) for kind, value in configured)
 
 
 def _may_make_awaitable(kind: str, value: ast.expr) -> bool:
     if kind == "return_value":
         return not isinstance(value, _DATA)
-    return not (isinstance(value, ast.Constant) and value.value is None)  # side_effect = None undoes it
+    # side_effect = None undoes it; a literal list of data is returned call by call
+    return not (isinstance(value, ast.Constant) and value.value is None) and not _is_data(value)
+
+
+def _is_data(value: ast.expr) -> bool:
+    if isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+        return all(_is_data(element) for element in value.elts)
+    if isinstance(value, ast.Dict):
+        return all(_is_data(element) for element in value.values)
+    return isinstance(value, (ast.Constant, ast.JoinedStr))
+
+
+def _class_renamed(node: ast.AST, new: str) -> Fix | None:
+    """Rename the mock class where the mock is made here (``Mock()``, ``new_callable=Mock``); a
+    mock made elsewhere and named here (``obj.fn = spy``) is not renamed: that would put the class
+    itself in its place."""
+    context = parent(node)
+    made_here = isinstance(node, ast.Call) or (isinstance(context, ast.keyword) and context.arg == "new_callable")
+    return renamed(node, new, "unittest.mock") if made_here else None  # type: ignore[arg-type]
+
+
+def _patch_mocks(patch: Patch) -> list[ast.expr]:
+    """What names the mock a patch installs: its ``new`` and the name it is bound to (``with
+    patch(...) as m``, ``m = mocker.patch(...)``), which the test may configure afterwards."""
+    found = [patch.new] if patch.new is not None else []
+    context = parent(patch.call)
+    if isinstance(context, ast.withitem) and context.optional_vars is not None:
+        found.append(context.optional_vars)
+    elif isinstance(context, ast.Assign) and len(context.targets) == 1:
+        found.append(context.targets[0])
+    return found
 
 
 def _configuration(ctx: Context) -> dict[tuple[int, str], list[tuple[str, ast.expr]]]:
@@ -291,18 +339,18 @@ def _configuration(ctx: Context) -> dict[tuple[int, str], list[tuple[str, ast.ex
                 else:
                     mock, settings = target, given
                 if settings:
-                    index.setdefault(_configuration_key(describe(mock), scope), []).extend(settings)
+                    index.setdefault(_configuration_key(ctx, describe(mock), scope), []).extend(settings)
         found = ctx.cache["mock_configuration"] = index
     return found  # type: ignore[return-value]
 
 
-def _configuration_key(text: str, scope: Scope) -> tuple[int, str]:
-    """Where a mock's text names one object: in one function, or, for ``self.<attr>``, in every
-    method of the class."""
-    function = scope.function
+def _configuration_key(ctx: Context, text: str, scope: Scope) -> tuple[int, str]:
+    """Where a mock's text names one object: in the function that binds its first name (a closure
+    nested in it sees the same object), or, for ``self.<attr>``, in every method of the class."""
+    root, _, rest = text.partition(".")
+    function = (ctx.resolver.binding_scope(root, scope) or scope).function
     if function is None:
         return id(scope.root), text
-    root, _, rest = text.partition(".")
     if function.owner is not None and root == function.self_name:
         return id(function.owner), f"self.{rest}"
     return id(function.node), text
@@ -355,26 +403,6 @@ def _is_sync_mock(value: Value) -> bool:
 
 def _is_async_mock(value: Value) -> bool:
     return isinstance(value, Obj) and value.cls == known.ASYNC_MOCK
-
-
-def _configured_to_raise_or_await(assign: ast.Assign, target: ast.Attribute, scope: Scope) -> bool:
-    """``obj.fn = Mock(side_effect=OSError)``, or ``obj.fn.side_effect = ...`` / ``.return_value =
-    ...`` later in the same function: a sync mock that raises when called stands in well for a
-    coroutine function that raises, and one given an awaitable return value is ATC502's business."""
-    value = assign.value
-    if isinstance(value, ast.Call) and any(k.arg in ("side_effect", "return_value") for k in value.keywords):
-        return True
-    text = describe(target)
-    for node in own_nodes(scope.node):
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            configured = node.targets[0]
-            if (
-                isinstance(configured, ast.Attribute)
-                and configured.attr in ("side_effect", "return_value")
-                and describe(configured.value) == text
-            ):
-                return True
-    return False
 
 
 def _hand_made_awaitable(value: Value) -> str | None:

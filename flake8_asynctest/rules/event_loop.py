@@ -112,8 +112,14 @@ ATC203 = Rule(
         loops, or hands the coroutine function to another library's `run` too; one that schedules
         on or configures the loop before running it (`create_task`, `call_soon`/`call_later`,
         `set_exception_handler`, `set_task_factory`, `stop`), or closes it and goes on; one that
-        requests a sync fixture of the module which drives the same loop; and one with an async
-        twin beside it (`test_x` and `test_x_async`: the sync usage is tested on purpose).
+        requests a sync fixture of the module which drives the same loop, or calls a sync method
+        of its class that drives a loop by hand (a harness's `self.run_loop_once()`, also through
+        another such method); one wrapped by a decorator not known to keep an `async def` async
+        (a project's `@with_server()` or `@run_in_thread`: its sync wrapper would call the
+        coroutine function and never await it, so the converted test would pass without
+        running); one named for the absence of a running loop (`test_create_no_running_loop`,
+        `test_init_without_loop`: that is its subject); and one with an async twin beside it
+        (`test_x` and `test_x_async`: the sync usage is tested on purpose).
         `run_forever()` runs the loop's callbacks, not a coroutine: not reported.
         """,
     why="""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
 from ..analysis import known
 from ..analysis.known import Runner
@@ -30,7 +31,8 @@ ATC501 = Rule(
         as ATC502 judges one: a mock given a `side_effect` (a coroutine function, such as the real
         method it spies on, or an exception: anything but literal data) or a `return_value` that is
         not plain data, as keywords or assigned later, in the function that made it, a closure of
-        it, or (for `self.<attr>`) the class. Each call of a coroutine function as `side_effect`
+        it, or (for `self.<attr>`) the class; also keywords of the patch call, which it hands to
+        the mock it makes. Each call of a coroutine function as `side_effect`
         makes a fresh coroutine, so awaiting works. A mock that returns plain data
         (`Mock(return_value=1)`, `side_effect=[1, 2]`) is reported: awaiting it raises.
         """,
@@ -62,8 +64,10 @@ ATC502 = Rule(
         test, unless the called mock was given a `side_effect` (anything but literal data) or a
         `return_value` that is not plain data (with `Mock(side_effect=...)` or `m.side_effect =
         ...` in the function that made it, a closure of it or, for `self.<attr>`, the same class):
-        what those return may well be awaitable. Also finds a coroutine object made `return_value`
-        of a Mock. Deliberately not reported: a coroutine function as `side_effect` (each call
+        what those return may well be awaitable. Nor is a child the test set by hand to anything
+        but another plain Mock (`m.fetch = AsyncMock()`, `Mock(fetch=...)`, `configure_mock`,
+        `attach_mock`): it is no longer the Mock the parent makes. Also finds a coroutine object
+        made `return_value` of a Mock. Deliberately not reported: a coroutine function as `side_effect` (each call
         makes a fresh coroutine, so every await works), and a Future as `return_value` (a done
         Future can be awaited any number of times; a pending one is a gate the test opens with
         `set_result`): both work, and only lack AsyncMock's `assert_awaited*`. A coroutine as
@@ -220,16 +224,22 @@ class Mocks(Family):
         value = await_.value
         called = isinstance(value, ast.Call)
         awaited = value.func if isinstance(value, ast.Call) else value
-        if _is_sync_mock(ctx.resolver.value(awaited, scope)) and not (
+        if not _is_sync_mock(ctx.resolver.value(awaited, scope)) or (
             called and _may_return_awaitable(ctx, awaited, scope)
         ):
-            ctx.report(
-                ATC502,
-                await_,
-                _awaited_mock_fix(awaited, scope),
-                what=f"awaiting {describe(value)} raises TypeError: "
-                + ("what a Mock returns is not awaitable" if called else "a Mock is not awaitable"),
-            )
+            return
+        for replacement, where in _replacements(ctx, awaited, scope):
+            if not _is_sync_mock(ctx.resolver.value(replacement, where)):
+                return  # no longer the mock's own child: an AsyncMock, an async def, a future...
+            if called and _may_return_awaitable(ctx, replacement, where):
+                return
+        ctx.report(
+            ATC502,
+            await_,
+            _awaited_mock_fix(awaited, scope),
+            what=f"awaiting {describe(value)} raises TypeError: "
+            + ("what a Mock returns is not awaitable" if called else "a Mock is not awaitable"),
+        )
 
     def _awaitable_return(
         self, ctx: Context, assign: ast.Assign, target: ast.Attribute, value: Value, scope: Scope
@@ -273,6 +283,12 @@ def _runs_coroutines(ctx: Context, node: ast.AST, scope: Scope) -> bool:
 
 _CONFIGURED = ("side_effect", "return_value")
 _DATA = (ast.Constant, ast.List, ast.Tuple, ast.Set, ast.Dict, ast.JoinedStr)
+# Keywords of a mock's constructor (or of patch) that are not children to configure.
+_MOCK_PARAMETERS = frozenset(
+    {"spec", "spec_set", "wraps", "name", "unsafe", "parent", "new", "new_callable", "autospec", "create"}
+)
+
+Setting = tuple[str, ast.expr, Scope]  # kind ("side_effect", "return_value", "replaced"), value, its scope
 
 
 def _may_return_awaitable(ctx: Context, mock: ast.expr, scope: Scope) -> bool:
@@ -281,10 +297,16 @@ def _may_return_awaitable(ctx: Context, mock: ast.expr, scope: Scope) -> bool:
     calling it may well give something awaitable, so it may stand in for a coroutine function.
     ATC501 and ATC502 both ask this."""
     if isinstance(mock, ast.Call):
-        configured = [(str(k.arg), k.value) for k in mock.keywords if k.arg in _CONFIGURED]
+        configured = [(kind, value) for text, kind, value in _keyword_settings("", mock.keywords) if not text]
     else:
-        configured = _configuration(ctx).get(_configuration_key(ctx, describe(mock), scope), [])
+        configured = [(kind, value) for kind, value, _ in _settings(ctx, mock, scope) if kind in _CONFIGURED]
     return any(_may_make_awaitable(kind, value) for kind, value in configured)
+
+
+def _replacements(ctx: Context, attribute: ast.expr, scope: Scope) -> list[tuple[ast.expr, Scope]]:
+    """What a mock's attribute was set to (``m.fetch = AsyncMock()``, ``Mock(fetch=...)``,
+    ``m.attach_mock(x, "fetch")``): then it is no longer the child the mock makes by itself."""
+    return [(value, where) for kind, value, where in _settings(ctx, attribute, scope) if kind == "replaced"]
 
 
 def _may_make_awaitable(kind: str, value: ast.expr) -> bool:
@@ -312,9 +334,12 @@ def _class_renamed(node: ast.AST, new: str) -> Fix | None:
 
 
 def _patch_mocks(patch: Patch) -> list[ast.expr]:
-    """What names the mock a patch installs: its ``new`` and the name it is bound to (``with
-    patch(...) as m``, ``m = mocker.patch(...)``), which the test may configure afterwards."""
-    found = [patch.new] if patch.new is not None else []
+    """What configures or names the mock a patch installs: the patch call (its keywords go to the
+    mock), its ``new``, and the name it is bound to (``with patch(...) as m``, ``m =
+    mocker.patch(...)``), which the test may configure afterwards."""
+    found = [patch.call]  # patch passes side_effect= and return_value= on to the mock it makes
+    if patch.new is not None:
+        found.append(patch.new)
     context = parent(patch.call)
     if isinstance(context, ast.withitem) and context.optional_vars is not None:
         found.append(context.optional_vars)
@@ -323,25 +348,65 @@ def _patch_mocks(patch: Patch) -> list[ast.expr]:
     return found
 
 
-def _configuration(ctx: Context) -> dict[tuple[int, str], list[tuple[str, ast.expr]]]:
-    """``side_effect``/``return_value`` given to mocks in this file, by ``_configuration_key``: as
-    keywords (``m = Mock(side_effect=f)``) or assigned (``m.side_effect = f``)."""
+def _settings(ctx: Context, mock: ast.expr, scope: Scope) -> list[Setting]:
+    return _configuration(ctx).get(_configuration_key(ctx, describe(mock), scope), [])
+
+
+def _configuration(ctx: Context) -> dict[tuple[int, str], list[Setting]]:
+    """What the mocks of this file were given, by ``_configuration_key``: ``side_effect`` and
+    ``return_value`` as keywords (``m = Mock(side_effect=f)``) or assigned (``m.side_effect = f``),
+    and children set by assignment (``m.fetch = ...``), constructor keywords (``Mock(fetch=...)``,
+    ``**{"fetch.return_value": x}``), ``configure_mock`` or ``attach_mock``."""
     found = ctx.cache.get("mock_configuration")
     if found is None:
-        index: dict[tuple[int, str], list[tuple[str, ast.expr]]] = {}
+        index: dict[tuple[int, str], list[Setting]] = {}
+
+        def add(text: str, kind: str, value: ast.expr, scope: Scope) -> None:
+            index.setdefault(_configuration_key(ctx, text, scope), []).append((kind, value, scope))
+
         for assign, scope in ctx.module.of_type(ast.Assign):
             value = assign.value
-            keywords = value.keywords if isinstance(value, ast.Call) else []
-            given = [(str(k.arg), k.value) for k in keywords if k.arg in _CONFIGURED]
             for target in assign.targets:
-                if isinstance(target, ast.Attribute) and target.attr in _CONFIGURED:
-                    mock, settings = target.value, [(target.attr, value)]
-                else:
-                    mock, settings = target, given
-                if settings:
-                    index.setdefault(_configuration_key(ctx, describe(mock), scope), []).extend(settings)
+                if isinstance(target, ast.Attribute):
+                    if target.attr in _CONFIGURED:
+                        add(describe(target.value), target.attr, value, scope)
+                        continue
+                    add(describe(target), "replaced", value, scope)
+                if isinstance(value, ast.Call):
+                    for text, kind, setting in _keyword_settings(describe(target), value.keywords):
+                        add(text, kind, setting, scope)
+        for call, scope in ctx.module.calls_named("configure_mock", "attach_mock"):
+            func: ast.Attribute = call.func  # type: ignore[assignment]
+            owner = describe(func.value)
+            if func.attr == "configure_mock":
+                for text, kind, setting in _keyword_settings(owner, call.keywords):
+                    add(text, kind, setting, scope)
+            elif len(call.args) > 1 and isinstance(call.args[1], ast.Constant) and isinstance(call.args[1].value, str):
+                add(f"{owner}.{call.args[1].value}", "replaced", call.args[0], scope)
         found = ctx.cache["mock_configuration"] = index
     return found  # type: ignore[return-value]
+
+
+def _keyword_settings(owner: str, keywords: list[ast.keyword]) -> Iterator[tuple[str, str, ast.expr]]:
+    """(mock text, kind, value) for what the keywords of a mock's constructor or ``configure_mock``
+    set: its own ``side_effect``/``return_value``, and its children (``fetch=...``,
+    ``**{"fetch.side_effect": f}``). ``owner`` is the mock's text ("" for the call itself)."""
+    for keyword in keywords:
+        if keyword.arg is None:
+            given = keyword.value
+            pairs = zip(given.keys, given.values) if isinstance(given, ast.Dict) else ()
+            items = [(k.value, v) for k, v in pairs if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+        elif keyword.arg in _MOCK_PARAMETERS:
+            continue
+        else:
+            items = [(keyword.arg, keyword.value)]
+        for path, value in items:
+            head, _, last = path.rpartition(".")
+            child = ".".join(part for part in (owner, head) if part)
+            if last in _CONFIGURED:
+                yield child, last, value
+            else:
+                yield ".".join(part for part in (child, last) if part), "replaced", value
 
 
 def _configuration_key(ctx: Context, text: str, scope: Scope) -> tuple[int, str]:

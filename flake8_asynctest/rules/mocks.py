@@ -126,7 +126,9 @@ ATC504 = Rule(
     default=False,
     what="""
         Finds `assert_called`, `assert_called_once`, `assert_called_with`,
-        `assert_called_once_with`, `assert_any_call` and `assert_has_calls` on an AsyncMock.
+        `assert_called_once_with`, `assert_any_call` and `assert_has_calls` on an AsyncMock (or
+        a child of one, unless the test set that child by hand to something else, such as a
+        MagicMock for a sync method).
         Not reported when the same test also checks that mock's awaits (`assert_awaited*`,
         `assert_not_awaited`, `assert_any_await`, `assert_has_awaits`, `await_count`,
         `await_args`): the call is then checked on purpose, and a dropped await fails the test.
@@ -175,7 +177,11 @@ class Mocks(Family):
         if ctx.enabled(ATC504):
             for call, scope in ctx.module.calls_named(*AWAITED_ASSERTS):
                 receiver = call.func.value  # type: ignore[attr-defined]
-                if _is_async_mock(resolver.value(receiver, scope)) and not _awaits_checked(receiver, scope):
+                if (
+                    _is_async_mock(resolver.value(receiver, scope))
+                    and not _awaits_checked(receiver, scope)
+                    and all(_is_async_mock(resolver.value(*set_to)) for set_to in _replacements(ctx, receiver, scope))
+                ):
                     name = call.func.attr  # type: ignore[attr-defined]
                     fix = Fix(Edit(call.func, "Attribute", rename(AWAITED_ASSERTS[name])))
                     ctx.report(ATC504, call, fix, call=describe(call.func), instead=AWAITED_ASSERTS[name])

@@ -27,14 +27,14 @@ ATC501 = Rule(
         `new_callable=MagicMock`, `patch.object(obj, "name", MagicMock(...))`, and
         `obj.name = Mock()`, also when the mock is made first and installed by name. A plain
         `patch(target)` of an `async def` already makes an AsyncMock (Python 3.8+) and is not
-        reported; nor is a mock with a spec, which follows the spec; nor a configured stand-in,
-        as ATC502 judges one: a mock given a `side_effect` (a coroutine function, such as the real
+        reported; nor is a mock with a spec, which follows the spec; nor a configured stand-in, as
+        ATC502 judges one: a mock given a `side_effect` (a coroutine function, such as the real
         method it spies on, or an exception: anything but literal data) or a `return_value` that is
         not plain data, as keywords or assigned later, in the function that made it, a closure of
-        it, or (for `self.<attr>`) the class; also keywords of the patch call, which it hands to
-        the mock it makes. Each call of a coroutine function as `side_effect`
-        makes a fresh coroutine, so awaiting works. A mock that returns plain data
-        (`Mock(return_value=1)`, `side_effect=[1, 2]`) is reported: awaiting it raises.
+        it, or (for `self.<attr>`) the class; also keywords of the patch call, which it hands to the
+        mock it makes. Each call of a coroutine function as `side_effect` makes a fresh coroutine,
+        so awaiting works. A mock that returns plain data (`Mock(return_value=1)`,
+        `side_effect=[1, 2]`) is reported: awaiting it raises.
         """,
     why="""
         The code under test awaits what the mock returns, a MagicMock, which cannot be awaited: the
@@ -62,18 +62,18 @@ ATC502 = Rule(
     what="""
         Finds `await m` and `await m(...)` on a Mock or MagicMock (or one of its attributes) in a
         test, unless the called mock was given a `side_effect` (anything but literal data) or a
-        `return_value` that is not plain data (with `Mock(side_effect=...)` or `m.side_effect =
-        ...` in the function that made it, a closure of it or, for `self.<attr>`, the same class):
-        what those return may well be awaitable. Nor is a child the test set by hand to anything
-        but another plain Mock (`m.fetch = AsyncMock()`, `Mock(fetch=...)`, `configure_mock`,
+        `return_value` that is not plain data (with `Mock(side_effect=...)` or `m.side_effect = ...`
+        in the function that made it, a closure of it or, for `self.<attr>`, the same class): what
+        those return may well be awaitable. Nor is a child the test set by hand to anything but
+        another plain Mock (`m.fetch = AsyncMock()`, `Mock(fetch=...)`, `configure_mock`,
         `attach_mock`): it is no longer the Mock the parent makes. Also finds a coroutine object
-        made `return_value` of a Mock. Deliberately not reported: a coroutine function as `side_effect` (each call
-        makes a fresh coroutine, so every await works), and a Future as `return_value` (a done
-        Future can be awaited any number of times; a pending one is a gate the test opens with
-        `set_result`): both work, and only lack AsyncMock's `assert_awaited*`. A coroutine as
-        `return_value` is reported even where the mock happens to be called once: how often it is
-        called is up to the code under test, to which the mock is usually handed, and which the
-        checker does not follow; one more call, or none, breaks the test.
+        made `return_value` of a Mock. Deliberately not reported: a coroutine function as
+        `side_effect` (each call makes a fresh coroutine, so every await works), and a Future as
+        `return_value` (a done Future can be awaited any number of times; a pending one is a gate
+        the test opens with `set_result`): both work, and only lack AsyncMock's `assert_awaited*`. A
+        coroutine as `return_value` is reported even where the mock happens to be called once: how
+        often it is called is up to the code under test, to which the mock is usually handed, and
+        which the checker does not follow; one more call, or none, breaks the test.
         """,
     why="""
         Awaiting what a MagicMock returns raises TypeError. A coroutine as `return_value` is one
@@ -126,12 +126,12 @@ ATC504 = Rule(
     default=False,
     what="""
         Finds `assert_called`, `assert_called_once`, `assert_called_with`,
-        `assert_called_once_with`, `assert_any_call` and `assert_has_calls` on an AsyncMock (or
-        a child of one, unless the test set that child by hand to something else, such as a
-        MagicMock for a sync method).
-        Not reported when the same test also checks that mock's awaits (`assert_awaited*`,
-        `assert_not_awaited`, `assert_any_await`, `assert_has_awaits`, `await_count`,
-        `await_args`): the call is then checked on purpose, and a dropped await fails the test.
+        `assert_called_once_with`, `assert_any_call` and `assert_has_calls` on an AsyncMock (or a
+        child of one, unless the test set that child by hand to something else, such as a MagicMock
+        for a sync method). Not reported when the same test also checks that mock's awaits
+        (`assert_awaited*`, `assert_not_awaited`, `assert_any_await`, `assert_has_awaits`,
+        `await_count`, `await_args`): the call is then checked on purpose, and a dropped await fails
+        the test.
         """,
     why="""
         Calling an AsyncMock counts as a call even if the coroutine it returns is dropped, so the

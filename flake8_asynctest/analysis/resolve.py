@@ -52,16 +52,20 @@ class Resolver:
 
     def bindings(self, name: str, scope: Scope) -> list[Binding]:
         """The bindings ``name`` may have at a use in ``scope`` (Python's LEGB, class scopes skipped)."""
+        owner = self.binding_scope(name, scope)
+        return owner.bindings[name] if owner is not None else []
+
+    def binding_scope(self, name: str, scope: Scope) -> Scope | None:
+        """The scope that binds ``name`` as seen from a use in ``scope`` (a closure's enclosing
+        function, say), or None for a builtin or unknown name."""
         current: Scope | None = scope
         first = True
         while current is not None:
-            if first or current.kind != "class":
-                found = current.bindings.get(name)
-                if found:
-                    return found
+            if (first or current.kind != "class") and current.bindings.get(name):
+                return current
             first = False
             current = current.parent
-        return []
+        return None
 
     def qualname(self, expr: ast.expr, scope: Scope) -> str | None:
         """The canonical qualified name of an external thing ``expr`` names, e.g. ``asyncio.sleep``."""
@@ -681,6 +685,15 @@ class Resolver:
         if isinstance(value, Ext):
             return value.qualname in self.knowledge.coroutine_functions
         return isinstance(value, Obj) and value.cls == known.ASYNC_MOCK
+
+    def is_event_loop(self, expr: ast.expr, scope: Scope) -> bool:
+        """An event loop: known to be one, or an otherwise unknown value named like one (``self.loop``,
+        ``event_loop``). A TaskGroup or a project's server, whatever its methods are called, is not."""
+        value = self.value(expr, scope)
+        if isinstance(value, Obj):
+            return value.cls == known.LOOP
+        name = expr.attr if isinstance(expr, ast.Attribute) else getattr(expr, "id", "")
+        return name.lower().endswith("loop")
 
     def is_coroutine_call(self, call: ast.Call, scope: Scope) -> bool:
         """True when ``call`` is known to return a coroutine object."""

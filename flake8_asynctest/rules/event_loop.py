@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from typing import Any
 
 from ..analysis.known import Runner
@@ -18,6 +19,7 @@ from .family import Family
 from .hand_driven import drives_loop_on_purpose
 from .loop_context import (
     asserted_about,
+    fails_to_import_since_3_11,
     handed_over_with,
     in_doc_snippet,
     no_running_loop_fallback,
@@ -33,10 +35,11 @@ ATC201 = Rule(
     fix="`await X`",
     what="""
         Finds `asyncio.run(...)`, `loop.run_until_complete(...)` and `loop.run_forever()` inside
-        an `async def` (test, fixture or helper). A call that is awaited, or whose callee is a
-        coroutine function (a project's own `async def run_forever`), is not an event loop's
-        method and is not reported; nor is a test of the RuntimeError itself, code run in a
-        forked child, or a module that uses `nest_asyncio`.
+        an `async def` (test, fixture, helper or a test decorator's wrapper), awaited or not. The
+        receiver must be an event loop, known to be one or an unknown value named like one
+        (`self.loop`, `event_loop`): a project's own `server.run_forever()` or a coroutine
+        function named `run_forever` is not reported. Nor is a test of the RuntimeError itself,
+        code run in a forked child, or a module that uses `nest_asyncio`.
         """,
     why="""
         A coroutine already runs inside an event loop; starting a loop there raises
@@ -65,8 +68,13 @@ ATC202 = Rule(
         or in a plain `def` that this module only calls from coroutines (ATC205 covers that style
         point); a module that installs a loop with `set_event_loop()`; a call whose result an
         assertion checks, or that is expected to raise or warn (the function itself is under
-        test); and type-checker input files (a directory that is not a package, which a test module
-        beside it names and hands to mypy or pyright: its code never runs).
+        test); type-checker input files (a directory that is not a package, which a test module
+        beside it names and hands to mypy or pyright: its code never runs); and a module that
+        applies `@asyncio.coroutine` as it is imported (at module or class level, outside any
+        `if`/`try`). That decorator was removed in Python 3.11, so such a module (typically an
+        old example) fails to import on every Python where `get_event_loop()` breaks: its first
+        failure is the decorator, and porting it to `async def` comes before this. A module that
+        applies it only on older Pythons or inside a function still imports, and is reported.
         """,
     why="""
         Outside a running loop, `get_event_loop()` is deprecated since Python 3.12 and raises
@@ -104,8 +112,14 @@ ATC203 = Rule(
         loops, or hands the coroutine function to another library's `run` too; one that schedules
         on or configures the loop before running it (`create_task`, `call_soon`/`call_later`,
         `set_exception_handler`, `set_task_factory`, `stop`), or closes it and goes on; one that
-        requests a sync fixture of the module which drives the same loop; and one with an async
-        twin beside it (`test_x` and `test_x_async`: the sync usage is tested on purpose).
+        requests a sync fixture of the module which drives the same loop, or calls a sync method
+        of its class that drives a loop by hand (a harness's `self.run_loop_once()`, also through
+        another such method); one wrapped by a decorator not known to keep an `async def` async
+        (a project's `@with_server()` or `@run_in_thread`: its sync wrapper would call the
+        coroutine function and never await it, so the converted test would pass without
+        running); one named for the absence of a running loop (`test_create_no_running_loop`,
+        `test_init_without_loop`: that is its subject); and one with an async twin beside it
+        (`test_x` and `test_x_async`: the sync usage is tested on purpose).
         `run_forever()` runs the loop's callbacks, not a coroutine: not reported.
         """,
     why="""
@@ -228,7 +242,7 @@ class EventLoop(Family):
         if runs_inside_loop(ctx, scope):
             if not no_running_loop_fallback(call):  # else it never runs here
                 ctx.report(ATC205, call, renamed(call.func, "get_running_loop", "asyncio"))
-        elif not sets_loop and not is_type_checker_input(ctx.module.filename):
+        elif not (sets_loop or is_type_checker_input(ctx.module.filename) or fails_to_import_since_3_11(ctx)):
             ctx.report(ATC202, call)
 
     def _loop_runs(self, ctx: Context) -> None:
@@ -239,12 +253,13 @@ class EventLoop(Family):
         for call, scope in runs:
             if isinstance(call.func, ast.Name) and call.func.id in _RUN_METHODS:
                 continue  # a plain function that happens to share the name
-            if _gives_awaitable(ctx, call, scope):
-                continue  # ``await server.run_forever()``: a coroutine function, not a loop's method
+            method = isinstance(call.func, ast.Attribute) and call.func.attr in _RUN_METHODS
+            if method and not _loop_method(ctx, call, scope):
+                continue  # ``await server.run_forever()``: a project's own method, not a loop's
             if scope.is_coroutine and not nest_asyncio and not _mentions(scope, _EXPECTS_NESTED_RUN):
                 run = describe(call.func)
                 advice = "await what you wait for" if run.endswith("run_forever") else "await the coroutine instead"
-                fix = Fix(Edit(call, "Call", _await_argument)) if _single_argument(call) else None
+                fix = Fix(Edit(call, "Call", _run_replacement(call))) if _single_argument(call) else None
                 ctx.report(ATC201, call, fix, call=run, advice=advice)
             elif scope.kind == "function" and not scope.is_coroutine and ctx.enabled(ATC203):
                 self._sync_test_run(ctx, call, scope)
@@ -302,14 +317,14 @@ class EventLoop(Family):
         )
 
 
-def _gives_awaitable(ctx: Context, call: ast.Call, scope: Scope) -> bool:
-    """The call is awaited, or its callee is a coroutine function: an event loop's ``run_*``
-    methods are neither."""
-    if isinstance(parent(call), ast.Await):
-        return True
-    return isinstance(call.func, ast.Attribute) and ctx.resolver.is_coroutine_function(
-        ctx.resolver.value(call.func, scope)
-    )
+def _loop_method(ctx: Context, call: ast.Call, scope: Scope) -> bool:
+    """``x.run_until_complete()``/``x.run_forever()`` is an event loop's: ``x`` is a loop (known, or
+    named like one) and the method is not a coroutine function (a project's ``async def
+    run_forever``). Being awaited proves nothing: ``await self.loop.run_until_complete(c)`` is
+    still the loop's method, and raises before the await."""
+    func: ast.Attribute = call.func  # type: ignore[assignment]
+    resolver = ctx.resolver
+    return resolver.is_event_loop(func.value, scope) and not resolver.is_coroutine_function(resolver.value(func, scope))
 
 
 def _outlives_nothing(ctx: Context, call: ast.Call, scope: Scope) -> bool:
@@ -341,6 +356,16 @@ def _created_here(ctx: Context, expr: ast.expr, scope: Scope) -> bool:
 
 def _single_argument(call: ast.Call) -> bool:
     return len(call.args) == 1 and not call.keywords and not isinstance(call.args[0], ast.Starred)
+
+
+def _run_replacement(call: ast.Call) -> Callable[[Any, Any], Any]:
+    """``run(coro)`` becomes ``await coro``; already awaited (``await loop.run_until_complete(coro)``),
+    it becomes ``coro``."""
+    return _argument if isinstance(parent(call), ast.Await) else _await_argument
+
+
+def _argument(node: Any, module: Any) -> Any:
+    return node.args[0].value
 
 
 def _await_argument(node: Any, module: Any) -> Any:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import ast
 
 from ..analysis.model import ClassInfo, FunctionInfo, parent
-from ..analysis.usage import callee_name, describe, identifiers, own_nodes
+from ..analysis.usage import callee_name, describe, identifiers, is_self, own_nodes
+from ..analysis.values import Func
 from ..analysis.walk import descendants
 from ..context import Context
 
@@ -20,6 +21,7 @@ _PREPARES_LOOP = frozenset(
 )
 _RUNS_LOOP = frozenset({"run_until_complete", "run_forever"})
 _BENCHMARK_FIXTURES = frozenset({"benchmark"})  # pytest-benchmark's and pytest-codspeed's
+_NO_LOOP_WORDS = frozenset({"no", "without", "outside"})
 
 
 def drives_loop_on_purpose(ctx: Context, call: ast.Call, test: FunctionInfo, method: str) -> bool:
@@ -34,7 +36,10 @@ def drives_loop_on_purpose(ctx: Context, call: ast.Call, test: FunctionInfo, met
         or _prepares_loop(call, test)
         or _closes_loop_midway(call, test)
         or _fixture_drives_loop(ctx, test)
+        or _helper_drives_loop(ctx, test)
+        or _wrapped_by_sync_code(ctx, test)
         or _has_async_twin(test)
+        or _named_for_no_running_loop(test.name)
     )
 
 
@@ -133,6 +138,47 @@ def _fixture_drives_loop(ctx: Context, test: FunctionInfo) -> bool:
         fixture.name in requested and not fixture.is_async and _RUNS_LOOP & identifiers(fixture.node)
         for fixture in ctx.tests.fixtures
     )
+
+
+def _helper_drives_loop(ctx: Context, test: FunctionInfo) -> bool:
+    """The test calls a sync method of its class (``self.run_loop_once()``) that drives a loop by
+    hand, itself or through another such method: inside a coroutine that call would raise. Methods
+    are looked up on the test's own class, as ``self`` is one (a mixin's helper may call a method
+    of a sibling base)."""
+    cls = test.owner
+    return cls is not None and _calls_loop_driving_method(ctx, cls, test, {test}, depth=2)
+
+
+def _calls_loop_driving_method(
+    ctx: Context, cls: ClassInfo, function: FunctionInfo, seen: set[FunctionInfo], depth: int
+) -> bool:
+    for node in own_nodes(function.node):
+        func = getattr(node, "func", None)
+        if not (isinstance(func, ast.Attribute) and is_self(func.value, function.scope)):
+            continue
+        callee = ctx.resolver.class_attribute(cls, func.attr, instance=True)
+        if not isinstance(callee, Func) or callee.info.is_async or callee.info in seen:
+            continue
+        seen.add(callee.info)
+        if _RUNS_LOOP & identifiers(callee.info.node):
+            return True
+        if depth > 1 and _calls_loop_driving_method(ctx, cls, callee.info, seen, depth - 1):
+            return True
+    return False
+
+
+def _wrapped_by_sync_code(ctx: Context, test: FunctionInfo) -> bool:
+    """A decorator not known to keep an ``async def`` async (a project's ``@with_server()``, ``@run_in_thread``)
+    wraps the test: its sync wrapper would call the coroutine function and never await it, so the
+    test cannot simply become async."""
+    return not ctx.resolver.plain_decorators(test)
+
+
+def _named_for_no_running_loop(name: str) -> bool:
+    """The test's name says no loop runs (``test_create_no_running_loop``, ``test_init_without_loop``):
+    behaviour outside a running loop is its subject, which an async test cannot have."""
+    words = name.lower().split("_")
+    return any(word in _NO_LOOP_WORDS and "loop" in words[i + 1 : i + 4] for i, word in enumerate(words))
 
 
 def _has_async_twin(test: FunctionInfo) -> bool:

@@ -1,6 +1,6 @@
 """Where loop-handling code runs, for the event-loop rules: inside a running loop, under an
-assertion, in a child process, in a documentation snippet. Answers come from the module model and
-parent links; nothing walks the tree."""
+assertion, in a child process, in a documentation snippet, in a module that cannot be imported.
+Answers come from the module model and parent links; nothing walks the tree."""
 
 from __future__ import annotations
 
@@ -34,6 +34,33 @@ def asserted_about(call: ast.Call) -> bool:
     if isinstance(context, ast.Expr):
         return any(callee_name(manager) in _EXPECTS_FAILURE for manager in enclosing_with_calls(call))
     return False
+
+
+# Generator-based coroutines' decorator, removed in Python 3.11.
+_REMOVED_COROUTINE_DECORATORS = frozenset({"asyncio.coroutine", "asyncio.coroutines.coroutine"})
+
+
+def fails_to_import_since_3_11(ctx: Context) -> bool:
+    """The module applies ``@asyncio.coroutine`` as it is imported (to a def at module level or in a
+    module-level class, outside any ``if``/``try``): it raises AttributeError on every Python since
+    3.11, so what would break later (on 3.14) in it never gets the chance."""
+    found = ctx.cache.get("fails_to_import_since_3_11")
+    if found is None:
+        found = ctx.cache["fails_to_import_since_3_11"] = any(
+            function.node.decorator_list
+            and _defined_on_import(function.node)
+            and _REMOVED_COROUTINE_DECORATORS.intersection(ctx.resolver.decorator_names(function))
+            for function in ctx.module.functions
+        )
+    return found  # type: ignore[return-value]
+
+
+def _defined_on_import(node: ast.AST) -> bool:
+    """The def or class statement runs, unconditionally, when its module is imported."""
+    owner = parent(node)
+    if isinstance(owner, ast.Module):
+        return True
+    return isinstance(owner, ast.ClassDef) and node in owner.body and _defined_on_import(owner)
 
 
 def no_running_loop_fallback(call: ast.Call) -> bool:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
 from ..analysis import known
 from ..analysis.known import Runner
 from ..analysis.model import Scope, parent, scope_of
 from ..analysis.patches import Patch, patch_of
-from ..analysis.usage import attribute_loads, describe, identifiers, own_nodes
+from ..analysis.usage import attribute_loads, describe, identifiers
 from ..analysis.values import Coro, Ext, Func, Obj, Value
 from ..context import Context
 from ..fix import Edit, Fix, rename, renamed
@@ -24,8 +25,16 @@ ATC501 = Rule(
     what="""
         Finds a non-async mock put in place of an `async def`: `patch(target, new=Mock())`,
         `new_callable=MagicMock`, `patch.object(obj, "name", MagicMock(...))`, and
-        `obj.name = Mock()`. A plain `patch(target)` of an `async def` already makes an AsyncMock
-        (Python 3.8+) and is not reported; nor is a mock with a spec, which follows the spec.
+        `obj.name = Mock()`, also when the mock is made first and installed by name. A plain
+        `patch(target)` of an `async def` already makes an AsyncMock (Python 3.8+) and is not
+        reported; nor is a mock with a spec, which follows the spec; nor a configured stand-in, as
+        ATC502 judges one: a mock given a `side_effect` (a coroutine function, such as the real
+        method it spies on, or an exception: anything but literal data) or a `return_value` that is
+        not plain data, as keywords or assigned later, in the function that made it, a closure of
+        it, or (for `self.<attr>`) the class; also keywords of the patch call, which it hands to the
+        mock it makes. Each call of a coroutine function as `side_effect` makes a fresh coroutine,
+        so awaiting works. A mock that returns plain data (`Mock(return_value=1)`,
+        `side_effect=[1, 2]`) is reported: awaiting it raises.
         """,
     why="""
         The code under test awaits what the mock returns, a MagicMock, which cannot be awaited: the
@@ -52,14 +61,19 @@ ATC502 = Rule(
     fix="`AsyncMock(return_value=x)`",
     what="""
         Finds `await m` and `await m(...)` on a Mock or MagicMock (or one of its attributes) in a
-        test, unless the called mock was given a `side_effect` or a `return_value` that is not
-        plain data (with `Mock(side_effect=...)` or `m.side_effect = ...` in the same function or,
-        for `self.<attr>`, the same class): what those return may well be awaitable. Also finds a
-        coroutine object made `return_value` of a Mock. Deliberately not reported: a coroutine
-        function as `side_effect` (each call makes a fresh coroutine, so every await works), and a
-        Future as `return_value` (a done Future can be awaited any number of times; a pending one
-        is a gate the test opens with `set_result`): both work, and only lack AsyncMock's
-        `assert_awaited*`.
+        test, unless the called mock was given a `side_effect` (anything but literal data) or a
+        `return_value` that is not plain data (with `Mock(side_effect=...)` or `m.side_effect = ...`
+        in the function that made it, a closure of it or, for `self.<attr>`, the same class): what
+        those return may well be awaitable. Nor is a child the test set by hand to anything but
+        another plain Mock (`m.fetch = AsyncMock()`, `Mock(fetch=...)`, `configure_mock`,
+        `attach_mock`): it is no longer the Mock the parent makes. Also finds a coroutine object
+        made `return_value` of a Mock. Deliberately not reported: a coroutine function as
+        `side_effect` (each call makes a fresh coroutine, so every await works), and a Future as
+        `return_value` (a done Future can be awaited any number of times; a pending one is a gate
+        the test opens with `set_result`): both work, and only lack AsyncMock's `assert_awaited*`. A
+        coroutine as `return_value` is reported even where the mock happens to be called once: how
+        often it is called is up to the code under test, to which the mock is usually handed, and
+        which the checker does not follow; one more call, or none, breaks the test.
         """,
     why="""
         Awaiting what a MagicMock returns raises TypeError. A coroutine as `return_value` is one
@@ -112,10 +126,12 @@ ATC504 = Rule(
     default=False,
     what="""
         Finds `assert_called`, `assert_called_once`, `assert_called_with`,
-        `assert_called_once_with`, `assert_any_call` and `assert_has_calls` on an AsyncMock.
-        Not reported when the same test also checks that mock's awaits (`assert_awaited*`,
-        `assert_not_awaited`, `assert_any_await`, `assert_has_awaits`, `await_count`,
-        `await_args`): the call is then checked on purpose, and a dropped await fails the test.
+        `assert_called_once_with`, `assert_any_call` and `assert_has_calls` on an AsyncMock (or a
+        child of one, unless the test set that child by hand to something else, such as a MagicMock
+        for a sync method). Not reported when the same test also checks that mock's awaits
+        (`assert_awaited*`, `assert_not_awaited`, `assert_any_await`, `assert_has_awaits`,
+        `await_count`, `await_args`): the call is then checked on purpose, and a dropped await fails
+        the test.
         """,
     why="""
         Calling an AsyncMock counts as a call even if the coroutine it returns is dropped, so the
@@ -161,7 +177,11 @@ class Mocks(Family):
         if ctx.enabled(ATC504):
             for call, scope in ctx.module.calls_named(*AWAITED_ASSERTS):
                 receiver = call.func.value  # type: ignore[attr-defined]
-                if _is_async_mock(resolver.value(receiver, scope)) and not _awaits_checked(receiver, scope):
+                if (
+                    _is_async_mock(resolver.value(receiver, scope))
+                    and not _awaits_checked(receiver, scope)
+                    and all(_is_async_mock(resolver.value(*set_to)) for set_to in _replacements(ctx, receiver, scope))
+                ):
                     name = call.func.attr  # type: ignore[attr-defined]
                     fix = Fix(Edit(call.func, "Attribute", rename(AWAITED_ASSERTS[name])))
                     ctx.report(ATC504, call, fix, call=describe(call.func), instead=AWAITED_ASSERTS[name])
@@ -173,6 +193,8 @@ class Mocks(Family):
         elif patch.new_callable is not None:
             replacement, node = resolver.call_result(resolver.value(patch.new_callable, scope)), patch.new_callable
         else:
+            return
+        if _is_sync_mock(replacement) and any(_may_return_awaitable(ctx, mock, scope) for mock in _patch_mocks(patch)):
             return
         self._replaced(
             ctx, node, replacement, patch.target, patch.target_text, _runs_coroutines(ctx, patch.call, scope)
@@ -187,7 +209,9 @@ class Mocks(Family):
         if not isinstance(replacement, Obj) or replacement.cls not in _ALL_MOCKS:
             return
         replaced = resolver.attribute(resolver.value(target.value, scope), target.attr)
-        if _is_sync_mock(replacement) and _configured_to_raise_or_await(assign, target, scope):
+        if _is_sync_mock(replacement) and (
+            _may_return_awaitable(ctx, assign.value, scope) or _may_return_awaitable(ctx, target, scope)
+        ):
             return
         self._replaced(ctx, assign.value, replacement, replaced, describe(target), _runs_coroutines(ctx, assign, scope))
 
@@ -198,25 +222,30 @@ class Mocks(Family):
             return  # only real code is replaced: re-configuring a mock's child is not
         resolver = ctx.resolver
         if awaits and _is_sync_mock(replacement) and resolver.is_coroutine_function(target):
-            fix = renamed(node, "AsyncMock", "unittest.mock")  # type: ignore[arg-type]
-            ctx.report(ATC501, node, fix, mock=describe(node), target=text)
+            ctx.report(ATC501, node, _class_renamed(node, "AsyncMock"), mock=describe(node), target=text)
         elif _is_async_mock(replacement) and resolver.is_plain_sync_function(target):
-            ctx.report(ATC503, node, renamed(node, "MagicMock", "unittest.mock"), target=text)  # type: ignore[arg-type]
+            ctx.report(ATC503, node, _class_renamed(node, "MagicMock"), target=text)
 
     def _awaited(self, ctx: Context, await_: ast.Await, scope: Scope) -> None:
         value = await_.value
         called = isinstance(value, ast.Call)
         awaited = value.func if isinstance(value, ast.Call) else value
-        if _is_sync_mock(ctx.resolver.value(awaited, scope)) and not (
+        if not _is_sync_mock(ctx.resolver.value(awaited, scope)) or (
             called and _may_return_awaitable(ctx, awaited, scope)
         ):
-            ctx.report(
-                ATC502,
-                await_,
-                _awaited_mock_fix(awaited, scope),
-                what=f"awaiting {describe(value)} raises TypeError: "
-                + ("what a Mock returns is not awaitable" if called else "a Mock is not awaitable"),
-            )
+            return
+        for replacement, where in _replacements(ctx, awaited, scope):
+            if not _is_sync_mock(ctx.resolver.value(replacement, where)):
+                return  # no longer the mock's own child: an AsyncMock, an async def, a future...
+            if called and _may_return_awaitable(ctx, replacement, where):
+                return
+        ctx.report(
+            ATC502,
+            await_,
+            _awaited_mock_fix(awaited, scope),
+            what=f"awaiting {describe(value)} raises TypeError: "
+            + ("what a Mock returns is not awaitable" if called else "a Mock is not awaitable"),
+        )
 
     def _awaitable_return(
         self, ctx: Context, assign: ast.Assign, target: ast.Attribute, value: Value, scope: Scope
@@ -260,49 +289,139 @@ def _runs_coroutines(ctx: Context, node: ast.AST, scope: Scope) -> bool:
 
 _CONFIGURED = ("side_effect", "return_value")
 _DATA = (ast.Constant, ast.List, ast.Tuple, ast.Set, ast.Dict, ast.JoinedStr)
+# Keywords of a mock's constructor (or of patch) that are not children to configure.
+_MOCK_PARAMETERS = frozenset(
+    {"spec", "spec_set", "wraps", "name", "unsafe", "parent", "new", "new_callable", "autospec", "create"}
+)
+
+Setting = tuple[str, ast.expr, Scope]  # kind ("side_effect", "return_value", "replaced"), value, its scope
 
 
 def _may_return_awaitable(ctx: Context, mock: ast.expr, scope: Scope) -> bool:
-    """``mock`` was given a ``side_effect`` (a coroutine function, an exception, anything) or a
-    ``return_value`` that is not plain data: calling it may well give something awaitable."""
-    configured = _configuration(ctx).get(_configuration_key(describe(mock), scope), ())
+    """``mock`` (``Mock(...)`` itself, or what names one) was given a ``side_effect`` (a coroutine
+    function, an exception, anything but data) or a ``return_value`` that is not plain data:
+    calling it may well give something awaitable, so it may stand in for a coroutine function.
+    ATC501 and ATC502 both ask this."""
+    if isinstance(mock, ast.Call):
+        configured = [(kind, value) for text, kind, value in _keyword_settings("", mock.keywords) if not text]
+    else:
+        configured = [(kind, value) for kind, value, _ in _settings(ctx, mock, scope) if kind in _CONFIGURED]
     return any(_may_make_awaitable(kind, value) for kind, value in configured)
+
+
+def _replacements(ctx: Context, attribute: ast.expr, scope: Scope) -> list[tuple[ast.expr, Scope]]:
+    """What a mock's attribute was set to (``m.fetch = AsyncMock()``, ``Mock(fetch=...)``,
+    ``m.attach_mock(x, "fetch")``): then it is no longer the child the mock makes by itself."""
+    return [(value, where) for kind, value, where in _settings(ctx, attribute, scope) if kind == "replaced"]
 
 
 def _may_make_awaitable(kind: str, value: ast.expr) -> bool:
     if kind == "return_value":
         return not isinstance(value, _DATA)
-    return not (isinstance(value, ast.Constant) and value.value is None)  # side_effect = None undoes it
+    # side_effect = None undoes it; a literal list of data is returned call by call
+    return not (isinstance(value, ast.Constant) and value.value is None) and not _is_data(value)
 
 
-def _configuration(ctx: Context) -> dict[tuple[int, str], list[tuple[str, ast.expr]]]:
-    """``side_effect``/``return_value`` given to mocks in this file, by ``_configuration_key``: as
-    keywords (``m = Mock(side_effect=f)``) or assigned (``m.side_effect = f``)."""
+def _is_data(value: ast.expr) -> bool:
+    if isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+        return all(_is_data(element) for element in value.elts)
+    if isinstance(value, ast.Dict):
+        return all(_is_data(element) for element in value.values)
+    return isinstance(value, (ast.Constant, ast.JoinedStr))
+
+
+def _class_renamed(node: ast.AST, new: str) -> Fix | None:
+    """Rename the mock class where the mock is made here (``Mock()``, ``new_callable=Mock``); a
+    mock made elsewhere and named here (``obj.fn = spy``) is not renamed: that would put the class
+    itself in its place."""
+    context = parent(node)
+    made_here = isinstance(node, ast.Call) or (isinstance(context, ast.keyword) and context.arg == "new_callable")
+    return renamed(node, new, "unittest.mock") if made_here else None  # type: ignore[arg-type]
+
+
+def _patch_mocks(patch: Patch) -> list[ast.expr]:
+    """What configures or names the mock a patch installs: the patch call (its keywords go to the
+    mock), its ``new``, and the name it is bound to (``with patch(...) as m``, ``m =
+    mocker.patch(...)``), which the test may configure afterwards."""
+    found = [patch.call]  # patch passes side_effect= and return_value= on to the mock it makes
+    if patch.new is not None:
+        found.append(patch.new)
+    context = parent(patch.call)
+    if isinstance(context, ast.withitem) and context.optional_vars is not None:
+        found.append(context.optional_vars)
+    elif isinstance(context, ast.Assign) and len(context.targets) == 1:
+        found.append(context.targets[0])
+    return found
+
+
+def _settings(ctx: Context, mock: ast.expr, scope: Scope) -> list[Setting]:
+    return _configuration(ctx).get(_configuration_key(ctx, describe(mock), scope), [])
+
+
+def _configuration(ctx: Context) -> dict[tuple[int, str], list[Setting]]:
+    """What the mocks of this file were given, by ``_configuration_key``: ``side_effect`` and
+    ``return_value`` as keywords (``m = Mock(side_effect=f)``) or assigned (``m.side_effect = f``),
+    and children set by assignment (``m.fetch = ...``), constructor keywords (``Mock(fetch=...)``,
+    ``**{"fetch.return_value": x}``), ``configure_mock`` or ``attach_mock``."""
     found = ctx.cache.get("mock_configuration")
     if found is None:
-        index: dict[tuple[int, str], list[tuple[str, ast.expr]]] = {}
+        index: dict[tuple[int, str], list[Setting]] = {}
+
+        def add(text: str, kind: str, value: ast.expr, scope: Scope) -> None:
+            index.setdefault(_configuration_key(ctx, text, scope), []).append((kind, value, scope))
+
         for assign, scope in ctx.module.of_type(ast.Assign):
             value = assign.value
-            keywords = value.keywords if isinstance(value, ast.Call) else []
-            given = [(str(k.arg), k.value) for k in keywords if k.arg in _CONFIGURED]
             for target in assign.targets:
-                if isinstance(target, ast.Attribute) and target.attr in _CONFIGURED:
-                    mock, settings = target.value, [(target.attr, value)]
-                else:
-                    mock, settings = target, given
-                if settings:
-                    index.setdefault(_configuration_key(describe(mock), scope), []).extend(settings)
+                if isinstance(target, ast.Attribute):
+                    if target.attr in _CONFIGURED:
+                        add(describe(target.value), target.attr, value, scope)
+                        continue
+                    add(describe(target), "replaced", value, scope)
+                if isinstance(value, ast.Call):
+                    for text, kind, setting in _keyword_settings(describe(target), value.keywords):
+                        add(text, kind, setting, scope)
+        for call, scope in ctx.module.calls_named("configure_mock", "attach_mock"):
+            func: ast.Attribute = call.func  # type: ignore[assignment]
+            owner = describe(func.value)
+            if func.attr == "configure_mock":
+                for text, kind, setting in _keyword_settings(owner, call.keywords):
+                    add(text, kind, setting, scope)
+            elif len(call.args) > 1 and isinstance(call.args[1], ast.Constant) and isinstance(call.args[1].value, str):
+                add(f"{owner}.{call.args[1].value}", "replaced", call.args[0], scope)
         found = ctx.cache["mock_configuration"] = index
     return found  # type: ignore[return-value]
 
 
-def _configuration_key(text: str, scope: Scope) -> tuple[int, str]:
-    """Where a mock's text names one object: in one function, or, for ``self.<attr>``, in every
-    method of the class."""
-    function = scope.function
+def _keyword_settings(owner: str, keywords: list[ast.keyword]) -> Iterator[tuple[str, str, ast.expr]]:
+    """(mock text, kind, value) for what the keywords of a mock's constructor or ``configure_mock``
+    set: its own ``side_effect``/``return_value``, and its children (``fetch=...``,
+    ``**{"fetch.side_effect": f}``). ``owner`` is the mock's text ("" for the call itself)."""
+    for keyword in keywords:
+        if keyword.arg is None:
+            given = keyword.value
+            pairs = zip(given.keys, given.values) if isinstance(given, ast.Dict) else ()
+            items = [(k.value, v) for k, v in pairs if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+        elif keyword.arg in _MOCK_PARAMETERS:
+            continue
+        else:
+            items = [(keyword.arg, keyword.value)]
+        for path, value in items:
+            head, _, last = path.rpartition(".")
+            child = ".".join(part for part in (owner, head) if part)
+            if last in _CONFIGURED:
+                yield child, last, value
+            else:
+                yield ".".join(part for part in (child, last) if part), "replaced", value
+
+
+def _configuration_key(ctx: Context, text: str, scope: Scope) -> tuple[int, str]:
+    """Where a mock's text names one object: in the function that binds its first name (a closure
+    nested in it sees the same object), or, for ``self.<attr>``, in every method of the class."""
+    root, _, rest = text.partition(".")
+    function = (ctx.resolver.binding_scope(root, scope) or scope).function
     if function is None:
         return id(scope.root), text
-    root, _, rest = text.partition(".")
     if function.owner is not None and root == function.self_name:
         return id(function.owner), f"self.{rest}"
     return id(function.node), text
@@ -355,26 +474,6 @@ def _is_sync_mock(value: Value) -> bool:
 
 def _is_async_mock(value: Value) -> bool:
     return isinstance(value, Obj) and value.cls == known.ASYNC_MOCK
-
-
-def _configured_to_raise_or_await(assign: ast.Assign, target: ast.Attribute, scope: Scope) -> bool:
-    """``obj.fn = Mock(side_effect=OSError)``, or ``obj.fn.side_effect = ...`` / ``.return_value =
-    ...`` later in the same function: a sync mock that raises when called stands in well for a
-    coroutine function that raises, and one given an awaitable return value is ATC502's business."""
-    value = assign.value
-    if isinstance(value, ast.Call) and any(k.arg in ("side_effect", "return_value") for k in value.keywords):
-        return True
-    text = describe(target)
-    for node in own_nodes(scope.node):
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            configured = node.targets[0]
-            if (
-                isinstance(configured, ast.Attribute)
-                and configured.attr in ("side_effect", "return_value")
-                and describe(configured.value) == text
-            ):
-                return True
-    return False
 
 
 def _hand_made_awaitable(value: Value) -> str | None:

@@ -256,19 +256,9 @@ def _task_creations(ctx: Context) -> list[tuple[ast.Call, Scope, str]]:
         found.append((call, scope, describe(call.func)))
     for call, scope in ctx.module.calls_named("create_task"):
         func = call.func
-        if isinstance(func, ast.Attribute) and _is_loop(ctx, func.value, scope):
+        if isinstance(func, ast.Attribute) and ctx.resolver.is_event_loop(func.value, scope):
             found.append((call, scope, describe(func)))
     return found
-
-
-def _is_loop(ctx: Context, expr: ast.expr, scope: Scope) -> bool:
-    """An event loop: known to be one, or an otherwise unknown value named like one (``self.loop``,
-    ``event_loop``): a TaskGroup, whose tasks are awaited for us, is never mistaken for it."""
-    value = ctx.resolver.value(expr, scope)
-    if isinstance(value, Obj):
-        return value.cls == known.LOOP
-    name = expr.attr if isinstance(expr, ast.Attribute) else getattr(expr, "id", "")
-    return name.lower().endswith("loop")
 
 
 def _handles(read: ast.expr) -> bool:

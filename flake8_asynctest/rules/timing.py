@@ -14,6 +14,7 @@ from ..context import Context
 from ..fix import Edit, Fix
 from ..rule import Rule
 from .family import Family
+from .negative_checks import only_shows_nothing_happened
 from .polling import polls_state, steps_known_tasks
 from .sleep_purpose import expects_cancellation, starves_nothing, time_is_the_subject, waits_for_nothing
 from .wait_bounds import time_limited
@@ -253,10 +254,15 @@ class Timing(Family):
         test: FunctionInfo = scope.function  # type: ignore[assignment]
         if time_is_the_subject(ctx, call, delay, test) or waits_for_nothing(ctx, call, test, sleep_calls):
             return
+        statement = parent(parent(call))
+        if isinstance(statement, ast.Expr) and only_shows_nothing_happened(statement, test):
+            return  # a late task leaves the check true: it only shows less
         ctx.report(ATC401, call, call=name, delay=f"{delay:g}")
 
     def _polling(self, ctx: Context, loop: ast.AST, name: str, function: FunctionInfo, sleep_calls: set[int]) -> None:
-        if isinstance(loop, ast.While) and polls_state(ctx, loop, function.scope, sleep_calls):
+        if isinstance(loop, ast.While):
+            if _under_timeout(ctx, loop, function.scope) or not polls_state(ctx, loop, function.scope, sleep_calls):
+                return  # under a timeout the poll is bounded: it fails by name if the state never comes
             ctx.report(
                 ATC403,
                 loop,
@@ -267,6 +273,7 @@ class Timing(Family):
             isinstance(loop, ast.For)
             and _steps_the_loop(loop, sleep_calls)
             and not steps_known_tasks(ctx, loop, function)
+            and not only_shows_nothing_happened(loop, function)
         ):
             ctx.report(
                 ATC403,

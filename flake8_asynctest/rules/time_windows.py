@@ -33,7 +33,7 @@ _PERIOD = "period"
 # ``age`` is left out: a ``metadata_max_age`` sets how often a client refreshes in the background, and
 # a sleep past it waits for that refresh. A connection's recycling age is applied when it is next used.
 _EXPIRY_WORDS = frozenset({"ttl", "ex", "px", "exat", "pxat", "expiry", "lifetime", "window", "recycle"})
-_IDLE_WORDS = frozenset({"idle", "inactive", "inactivity", "keepalive"})
+_IDLE_WORDS = frozenset({"idle", "inactive", "inactivity", "keepalive", "alive"})
 _PERIOD_WORDS = frozenset({"interval", "heartbeat", "backoff"})
 _QUALIFIERS = frozenset({"max", "min", "default", "initial", "base"})
 # A unit word ending a setting's name, and what it takes to make seconds: ``max_idle_ms=200``.
@@ -248,8 +248,8 @@ def _kind(name: str) -> str | None:
     if not words:
         return None
     last = words[-1]
-    if _IDLE_WORDS.intersection(words) and last in ("timeout", "time", "lifetime"):
-        return _IDLE
+    if _IDLE_WORDS.intersection(words) and ({"timeout", "lifetime"}.intersection(words) or last == "time"):
+        return _IDLE  # keepalive_timeout, keep_alive_timeout, timeout_keep_alive, min_idle_time
     if len(words) > 1 and last in ("idle", "inactivity"):
         return _IDLE
     if last in _EXPIRY_WORDS or last.startswith("expir"):

@@ -42,7 +42,7 @@ ATC401 = Rule(
         (`heartbeat=`, `*_interval=`, `*_backoff=`) in a test named for it (`test_heartbeat_*`),
         named by keyword, attribute or the callee's parameter, a `_ms` suffix counting
         milliseconds; the test sets an idle threshold (`min_idle_time`, `keepalive_timeout`,
-        `max_idle_ms`), or every task it started only sleeps for less or runs until a clock
+        `timeout_keep_alive`, `max_idle_ms`), or every task it started only sleeps for less or runs until a clock
         deadline; a test that does nothing but sleep (a documentation example standing in for
         work), or that starts something, sleeps and only stops it (`start()`, sleep, `stop()`:
         nothing checked); a pause after the test's last awaited `close()` that nothing after it

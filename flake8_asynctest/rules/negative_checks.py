@@ -92,7 +92,8 @@ def _is_check(statement: ast.stmt) -> bool:
     if isinstance(statement, ast.Assert):
         return True
     value = statement.value if isinstance(statement, ast.Expr) else None
-    return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr.startswith("assert")
+    func = value.func if isinstance(value, ast.Call) else None
+    return isinstance(func, ast.Attribute) and func.attr.startswith("assert")
 
 
 def _negated(check: ast.stmt) -> ast.expr | None:

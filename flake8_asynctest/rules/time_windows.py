@@ -189,7 +189,8 @@ def _server_parameters(ctx: Context, function: FunctionInfo) -> dict[str, str]:
     """The parameters ``function`` passes to a SQL statement setting a server timeout with a
     placeholder (``cur.execute("SET GLOBAL wait_timeout=%s", t)``), with the window's kind; found
     once per function."""
-    cache: dict[FunctionInfo, dict[str, str]] = ctx.cache.setdefault("server_parameters", {})  # type: ignore[assignment]
+    cache: dict[FunctionInfo, dict[str, str]]
+    cache = ctx.cache.setdefault("server_parameters", {})  # type: ignore[assignment]
     found = cache.get(function)
     if found is not None:
         return found

@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 
 from ..analysis.model import FunctionInfo, parent
-from ..analysis.usage import own_nodes
+from ..analysis.usage import own_nodes, source_key
 from ..analysis.walk import descendants
 
 _NEGATING_METHODS = frozenset({"assertFalse", "assertIsNone", "assertNotIn"})
@@ -43,12 +43,12 @@ def only_shows_nothing_happened(statement: ast.stmt, function: FunctionInfo) -> 
     run = _until_next_await(block[index + 1 :])
     checks = [s for s in run if _is_check(s)]
     before = [s for s in block[:index] if _is_check(s)]
-    unchanged = ast.dump(before[-1]) if before else None
+    unchanged = source_key(before[-1]) if before else None
     subjects: list[tuple[str, str]] = []
     shown = False
     for check in checks:
         negated = _negated(check)
-        if ast.dump(check) == unchanged:
+        if source_key(check) == unchanged:
             shown = True  # the check that held just before the wait: the value did not move
         elif negated is None:
             return False
@@ -157,13 +157,13 @@ def _not_happened(negated: ast.expr) -> bool:
 
 
 def _awaitable(negated: ast.expr) -> tuple[str, str] | None:
-    """``task.done()`` names a task, ``event.is_set()`` an event: (the receiver's dump, its kind)."""
+    """``task.done()`` names a task, ``event.is_set()`` an event: (the receiver's source, its kind)."""
     if isinstance(negated, ast.Call) and isinstance(negated.func, ast.Attribute) and not negated.args:
         method = negated.func.attr
         if method in _TASK_STATES:
-            return ast.dump(negated.func.value), "task"
+            return source_key(negated.func.value), "task"
         if method == "is_set":
-            return ast.dump(negated.func.value), "event"
+            return source_key(negated.func.value), "event"
     return None
 
 
@@ -181,7 +181,7 @@ def _waited_for_later(function: FunctionInfo, wait: ast.stmt, receiver: str, kin
             waited = node.value
             if isinstance(waited, ast.Call) and any(_names(arg, receiver, kind) for arg in waited.args):
                 return True  # asyncio.wait_for(t, 1), gather(t)
-        elif isinstance(node.func, ast.Attribute) and ast.dump(node.func.value) == receiver:
+        elif isinstance(node.func, ast.Attribute) and source_key(node.func.value) == receiver:
             if node.func.attr == "cancel":
                 return False
             if kind == "task" and node.func.attr in ("result", "exception"):
@@ -191,12 +191,12 @@ def _waited_for_later(function: FunctionInfo, wait: ast.stmt, receiver: str, kin
 
 def _names(expr: ast.expr, receiver: str, kind: str) -> bool:
     if kind == "task":
-        return ast.dump(expr) == receiver
+        return source_key(expr) == receiver
     return (
         isinstance(expr, ast.Call)
         and isinstance(expr.func, ast.Attribute)
         and expr.func.attr == "wait"
-        and ast.dump(expr.func.value) == receiver
+        and source_key(expr.func.value) == receiver
     )
 
 

@@ -13,7 +13,7 @@ import ast
 from collections.abc import Callable, Collection
 
 from ..analysis.model import FunctionInfo, Scope, parent
-from ..analysis.usage import after
+from ..analysis.usage import after, source_key
 from ..analysis.values import Func
 from ..analysis.walk import descendants
 from ..context import Context
@@ -281,12 +281,12 @@ def _is_awaited_close(statement: ast.stmt) -> bool:
 
 
 def _awaited_method(statement: ast.stmt, names: Collection[str]) -> str | None:
-    """``await x.close()`` with ``close`` in ``names``: the receiver ``x`` (dumped), else None."""
+    """``await x.close()`` with ``close`` in ``names``: the receiver ``x`` (its source), else None."""
     value = statement.value if isinstance(statement, ast.Expr) else None
     if not isinstance(value, ast.Await) or not isinstance(value.value, ast.Call):
         return None
     func = value.value.func
-    return ast.dump(func.value) if isinstance(func, ast.Attribute) and func.attr in names else None
+    return source_key(func.value) if isinstance(func, ast.Attribute) and func.attr in names else None
 
 
 # -- a blocking sleep that starves nothing (ATC402) ------------------------------------------------

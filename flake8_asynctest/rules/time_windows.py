@@ -127,7 +127,7 @@ def _window_at(ctx: Context, node: ast.AST, scope: Scope, own: bool) -> Iterator
             for name, number, unit, _ in _SQL_SET.findall(node.value):
                 kind = _server_setting(name)
                 if kind is not None and number:
-                    yield _Window(node, kind, float(number) * (_UNITS[unit.lower()] if unit else 1.0))
+                    yield _Window(node, kind, float(number) * (_UNITS[unit.lower()] if unit else 1.0), name)
     elif isinstance(node, ast.Call) and own:  # its callee resolves in the test's scope
         yield from _call_windows(ctx, node, scope)
     elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and isinstance(parent(node), ast.Call):

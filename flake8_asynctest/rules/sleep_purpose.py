@@ -3,8 +3,10 @@
 A sleep synchronises when it guesses how long another task, thread or server needs to reach a
 state. It does not when time itself is the subject (it outlasts a window the test set, or the tasks
 the test started run on the same clock), when it is a checkpoint the test expects to be cancelled,
-or when it waits for nothing (a test that only sleeps, or a pause after the test closed its last
-connection, which nothing in the test observes).
+or when it waits for nothing (a test that only sleeps, one that lets what it just started run and
+then only stops it, or a pause after the test closed its last connection: nothing in the test
+observes what the sleep let happen). A sleep before checks that something has not happened yet is
+judged in ``negative_checks``.
 """
 
 from __future__ import annotations

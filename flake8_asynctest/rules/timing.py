@@ -51,9 +51,10 @@ ATC401 = Rule(
         check unchanged since just before) when the test then awaits that task or event itself,
         uncancelled, or ends: a late task leaves such a check true, the sleep only makes it
         weaker. Tests on a virtual clock are skipped: `ClockedTestCase`, the `virtual_clock`
-        fixture, pytest-trio's `autojump_clock`, looptime (its mark, `--looptime` in pytest's
-        addopts, or its `looptime` fixture; not its fixtures, which it leaves on the real clock,
-        nor `-p looptime` alone, which only loads it). Still reported, by decision: a negative
+        fixture, pytest-trio's `autojump_clock`, looptime for pytest's tests (its nearest mark,
+        `--looptime` in pytest's addopts, or its `looptime` fixture; not fixtures or unittest
+        classes, which it leaves on the real clock, nor with `-p looptime` alone, which only loads
+        it, or `--no-looptime`). Still reported, by decision: a negative
         check before the test cancels the task (a task cancelled before it starts never runs its
         body), leaves it in flight or goes on to use what the other side did; `x is None`,
         `not x` or `x == 0` alone (a key deleted or a queue drained is what the sleep waits for);
@@ -334,7 +335,7 @@ def _virtual_time(ctx: Context, function: FunctionInfo) -> bool:
     """The test runs on a virtual clock: a ClockedTestCase, a clock fixture, or looptime's fake
     clock. looptime's nearest mark decides, else ``--looptime`` in the suite's addopts; a test that
     takes its ``looptime`` fixture asserts exact loop times, which only its clock gives. looptime
-    leaves fixtures on the real clock."""
+    leaves fixtures and unittest's own loops on the real clock."""
     args = function.node.args
     parameters = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
     if parameters & _CLOCK_FIXTURES:
@@ -344,8 +345,10 @@ def _virtual_time(ctx: Context, function: FunctionInfo) -> bool:
         e for e in ctx.resolver.mro(owner) or () if isinstance(e, str)
     ):
         return True
+    if function in ctx.tests.fixtures or ctx.tests.unittest_class(function) is not None:
+        return False  # looptime patches the loop of pytest's async tests only
     switch = pytest_config.config_for(ctx.module.filename).looptime
-    if function in ctx.tests.fixtures or switch is False:
+    if switch is False:
         return False
     for holder in (function, owner, None) if owner is not None else (function, None):
         for name, mark in ctx.tests.mark_nodes(holder):

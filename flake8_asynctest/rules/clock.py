@@ -45,8 +45,8 @@ def ends_on_the_clock(ctx: Context, loop: ast.While, scope: Scope) -> bool:
 def has_deadline(ctx: Context, loop: ast.While, scope: Scope) -> bool:
     """Some way out of the loop depends on the clock alone: ``while not done and loop.time() <
     deadline``, ``if done or time.monotonic() > deadline: break``. The loop waits at most that long."""
-    for index, test in enumerate(exit_tests(loop)):
-        whole = ast.And if index == 0 and test is loop.test else ast.Or  # the condition must hold, a break fire
+    for test in exit_tests(loop):
+        whole = ast.And if test is loop.test else ast.Or  # the loop's condition must hold, a break's fire
         parts = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, whole) else [test]
         if any(clock_only(ctx, part, scope) for part in parts):
             return True

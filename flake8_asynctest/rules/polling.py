@@ -4,9 +4,9 @@ A loop polls when it only sleeps while it waits for in-process state (an attribu
 mock's call count) that another task will change: an Event would say exactly when. A loop that
 awaits other work each time round (generating traffic, querying a database, a remote service or a
 subprocess, which have no in-process event) paces that work; a loop without a condition waits to be
-cancelled, and one with a deadline among its exits (or only the clock) waits at most that long. Stepping the loop ``n``
-times is white-box on purpose when every task the test started is a coroutine of its own whose
-awaits are all on asyncio's primitives: its steps are known.
+cancelled, and one with a deadline among its exits (or only the clock) waits at most that long.
+Stepping the loop ``n`` times is white-box on purpose when every task the test started is a
+coroutine of its own whose awaits are all on asyncio's primitives: its steps are known.
 """
 
 from __future__ import annotations

@@ -31,6 +31,7 @@ class PytestConfig(NamedTuple):
     trio_mode: bool = False
     async_plugin: bool = False
     test_timeout: float | None = None  # pytest-timeout's limit per test, in seconds (None: no limit)
+    looptime: bool | None = None  # looptime's fake clock for every test (``--looptime``), or off for all (False)
 
     @property
     def rootdir(self) -> str | None:
@@ -117,7 +118,16 @@ def _interpret(path: str, options: dict[str, str]) -> PytestConfig:
         trio_mode=trio_mode,
         async_plugin=any(name in addopts for name in _ASYNC_PLUGINS),
         test_timeout=_test_timeout(options.get("timeout"), _TIMEOUT_OPT.search(options.get("addopts", ""))),
+        looptime=_looptime(options.get("addopts", "").split()),
     )
+
+
+def _looptime(addopts: list[str]) -> bool | None:
+    """looptime's switch in addopts: ``--looptime`` runs every test on its fake clock, ``--no-looptime``
+    none (the last one wins, as on the command line). ``-p looptime`` only loads the plugin: then
+    only the tests marked ``looptime`` run on it."""
+    switches = [option for option in addopts if option in ("--looptime", "--no-looptime")]
+    return switches[-1] == "--looptime" if switches else None
 
 
 def _test_timeout(ini: str | None, option: re.Match[str] | None) -> float | None:

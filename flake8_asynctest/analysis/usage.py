@@ -19,6 +19,15 @@ def describe(expr: ast.AST) -> str:
     return text if len(text) <= _MAX_DESCRIPTION else text[: _MAX_DESCRIPTION - 3] + "..."
 
 
+def source_key(expr: ast.AST) -> str:
+    """``expr``'s source text, to tell whether two expressions are written alike (``ast.dump``
+    would leave a reference cycle behind on every call)."""
+    try:
+        return ast.unparse(expr)
+    except (ValueError, RecursionError):  # pragma: no cover - pathological trees
+        return f"<node {id(expr)}>"  # equal to no other
+
+
 def attribute_loads(attr: str, root: ast.AST) -> list[ast.Attribute]:
     """Every read of ``<anything>.<attr>`` inside ``root``."""
     return _reads(root).get(attr, [])

@@ -42,6 +42,17 @@ def ends_on_the_clock(ctx: Context, loop: ast.While, scope: Scope) -> bool:
     return bool(exits) and all(clock_only(ctx, test, scope) for test in exits)
 
 
+def has_deadline(ctx: Context, loop: ast.While, scope: Scope) -> bool:
+    """Some way out of the loop depends on the clock alone: ``while not done and loop.time() <
+    deadline``, ``if done or time.monotonic() > deadline: break``. The loop waits at most that long."""
+    for test in exit_tests(loop):
+        whole = ast.And if test is loop.test else ast.Or  # the loop's condition must hold, a break's fire
+        parts = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, whole) else [test]
+        if any(clock_only(ctx, part, scope) for part in parts):
+            return True
+    return False
+
+
 def exit_tests(loop: ast.While) -> list[ast.expr]:
     """What decides that the loop ends: its condition, and the tests of ``if ...: break`` (or
     return) in its body; none for ``while True`` that only ends when cancelled."""

@@ -4,9 +4,9 @@ A loop polls when it only sleeps while it waits for in-process state (an attribu
 mock's call count) that another task will change: an Event would say exactly when. A loop that
 awaits other work each time round (generating traffic, querying a database, a remote service or a
 subprocess, which have no in-process event) paces that work; a loop without a condition waits to be
-cancelled, and one whose exit reads only the clock sleeps until a deadline. Stepping the loop ``n``
-times is white-box on purpose when every task the test started is a coroutine of its own whose
-awaits are all on asyncio's primitives: its steps are known.
+cancelled, and one with a deadline among its exits (or only the clock) waits at most that long.
+Stepping the loop ``n`` times is white-box on purpose when every task the test started is a
+coroutine of its own whose awaits are all on asyncio's primitives: its steps are known.
 """
 
 from __future__ import annotations
@@ -17,22 +17,23 @@ from ..analysis.model import FunctionInfo, Scope
 from ..analysis.values import Obj
 from ..analysis.walk import descendants
 from ..context import Context
-from .clock import clock_only, exit_tests
+from .clock import exit_tests, has_deadline
 from .sleep_purpose import SLEEPS, started_children
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 def polls_state(ctx: Context, loop: ast.While, scope: Scope, sleeps: set[int]) -> bool:
-    """The loop awaits nothing but its sleeps, and its exit reads something another task may change."""
+    """The loop awaits nothing but its sleeps, and its exit reads something another task may change
+    with no deadline: a poll bounded by the clock is the robust form of a fixed sleep, it neither
+    hangs nor fails early."""
     for root in (loop.test, *loop.body):
         for node in (root, *descendants(root, stop=_SCOPES)):
             if isinstance(node, (ast.AsyncWith, ast.AsyncFor)):
                 return False
             if isinstance(node, ast.Await) and id(node.value) not in sleeps:
                 return False  # real work each time round, or a remote state that has no event
-    exits = exit_tests(loop)
-    return bool(exits) and not all(clock_only(ctx, test, scope) for test in exits)
+    return bool(exit_tests(loop)) and not has_deadline(ctx, loop, scope)
 
 
 def steps_known_tasks(ctx: Context, loop: ast.For, test: FunctionInfo) -> bool:

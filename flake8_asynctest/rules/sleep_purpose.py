@@ -3,17 +3,19 @@
 A sleep synchronises when it guesses how long another task, thread or server needs to reach a
 state. It does not when time itself is the subject (it outlasts a window the test set, or the tasks
 the test started run on the same clock), when it is a checkpoint the test expects to be cancelled,
-or when it waits for nothing (a test that only sleeps, or a pause after the test closed its last
-connection, which nothing in the test observes).
+or when it waits for nothing (a test that only sleeps, one that lets what it just started run and
+then only stops it, or a pause after the test closed its last connection: nothing in the test
+observes what the sleep let happen). A sleep before checks that something has not happened yet is
+judged in ``negative_checks``.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from ..analysis.model import FunctionInfo, Scope, parent
-from ..analysis.usage import after
+from ..analysis.usage import after, source_key
 from ..analysis.values import Func
 from ..analysis.walk import descendants
 from ..context import Context
@@ -39,7 +41,7 @@ SPAWNERS = frozenset(
         "call_at",
     }
 )
-_CLOSERS = frozenset({"close", "aclose", "wait_closed", "shutdown", "cleanup"})
+_CLOSERS = frozenset({"close", "aclose", "wait_closed", "shutdown", "cleanup", "stop"})
 
 
 # -- time is the subject ---------------------------------------------------------------------------
@@ -193,11 +195,14 @@ def _is_cancel_receiver(node: ast.AST) -> bool:
 
 def waits_for_nothing(ctx: Context, call: ast.Call, test: FunctionInfo, sleeps: set[int]) -> bool:
     """A test that does nothing but sleep (a documentation example standing in for slow work; a
-    fixture or a setup hook that only sleeps gives something else time), or a pause after the test
-    closed its connections that nothing after it observes (the graceful shutdown aiohttp
-    documents: no event says when the transports are gone)."""
+    fixture or a setup hook that only sleeps gives something else time), a test that lets what it
+    started run for a while and then only closes it (nothing is checked after the sleep), or a
+    pause after the test closed its connections that nothing after it observes (the graceful
+    shutdown aiohttp documents: no event says when the transports are gone)."""
     is_test = test.name.startswith("test") and test not in ctx.tests.fixtures
-    return (is_test and _only_sleeps(test, sleeps)) or _closing_pause(call, test, sleeps)
+    if is_test and (_only_sleeps(test, sleeps) or _runs_then_closes(call, test, sleeps)):
+        return True
+    return _closing_pause(call, test, sleeps)
 
 
 def _only_sleeps(test: FunctionInfo, sleeps: set[int]) -> bool:
@@ -217,16 +222,41 @@ def _only_sleeps(test: FunctionInfo, sleeps: set[int]) -> bool:
 
 
 def _closing_pause(call: ast.Call, test: FunctionInfo, sleeps: set[int]) -> bool:
-    await_ = parent(call)
-    statement = parent(await_) if isinstance(await_, ast.Await) else None
-    block = _last_block(test.node, statement)
-    if block is None:
+    located = _rest_of_test(call, test)
+    if located is None:
         return False
-    index = next(i for i, s in enumerate(block) if s is statement)
+    block, index = located
     if not all(_is_sleep_statement(s, sleeps) for s in block[index:]):
         return False  # something after the pause observes what it waited for
     earlier = [s for s in block[:index] if not _is_sleep_statement(s, sleeps)]
     return bool(earlier) and _is_awaited_close(earlier[-1])
+
+
+def _runs_then_closes(call: ast.Call, test: FunctionInfo, sleeps: set[int]) -> bool:
+    """``await consumer.start(); await sleep(0.2); await consumer.stop()``: the test lets what it
+    just started run for a while, then only stops it and checks nothing. (A pause before closing
+    something that was not just started may wait for work in flight to finish first.)"""
+    located = _rest_of_test(call, test)
+    if located is None:
+        return False
+    block, index = located
+    started = _awaited_method(block[index - 1], ("start",)) if index else None
+    rest = [s for s in block[index + 1 :] if not _is_sleep_statement(s, sleeps)]
+    return (
+        started is not None
+        and bool(rest)
+        and all(_awaited_method(s, _CLOSERS) == started for s in rest)
+    )
+
+
+def _rest_of_test(call: ast.Call, test: FunctionInfo) -> tuple[list[ast.stmt], int] | None:
+    """The block holding the sleep's statement and its index there, when nothing runs after that block."""
+    await_ = parent(call)
+    statement = parent(await_) if isinstance(await_, ast.Await) else None
+    block = _last_block(test.node, statement)
+    if block is None:
+        return None
+    return block, next(i for i, s in enumerate(block) if s is statement)
 
 
 def _last_block(function: ast.AST, statement: ast.AST | None) -> list[ast.stmt] | None:
@@ -249,11 +279,16 @@ def _is_sleep_statement(statement: ast.stmt, sleeps: set[int]) -> bool:
 
 
 def _is_awaited_close(statement: ast.stmt) -> bool:
+    return _awaited_method(statement, _CLOSERS) is not None
+
+
+def _awaited_method(statement: ast.stmt, names: Collection[str]) -> str | None:
+    """``await x.close()`` with ``close`` in ``names``: the receiver ``x`` (its source), else None."""
     value = statement.value if isinstance(statement, ast.Expr) else None
     if not isinstance(value, ast.Await) or not isinstance(value.value, ast.Call):
-        return False
+        return None
     func = value.value.func
-    return isinstance(func, ast.Attribute) and func.attr in _CLOSERS
+    return source_key(func.value) if isinstance(func, ast.Attribute) and func.attr in names else None
 
 
 # -- a blocking sleep that starves nothing (ATC402) ------------------------------------------------

@@ -2,13 +2,16 @@
 
 A test that sets such a window and then sleeps past it (or, for an expiry, inside it) checks
 elapsed time itself: no event could replace the sleep. A window is read from how its setting is
-named (a keyword, an attribute, or the parameter a number is passed to), from an ``expire`` call, a
-``Max-Age``, a deadline computed from the clock, or a timer armed on the loop.
+named (a keyword, an attribute, or the parameter a number is passed to; a ``_ms`` suffix counts in
+milliseconds), from an ``expire`` call, a ``Max-Age``, a server timeout set through SQL (``SET
+wait_timeout=1``, also by a helper that passes its parameter to such a statement), a deadline
+computed from the clock, or a timer armed on the loop.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
 from ..analysis.model import FunctionInfo, Scope, parent
@@ -23,32 +26,64 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 # What a setting measures, by the last ``_``-separated word of its name.
 _EXPIRY = "expiry"  # a lifetime: sleeping past it or inside it, the test watches it run out
 _IDLE = "idle"  # an idle threshold: the sleep makes something idle, whether the threshold comes before or after
-_BOUND = "bound"  # a deadline or a period: the subject only when the sleep outlasts it
-_EXPIRY_WORDS = frozenset({"ttl", "ex", "px", "exat", "pxat", "expiry", "lifetime", "age", "window"})
-_IDLE_WORDS = frozenset({"idle", "inactive", "inactivity", "keepalive"})
-_BOUND_WORDS = frozenset({"interval", "heartbeat"})
+_BOUND = "bound"  # a deadline: the subject only when the sleep outlasts it
+# a period (a heartbeat, a health-check interval, a retry backoff): as a bound, and only in a test named
+# for it (``test_heartbeat_*``); elsewhere a short period speeds up background work the sleep waits for
+_PERIOD = "period"
+# ``age`` is left out: a ``metadata_max_age`` sets how often a client refreshes in the background, and
+# a sleep past it waits for that refresh. A connection's recycling age is applied when it is next used.
+_EXPIRY_WORDS = frozenset({"ttl", "ex", "px", "exat", "pxat", "expiry", "lifetime", "window", "recycle"})
+_IDLE_WORDS = frozenset({"idle", "inactive", "inactivity", "keepalive", "alive"})
+_PERIOD_WORDS = frozenset({"interval", "heartbeat", "backoff"})
+_QUALIFIERS = frozenset({"max", "min", "default", "initial", "base"})
+# A unit word ending a setting's name, and what it takes to make seconds: ``max_idle_ms=200``.
+_UNITS = {"ms": 0.001, "msec": 0.001, "millis": 0.001, "milliseconds": 0.001, "s": 1.0, "sec": 1.0, "secs": 1.0,
+          "seconds": 1.0}
+# A server setting changed through SQL: ``SET wait_timeout=1``, ``SET GLOBAL wait_timeout=%s``.
+_SQL_SET = re.compile(
+    r"\bSET\s+(?:(?:GLOBAL|SESSION|LOCAL)\s+)?(?:@@(?:\w+\.)?)?(\w+)\s*(?:=|\bTO\b)\s*"
+    r"(?:'?(\d+(?:\.\d+)?)\s*(ms|s)?'?|(%s|%\(\w+\)s|\?|\$\d+|\{\w*\}))",
+    re.IGNORECASE,
+)
 
 
 class _Window:
-    __slots__ = ("node", "kind", "seconds")
+    __slots__ = ("node", "kind", "seconds", "words")
 
-    def __init__(self, node: ast.AST, kind: str, seconds: float | None) -> None:
+    def __init__(self, node: ast.AST, kind: str, seconds: float | None, name: str = "") -> None:
         self.node = node  # where it is set
         self.kind = kind
         self.seconds = seconds  # for a bound: its length, when written as a number
+        self.words = frozenset(_words(name)) - _QUALIFIERS - _UNITS.keys()  # what a period is of
 
 
 def sleeps_past_a_window(ctx: Context, call: ast.Call, delay: float, test: FunctionInfo) -> bool:
     """``test`` set, before ``call``, an expiry or a bound no longer than ``delay`` (a bound of 0
-    is no window: the other side acts at once), or anywhere an idle threshold."""
+    is no window: the other side acts at once), a period as a bound if the test is named for it,
+    or anywhere an idle threshold."""
     for window in _windows(ctx, test):
         if window.kind == _IDLE:
             return True
-        if after(call, window.node) and (
-            window.kind == _EXPIRY or (window.seconds is not None and 0 < window.seconds <= delay)
-        ):
+        if not after(call, window.node):
+            continue
+        if window.kind == _EXPIRY:
             return True
+        if window.seconds is not None and 0 < window.seconds <= delay:
+            if window.kind == _BOUND or window.words & _test_words(test):
+                return True
     return False
+
+
+def _test_words(test: FunctionInfo) -> set[str]:
+    """The words of the test's name and of its class's: what it is about."""
+    words = set(_words(test.name))
+    if test.owner is not None:
+        words.update(word.lower() for word in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", test.owner.name))
+    return words
+
+
+def _words(name: str) -> list[str]:
+    return [word for word in name.lower().split("_") if word]
 
 
 def _windows(ctx: Context, test: FunctionInfo) -> list[_Window]:
@@ -74,18 +109,25 @@ def _scan(ctx: Context, test: FunctionInfo) -> Iterator[_Window]:
 
 
 def _window_at(ctx: Context, node: ast.AST, scope: Scope, own: bool) -> Iterator[_Window]:
-    kind: str | None
+    setting: tuple[str, float] | None
     if isinstance(node, ast.keyword) and node.arg:
-        kind = _kind(node.arg)
-        if kind is not None and not _ended(node.arg, parent(node)):
-            yield _Window(node.value, kind, seconds(ctx, node.value, scope))
+        setting = _setting(node.arg)
+        if setting is not None and not _ended(node.arg, parent(node)):
+            yield _Window(node.value, setting[0], _scaled(seconds(ctx, node.value, scope), setting[1]), node.arg)
     elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
         for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
-            kind = _kind(target.attr) if isinstance(target, ast.Attribute) else None
-            if kind is not None:
-                yield _Window(node, kind, seconds(ctx, node.value, scope))
-    elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "max-age=" in node.value.lower():
-        yield _Window(node, _EXPIRY, None)  # a cookie's or a cache's Max-Age
+            setting = _setting(target.attr) if isinstance(target, ast.Attribute) else None
+            if setting is not None:
+                value = _scaled(seconds(ctx, node.value, scope), setting[1])
+                yield _Window(node, setting[0], value, target.attr)  # type: ignore[union-attr]
+    elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+        if "max-age=" in node.value.lower():
+            yield _Window(node, _EXPIRY, None)  # a cookie's or a cache's Max-Age
+        elif "set" in node.value.lower():
+            for name, number, unit, _ in _SQL_SET.findall(node.value):
+                kind = _server_setting(name)
+                if kind is not None and number:
+                    yield _Window(node, kind, float(number) * (_UNITS[unit.lower()] if unit else 1.0), name)
     elif isinstance(node, ast.Call) and own:  # its callee resolves in the test's scope
         yield from _call_windows(ctx, node, scope)
     elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and isinstance(parent(node), ast.Call):
@@ -96,7 +138,8 @@ def _window_at(ctx: Context, node: ast.AST, scope: Scope, own: bool) -> Iterator
 def _call_windows(ctx: Context, call: ast.Call, scope: Scope) -> Iterator[_Window]:
     """``x.expire(...)``, ``cache.set_max_lifetime(1)``, ``loop.call_later(0.05, ...)``, and
     numbers passed by position to a parameter named like a window (``weakref_handle(cb, "f",
-    0.01, loop)``, whose third parameter is ``timeout``)."""
+    0.01, loop)``, whose third parameter is ``timeout``) or that the callee sets a server timeout
+    with (``set_timeout(conn, 2)`` running ``SET GLOBAL wait_timeout=%s``)."""
     func = call.func
     name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
     if "expire" in name.lower() or _kind(name) == _EXPIRY:
@@ -108,11 +151,18 @@ def _call_windows(ctx: Context, call: ast.Call, scope: Scope) -> Iterator[_Windo
     numbers = [(index, arg) for index, arg in enumerate(call.args) if _is_number(arg)]
     if not numbers:
         return
-    parameters = _parameters(ctx, call, scope)
+    callee = _callee(ctx, call, scope)
+    if callee is None:
+        return
+    parameters = _parameters(callee)
+    server = _server_parameters(ctx, callee.info)
     for index, arg in numbers:
-        kind = _kind(parameters[index]) if index < len(parameters) else None
-        if kind is not None and not _ended(parameters[index], call):
-            yield _Window(arg, kind, seconds(ctx, arg, scope))
+        parameter = parameters[index] if index < len(parameters) else ""
+        setting = _setting(parameter) if parameter else None
+        if setting is not None and not _ended(parameter, call):
+            yield _Window(arg, setting[0], _scaled(seconds(ctx, arg, scope), setting[1]), parameter)
+        elif parameter in server:
+            yield _Window(arg, server[parameter], seconds(ctx, arg, scope))
 
 
 def _ended(name: str, call: ast.AST | None) -> bool:
@@ -120,34 +170,94 @@ def _ended(name: str, call: ast.AST | None) -> bool:
     return call is not None and name == "timeout" and isinstance(parent(call), ast.Await)
 
 
-def _parameters(ctx: Context, call: ast.Call, scope: Scope) -> list[str]:
-    """The callee's positional parameters, when it is a function or class we read."""
+def _callee(ctx: Context, call: ast.Call, scope: Scope) -> Func | None:
+    """The function or class ``__init__`` that ``call`` runs, when we read it."""
     callee = ctx.resolver.value(call.func, scope)
     if isinstance(callee, Cls):
         callee = ctx.resolver.class_attribute(callee.info, "__init__", instance=True)
-    if not isinstance(callee, Func):
-        return []
+    return callee if isinstance(callee, Func) else None
+
+
+def _parameters(callee: Func) -> list[str]:
+    """The callee's positional parameters, as a call passes them."""
     args = callee.info.node.args
     names = [a.arg for a in (*args.posonlyargs, *args.args)]
     return names[1:] if callee.bound else names
 
 
+def _server_parameters(ctx: Context, function: FunctionInfo) -> dict[str, str]:
+    """The parameters ``function`` passes to a SQL statement setting a server timeout with a
+    placeholder (``cur.execute("SET GLOBAL wait_timeout=%s", t)``), with the window's kind; found
+    once per function."""
+    cache: dict[FunctionInfo, dict[str, str]]
+    cache = ctx.cache.setdefault("server_parameters", {})  # type: ignore[assignment]
+    found = cache.get(function)
+    if found is not None:
+        return found
+    found = cache[function] = {}
+    parameters = {a.arg for a in (*function.node.args.posonlyargs, *function.node.args.args)}
+    for node in descendants(function.node, stop=_SCOPES):
+        if not isinstance(node, ast.Call):
+            continue
+        kinds = [
+            kind
+            for arg in node.args
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+            for name, _, _, placeholder in _SQL_SET.findall(arg.value)
+            if placeholder and (kind := _server_setting(name)) is not None
+        ]
+        if kinds:
+            for arg in (*node.args, *(e for a in node.args if isinstance(a, (ast.Tuple, ast.List)) for e in a.elts)):
+                if isinstance(arg, ast.Name) and arg.id in parameters:
+                    found[arg.id] = kinds[0]
+    return found
+
+
+def _server_setting(name: str) -> str | None:
+    """What a server variable set through SQL measures: any ``*_timeout`` is a window the server
+    enforces on the session (``wait_timeout``, ``idle_session_timeout``)."""
+    kind = _kind(name)
+    if kind is None and name.lower().endswith("timeout"):
+        return _BOUND
+    return kind
+
+
+def _setting(name: str) -> tuple[str, float] | None:
+    """What a setting measures and the factor that makes its number seconds: ``heartbeat_interval_ms``
+    is a bound counted in milliseconds."""
+    words = _words(name)
+    if not words:
+        return None
+    scale = _UNITS.get(words[-1]) if len(words) > 1 else None
+    kind = _kind("_".join(words[:-1]) if scale is not None else name)
+    return None if kind is None else (kind, scale or 1.0)
+
+
+def _scaled(value: float | None, scale: float) -> float | None:
+    return None if value is None else value * scale
+
+
 def _kind(name: str) -> str | None:
-    """What a setting measures, by its name: ``max_inactive_connection_lifetime`` is an idle
-    threshold; ``ttl``, ``ex``, ``expires_in``, ``failure_detection_window`` expiries;
-    ``timeout``, ``heartbeat``, ``health_check_interval`` bounds. ``poll_timeout`` or
-    ``connect_timeout`` bound one operation, not a window the test sleeps past."""
-    words = [word for word in name.lower().split("_") if word]
+    """What a setting measures, by its name: ``max_inactive_connection_lifetime`` or ``max_idle``
+    is an idle threshold; ``ttl``, ``ex``, ``expires_in``, ``failure_detection_window``,
+    ``pool_recycle`` expiries; ``timeout`` a bound; ``heartbeat``, ``health_check_interval``,
+    ``retry_backoff`` periods. ``poll_timeout`` or ``connect_timeout`` bound one operation, not a
+    window the test sleeps past."""
+    words = _words(name)
     if len(words) > 1 and words[-1] == "in":
         words.pop()  # expires_in
     if not words:
         return None
     last = words[-1]
-    if _IDLE_WORDS.intersection(words) and last in ("timeout", "time", "lifetime"):
+    if _IDLE_WORDS.intersection(words) and ({"timeout", "lifetime"}.intersection(words) or last == "time"):
+        return _IDLE  # keepalive_timeout, keep_alive_timeout, timeout_keep_alive, min_idle_time
+    if len(words) > 1 and last in ("idle", "inactivity"):
         return _IDLE
     if last in _EXPIRY_WORDS or last.startswith("expir"):
         return _EXPIRY
-    if last in _BOUND_WORDS or words == ["timeout"]:
+    if last in _PERIOD_WORDS:
+        return _PERIOD
+    if words == ["timeout"]:
         return _BOUND
     return None
 

@@ -6,7 +6,7 @@ import ast
 from functools import partial
 from typing import Any
 
-from ..analysis import known
+from ..analysis import known, pytest_config
 from ..analysis.model import FunctionInfo, Scope, parent
 from ..analysis.usage import describe
 from ..analysis.values import Obj
@@ -14,6 +14,7 @@ from ..context import Context
 from ..fix import Edit, Fix
 from ..rule import Rule
 from .family import Family
+from .negative_checks import only_shows_nothing_happened
 from .polling import polls_state, steps_known_tasks
 from .sleep_purpose import expects_cancellation, starves_nothing, time_is_the_subject, waits_for_nothing
 from .wait_bounds import time_limited
@@ -34,18 +35,33 @@ ATC401 = Rule(
         deadline), an expected error or a cancellation interrupts (a scope the test cancelled
         before, or that a task it started cancels; after `current_task().cancel()`); a sleep
         where time is the subject: it outlasts a window the test set before it (an expiry or TTL:
-        `ex=`, `ttl=`, `expires_in=`, `*_lifetime=`, `*_window=`, an `expire(...)` call, a
-        `Max-Age`, a deadline computed from the clock; a `timeout=`, `heartbeat=` or `*_interval=`
-        no longer than the sleep, named by keyword, attribute or the callee's parameter; a
-        `call_later` timer), the test sets an idle threshold (`min_idle_time`,
-        `keepalive_timeout`), or every task it started only sleeps for less or runs until a clock
+        `ex=`, `ttl=`, `expires_in=`, `*_lifetime=`, `*_window=`, `pool_recycle=`, an
+        `expire(...)` call, a `Max-Age`, a deadline computed from the clock; a `timeout=` or a
+        server `*_timeout` set in SQL (`SET wait_timeout=1`, also through a helper's parameter) no
+        longer than the sleep; a `call_later` timer), a period no longer than the sleep
+        (`heartbeat=`, `*_interval=`, `*_backoff=`) in a test named for it (`test_heartbeat_*`),
+        named by keyword, attribute or the callee's parameter, a `_ms` suffix counting
+        milliseconds; the test sets an idle threshold (`min_idle_time`, `keepalive_timeout`,
+        `timeout_keep_alive`, `max_idle_ms`), or every task it started only sleeps for less or runs until a clock
         deadline; a test that does nothing but sleep (a documentation example standing in for
-        work); a pause after the test's last awaited `close()` that nothing after it observes
-        (aiohttp's documented graceful shutdown). Tests on a virtual clock are skipped. Still
-        reported, by decision: a sleep showing that something does not happen (`sleep(0.1)`
-        then `assert not task.done()` reads like waiting for a task to start, and an Event can
-        often say it), a sleep past a `timeout=0` (no window: the other side acts at once, the
-        sleep waits for it), and a `timeout=` on a call awaited before the sleep (it is over).
+        work), or that starts something, sleeps and only stops it (`start()`, sleep, `stop()`:
+        nothing checked); a pause after the test's last awaited `close()` that nothing after it
+        observes (aiohttp's documented graceful shutdown); a sleep followed only by checks that
+        something has not happened yet (a task not done, an event not set, a mock not called, a
+        check unchanged since just before) when the test then awaits that task or event itself,
+        uncancelled, or ends: a late task leaves such a check true, the sleep only makes it
+        weaker. Tests on a virtual clock are skipped: `ClockedTestCase`, the `virtual_clock`
+        fixture, pytest-trio's `autojump_clock`, looptime for pytest's tests (its nearest mark,
+        `--looptime` in pytest's addopts, or its `looptime` fixture; not fixtures or unittest
+        classes, which it leaves on the real clock, nor with `-p looptime` alone, which only loads
+        it, or `--no-looptime`). Still reported, by decision: a negative
+        check before the test cancels the task (a task cancelled before it starts never runs its
+        body), leaves it in flight or goes on to use what the other side did; `x is None`,
+        `not x` or `x == 0` alone (a key deleted or a queue drained is what the sleep waits for);
+        a period set to speed up background work in a test about something else (a consumer's
+        `heartbeat_interval_ms`, a `metadata_max_age_ms`: the sleep waits for that work); a sleep
+        past a `timeout=0` (no window: the other side acts at once, the sleep waits for it), and a
+        `timeout=` on a call awaited before the sleep (it is over).
         """,
     why="""
         A sleep guesses how long the other task needs. On a loaded CI machine the guess is wrong
@@ -83,8 +99,10 @@ ATC402 = Rule(
         `--asynctest-max-sleep` in a test that starts no task, thread or loop callback itself (a
         millisecond between commands to get distinct server timestamps); in a coroutine nested in
         a test, one the test only hands over as a callback (a blocking listener is what it tests)
-        or only runs under a timeout or an expected error. A coroutine helper outside the tests
-        (an async polling helper) is always reported: its callers may run anything meanwhile.
+        or only runs under a timeout or an expected error (`asyncio.wait_for(blocker(), 0.2)`
+        inside `pytest.raises(TimeoutError)`: blocking past the timeout is the subject). A
+        coroutine helper outside the tests (an async polling helper) is always reported: its
+        callers may run anything meanwhile.
         """,
     why="""
         The whole event loop stops for the duration: the tasks the test waits for cannot make
@@ -111,13 +129,18 @@ ATC403 = Rule(
         Finds `while ...: await asyncio.sleep(x)` in a test, fixture, hook or a method of a class
         in test code (a fake server's `wait_started`) when the loop awaits nothing but its sleep
         and its exit reads state another task may change (an attribute, a local, a mock's call
-        count); and `for _ in range(n): await asyncio.sleep(0)` used to let other tasks run a few
-        steps. Not reported: a loop that awaits other work each time round (traffic generated
-        while a fault injector runs), or polls a database, a remote service or a subprocess
-        through an await (they have no in-process event to wait on); a loop that only ends when
-        cancelled, or whose exit reads only the clock (it sleeps until a deadline); stepping the
-        loop when every task the test started is a coroutine of its own awaiting only asyncio
-        primitives (a white-box scheduling test: the count of steps is what it checks).
+        count) with no deadline; and `for _ in range(n): await asyncio.sleep(0)` used to let other
+        tasks run a few steps. Not reported: a loop that awaits other work each time round
+        (traffic generated while a fault injector runs), or polls a database, a remote service or
+        a subprocess through an await (they have no in-process event to wait on); a loop that only
+        ends when cancelled; a bounded poll, with a clock deadline among its exits (`while not
+        done and loop.time() < deadline`, or only the clock) or under a timeout block (it neither
+        hangs nor fails early: the robust form of a fixed sleep); stepping the loop when every
+        task the test started is a coroutine of its own awaiting only asyncio primitives (a
+        white-box scheduling test: the count of steps is what it checks), or before checks that
+        something has not happened yet whose task or event the test then awaits itself (as for
+        ATC401: a short count only makes the check weaker). Tests on a virtual clock are skipped,
+        as for ATC401.
         """,
     why="""
         Polling burns time and CPU and still races: the condition may flip between checks, and
@@ -253,10 +276,15 @@ class Timing(Family):
         test: FunctionInfo = scope.function  # type: ignore[assignment]
         if time_is_the_subject(ctx, call, delay, test) or waits_for_nothing(ctx, call, test, sleep_calls):
             return
+        statement = parent(parent(call))
+        if isinstance(statement, ast.Expr) and only_shows_nothing_happened(statement, test):
+            return  # a late task leaves the check true: it only shows less
         ctx.report(ATC401, call, call=name, delay=f"{delay:g}")
 
     def _polling(self, ctx: Context, loop: ast.AST, name: str, function: FunctionInfo, sleep_calls: set[int]) -> None:
-        if isinstance(loop, ast.While) and polls_state(ctx, loop, function.scope, sleep_calls):
+        if isinstance(loop, ast.While):
+            if _under_timeout(ctx, loop, function.scope) or not polls_state(ctx, loop, function.scope, sleep_calls):
+                return  # under a timeout the poll is bounded: it fails by name if the state never comes
             ctx.report(
                 ATC403,
                 loop,
@@ -267,6 +295,7 @@ class Timing(Family):
             isinstance(loop, ast.For)
             and _steps_the_loop(loop, sleep_calls)
             and not steps_known_tasks(ctx, loop, function)
+            and not only_shows_nothing_happened(loop, function)
         ):
             ctx.report(
                 ATC403,
@@ -298,20 +327,42 @@ class Timing(Family):
 
 
 _CLOCKED_BASES = frozenset({"flake8_asynctest.ClockedTestCase", "asynctest.ClockedTestCase"})
-_CLOCK_FIXTURES = frozenset({"virtual_clock", "autojump_clock", "mock_clock"})
+_CLOCK_FIXTURES = frozenset({"virtual_clock", "autojump_clock", "mock_clock"})  # ours, pytest-trio's
+_LOOPTIME_MARK = "pytest.mark.looptime"
 
 
 def _virtual_time(ctx: Context, function: FunctionInfo) -> bool:
-    """The test runs on a virtual clock: a ClockedTestCase, a clock fixture, or looptime's marker."""
+    """The test runs on a virtual clock: a ClockedTestCase, a clock fixture, or looptime's fake
+    clock. looptime's nearest mark decides, else ``--looptime`` in the suite's addopts; a test that
+    takes its ``looptime`` fixture asserts exact loop times, which only its clock gives. looptime
+    leaves fixtures and unittest's own loops on the real clock."""
     args = function.node.args
-    if any(a.arg in _CLOCK_FIXTURES for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)):
+    parameters = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+    if parameters & _CLOCK_FIXTURES:
         return True
     owner = function.owner
     if owner is not None and _CLOCKED_BASES.intersection(
         e for e in ctx.resolver.mro(owner) or () if isinstance(e, str)
     ):
         return True
-    return "pytest.mark.looptime" in ctx.tests.marks(function) | ctx.tests.marks(None)
+    if function in ctx.tests.fixtures or ctx.tests.unittest_class(function) is not None:
+        return False  # looptime patches the loop of pytest's async tests only
+    switch = pytest_config.config_for(ctx.module.filename).looptime
+    if switch is False:
+        return False
+    for holder in (function, owner, None) if owner is not None else (function, None):
+        for name, mark in ctx.tests.mark_nodes(holder):
+            if name == _LOOPTIME_MARK:
+                return not _turned_off(mark)
+    return bool(switch) or "looptime" in parameters
+
+
+def _turned_off(mark: ast.expr) -> bool:
+    """``@pytest.mark.looptime(False)``: this test keeps the real clock."""
+    if not isinstance(mark, ast.Call) or not mark.args:
+        return False
+    first = mark.args[0]
+    return isinstance(first, ast.Constant) and first.value is False
 
 
 def _await_asyncio_sleep(node: Any, module: Any) -> Any:

@@ -10,7 +10,7 @@ not it had started), or when the test ends with the checks.
 
 The checks are the assertions between the wait and the test's next await (no other task runs in
 between). Negative: a task not done, an event not set, a mock not called, or a check repeated
-unchanged from just before the wait. ``x is None``, ``not x`` or ``x == []`` alone do not count (a
+unchanged from before the wait. ``x is None``, ``not x`` or ``x == []`` alone do not count (a
 queue drained or a key deleted is what a wait waits for), only next to one of those.
 """
 
@@ -42,8 +42,7 @@ def only_shows_nothing_happened(statement: ast.stmt, function: FunctionInfo) -> 
     block, index = located
     run = _until_next_await(block[index + 1 :])
     checks = [s for s in run if _is_check(s)]
-    before = [s for s in block[:index] if _is_check(s)]
-    unchanged = source_key(before[-1]) if before else None
+    unchanged = _held_until(block, index)
     subjects: list[tuple[str, str]] = []
     shown = False
     for check in checks:
@@ -62,6 +61,23 @@ def only_shows_nothing_happened(statement: ast.stmt, function: FunctionInfo) -> 
     if subjects:
         return all(_waited_for_later(function, statement, receiver, kind) for receiver, kind in subjects)
     return _test_ends_with(run[-1], function)
+
+
+def _held_until(block: list[ast.stmt], index: int) -> str | None:
+    """The last check before the wait, when it still held as the wait began: nothing between them
+    suspended (no other task ran) or rebound a name it reads (``count = 0``)."""
+    for position in range(index - 1, -1, -1):
+        if _is_check(block[position]):
+            read = {source_key(n) for n in descendants(block[position]) if isinstance(n, (ast.Name, ast.Attribute))}
+            for statement in block[position + 1 : index]:
+                for node in (statement, *descendants(statement, stop=_SCOPES)):
+                    if isinstance(node, _SUSPENDING):
+                        return None
+                    stored = isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Store)
+                    if stored and source_key(node) in read:
+                        return None
+            return source_key(block[position])
+    return None
 
 
 def _until_next_await(statements: list[ast.stmt]) -> list[ast.stmt]:

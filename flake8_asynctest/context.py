@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from .analysis.model import Module
+from .analysis.reachability import unreachable
 from .analysis.resolve import Resolver
 from .analysis.testcode import TestCode
 from .fix import Fix
@@ -59,7 +60,7 @@ class Context:
         return rule.code in self.settings.enabled
 
     def report(self, rule: Rule, node: ast.AST, fix: Fix | None = None, **fields: object) -> None:
-        if rule.code in self.settings.enabled:
+        if rule.code in self.settings.enabled and not unreachable(node, self.resolver):
             line = getattr(node, "lineno", 1)
             col = getattr(node, "col_offset", 0)
             if fix is not None and rule.unsafe_fix:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from ..analysis.model import parent
 from ..analysis.usage import attribute_names, identifiers
+from ..analysis.walk import descendants
 from ..context import Context
 from ..fix import Edit, Fix
 from ..rule import Rule
@@ -20,7 +22,10 @@ ATC601 = Rule(
     fix="migration codemod to `unittest.IsolatedAsyncioTestCase` / `unittest.mock`",
     what="""
         Finds every import of `asynctest`: `import asynctest`, `import asynctest.mock`,
-        `from asynctest import ...`, `from asynctest.mock import ...`.
+        `from asynctest import ...`, `from asynctest.mock import ...`. Not an import that never
+        runs where asynctest fails: the fallback in `except ImportError` of a `try` that imports
+        something else first (`from unittest import IsolatedAsyncioTestCase`), or one under
+        `if sys.version_info < (3, N)` with N <= 11.
         """,
     why="""
         asynctest's last release was in 2019. It uses `asyncio.coroutine`, removed in Python 3.11,
@@ -49,6 +54,67 @@ def _is_asynctest(module: str | None) -> bool:
     return module is not None and (module == "asynctest" or module.startswith("asynctest."))
 
 
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
+_IMPORTS = (ast.Import, ast.ImportFrom)
+
+
+def _fallback(node: ast.Import | ast.ImportFrom) -> bool:
+    """An import in the ``except ImportError`` of a ``try`` that imports something else first
+    (``try: from unittest import IsolatedAsyncioTestCase``): on a Python where the first import
+    works, asynctest is never imported."""
+    handler = parent(node)
+    while handler is not None and not isinstance(handler, ast.ExceptHandler):
+        if isinstance(handler, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return False
+        handler = parent(handler)
+    if handler is None or not _catches_import_error(handler.type):
+        return False
+    attempt = parent(handler)
+    imports = [n for stmt in attempt.body for n in (stmt, *descendants(stmt)) if isinstance(n, _IMPORTS)]
+    return bool(imports) and not any(_imports_asynctest(n) for n in imports)
+
+
+def _only_before_3_11(node: ast.AST) -> bool:
+    """Under ``if sys.version_info < (3, N)`` with N <= 11 (or the ``else`` of ``>=``): the import
+    never runs where asynctest fails."""
+    child, current = node, parent(node)
+    while current is not None:
+        if isinstance(current, ast.If):
+            below = _below_3_11(current.test)
+            if below is not None and any(child is stmt for stmt in (current.body if below else current.orelse)):
+                return True
+        child, current = current, parent(current)
+    return False
+
+
+def _below_3_11(test: ast.expr) -> bool | None:
+    """True for ``sys.version_info < (3, N)``, False for ``>= (3, N)`` (N <= 11), else None."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Attribute)):
+        return None
+    version = test.comparators[0]
+    if test.left.attr != "version_info" or not isinstance(version, ast.Tuple) or len(version.elts) < 2:
+        return None
+    major, minor = version.elts[:2]
+    if not all(isinstance(part, ast.Constant) and isinstance(part.value, int) for part in (major, minor)):
+        return None
+    if (major.value, minor.value) > (3, 11):
+        return None
+    if isinstance(test.ops[0], ast.Lt):
+        return True
+    return False if isinstance(test.ops[0], ast.GtE) else None
+
+
+def _imports_asynctest(node: ast.Import | ast.ImportFrom) -> bool:
+    if isinstance(node, ast.Import):
+        return any(_is_asynctest(alias.name) for alias in node.names)
+    return node.level == 0 and _is_asynctest(node.module)
+
+
+def _catches_import_error(caught: ast.expr | None) -> bool:
+    names = caught.elts if isinstance(caught, ast.Tuple) else [caught]
+    return any(isinstance(name, ast.Name) and name.id in _IMPORT_ERRORS for name in names)
+
+
 class AsynctestPackage(Family):
     rules = (ATC601,)
     triggers = ("asynctest",)
@@ -56,10 +122,7 @@ class AsynctestPackage(Family):
 
     def check(self, ctx: Context) -> None:
         for node, _ in ctx.module.of_type(ast.Import, ast.ImportFrom):
-            if isinstance(node, ast.Import):
-                if any(_is_asynctest(alias.name) for alias in node.names):
-                    ctx.report(ATC601, node, migration_fix(ctx))
-            elif node.level == 0 and _is_asynctest(node.module):
+            if _imports_asynctest(node) and not _fallback(node) and not _only_before_3_11(node):
                 ctx.report(ATC601, node, migration_fix(ctx))
 
 

@@ -69,7 +69,7 @@ def sleeps_past_a_window(ctx: Context, call: ast.Call, delay: float, test: Funct
         if window.kind == _EXPIRY:
             return True
         if window.seconds is not None and 0 < window.seconds <= delay:
-            if window.kind == _BOUND or window.words & _test_words(test):
+            if window.kind == _BOUND or _stems(window.words) & _stems(_test_words(test)):
                 return True
     return False
 
@@ -84,6 +84,11 @@ def _test_words(test: FunctionInfo) -> set[str]:
 
 def _words(name: str) -> list[str]:
     return [word for word in name.lower().split("_") if word]
+
+
+def _stems(words: set[str] | frozenset[str]) -> set[str]:
+    """``pings`` -> ``ping``: a test named for the pings is about the ping interval."""
+    return {word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word for word in words}
 
 
 def _windows(ctx: Context, test: FunctionInfo) -> list[_Window]:

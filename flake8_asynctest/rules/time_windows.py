@@ -135,9 +135,20 @@ def _window_at(ctx: Context, node: ast.AST, scope: Scope, own: bool) -> Iterator
                     yield _Window(node, kind, float(number) * (_UNITS[unit.lower()] if unit else 1.0), name)
     elif isinstance(node, ast.Call) and own:  # its callee resolves in the test's scope
         yield from _call_windows(ctx, node, scope)
-    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and isinstance(parent(node), ast.Call):
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and _handed_over(node, scope):
         if reads_clock(ctx, node.left, scope) or reads_clock(ctx, node.right, scope):
             yield _Window(node, _EXPIRY, None)  # a deadline handed over: now + offset
+
+
+def _handed_over(value: ast.expr, scope: Scope) -> bool:
+    """``value`` is passed to a call, directly or through the name it is stored in
+    (``until = time.time() + 2; await pause(until)``)."""
+    holder = parent(value)
+    if isinstance(holder, (ast.Call, ast.keyword)):
+        return True
+    if isinstance(holder, ast.Assign) and len(holder.targets) == 1 and isinstance(holder.targets[0], ast.Name):
+        return any(isinstance(parent(read), (ast.Call, ast.keyword)) for read in scope.reads(holder.targets[0].id))
+    return False
 
 
 def _call_windows(ctx: Context, call: ast.Call, scope: Scope) -> Iterator[_Window]:

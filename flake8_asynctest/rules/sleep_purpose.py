@@ -327,10 +327,11 @@ def _nothing_yields_after(call: ast.Call, function: FunctionInfo) -> bool:
 
 
 def _stand_in(function: FunctionInfo, interrupted: Callable[[ast.AST, Scope], bool]) -> bool:
-    """A coroutine nested in another function that is only handed over (assigned or passed as a
-    callback, not started as a task) or only called where a timeout or expected error interrupts it."""
+    """A coroutine nested in another function, or defined at module level, that is only handed over
+    (assigned or passed as a callback, an app to serve: not started as a task) or only called where a
+    timeout or expected error interrupts it."""
     enclosing = function.parent
-    if enclosing.kind != "function":
+    if enclosing.kind not in ("function", "module"):
         return False
     uses = enclosing.reads(function.name)
     for use in uses:

@@ -100,9 +100,10 @@ ATC402 = Rule(
         millisecond between commands to get distinct server timestamps); in a coroutine nested in
         a test, one the test only hands over as a callback (a blocking listener is what it tests)
         or only runs under a timeout or an expected error (`asyncio.wait_for(blocker(), 0.2)`
-        inside `pytest.raises(TimeoutError)`: blocking past the timeout is the subject). A
-        coroutine helper outside the tests (an async polling helper) is always reported: its
-        callers may run anything meanwhile.
+        inside `pytest.raises(TimeoutError)`: blocking past the timeout is the subject), and the
+        same for a module-level coroutine the tests only hand over (an app a server under test
+        runs). A coroutine helper the tests call themselves (an async polling helper) is
+        reported: its callers may run anything meanwhile.
         """,
     why="""
         The whole event loop stops for the duration: the tasks the test waits for cannot make

@@ -13,6 +13,7 @@ import ast
 from collections.abc import Collection
 
 from ..analysis.model import FunctionInfo, Scope, parent
+from ..analysis.usage import after, source_key
 from ..analysis.values import Func
 from ..context import Context
 from .task_state import (
@@ -141,7 +142,7 @@ def _observed(ctx: Context, call: ast.Call, scope: Scope, statement: ast.stmt, c
     after the start, where the task first runs) is on the state the task works on (a future it
     resolves, a stream it feeds), or a later assertion checks that state."""
     function = scope.function
-    if not call.args or function is None or _runs_until_stopped(ctx, call, scope):
+    if not call.args or function is None or _runs_until_stopped(ctx, call, scope, statement):
         return False
     keys = spread(ctx, task_keys(ctx, call.args[0], scope), function.scope, creations)
     if not keys:
@@ -156,15 +157,50 @@ def _observed(ctx: Context, call: ast.Call, scope: Scope, statement: ast.stmt, c
     )
 
 
-def _runs_until_stopped(ctx: Context, call: ast.Call, scope: Scope) -> bool:
+def _runs_until_stopped(ctx: Context, call: ast.Call, scope: Scope, statement: ast.stmt) -> bool:
     """The task runs a coroutine function the checker can read that loops until stopped (a
     ``while True`` with no way out, an ``async for``: a server or a reader), which outlives
-    whatever the test waited for. A ``while`` on a condition is a wait that ends by itself."""
-    return any(
-        isinstance(node, ast.AsyncFor) or (isinstance(node, ast.While) and _endless(node))
-        for function in coroutine_functions(ctx, call.args[0], scope)
-        for node in own_subnodes(function.node)[1:]
-    )
+    whatever the test waited for. A ``while`` on a condition is a wait that ends by itself, and so
+    is a reader whose end the test awaits: after its loop it resolves a future or sets an event
+    (``fut.set_result(None)``) that the test then waits for."""
+    test = scope.function
+    for function in coroutine_functions(ctx, call.args[0], scope):
+        if any(
+            isinstance(node, ast.AsyncFor) or (isinstance(node, ast.While) and _endless(node))
+            for node in own_subnodes(function.node)[1:]
+        ) and not (test is not None and _end_awaited(function, test, statement)):
+            return True
+    return False
+
+
+_END_SIGNALS = frozenset({"set_result", "set_exception", "set"})
+
+
+def _end_awaited(function: FunctionInfo, test: FunctionInfo, start: ast.stmt) -> bool:
+    """After its last loop, ``function`` signals its end on something that ``test`` awaits after
+    ``start`` (``await fut``, ``await asyncio.wait_for(fut, 1)``, ``await done.wait()``)."""
+    body = function.node.body
+    loops = [i for i, stmt in enumerate(body) if isinstance(stmt, (ast.AsyncFor, ast.While, ast.For))]
+    if not loops:
+        return False
+    signalled = {
+        source_key(node.func.value)
+        for stmt in body[loops[-1] + 1 :]
+        for node in (stmt, *own_subnodes(stmt))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _END_SIGNALS
+    }
+    if not signalled:
+        return False
+    for node in own_subnodes(test.node):
+        if isinstance(node, ast.Await) and after(node, start):
+            waited = node.value
+            if isinstance(waited, ast.Call) and isinstance(waited.func, ast.Attribute) and waited.func.attr == "wait":
+                waited = waited.func.value
+            elif isinstance(waited, ast.Call) and waited.args:
+                waited = waited.args[0]  # asyncio.wait_for(fut, 1), asyncio.shield(fut)
+            if source_key(waited) in signalled:
+                return True
+    return False
 
 
 def _endless(loop: ast.While) -> bool:

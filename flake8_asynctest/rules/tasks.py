@@ -46,7 +46,9 @@ ATC301 = Rule(
         same state do not count: they pass whatever the dropped task did after the call. A
         coroutine function the checker can read that loops until stopped (`while True` with no
         way out, `async for`: a server, a reader) is not excused this way: it outlives what the
-        test waited for; a `while` on a condition is a wait that ends by itself.
+        test waited for; a `while` on a condition is a wait that ends by itself, and so is a
+        reader whose end the test awaits (after its loop it resolves a future the test then
+        waits for).
 
         Nor reported: the last call in a `with self.assertRaises(...)` or `pytest.raises(...)`
         block (it is expected to raise: no task is made); a task started by a function that is

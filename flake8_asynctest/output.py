@@ -89,6 +89,8 @@ class Format:
             write_fixes(summary, side)
         if not self.quiet:
             self.err.write(summary.line() + "\n")
+            for code, note in fix_notes(summary):
+                self.err.write(f"note: {code}: {note}\n")
 
     @staticmethod
     def write_statistics(summary: Summary, stream: TextIO) -> None:
@@ -107,6 +109,14 @@ def write_fixes(summary: Summary, stream: TextIO) -> None:
         stream.write(f"- {path}:\n")
         for code, count in sorted(codes.items()):
             stream.write(f"    {count} x {code} ({rule_name(code)})\n")
+
+
+def fix_notes(summary: Summary) -> list[tuple[str, str]]:
+    """The notes of the rules whose fixes the run applied (or, with --diff, would apply)."""
+    from .catalogue import RULES
+
+    codes = sorted({code for _, fixed in summary.fixes for code in fixed} & RULES.keys())
+    return [(code, RULES[code].fix_note) for code in codes if RULES[code].fix_note and summary.fix_mode != "add-noqa"]
 
 
 def _has_fix(code: str) -> bool:

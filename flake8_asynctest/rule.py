@@ -30,6 +30,7 @@ class Rule:
         "default",
         "fix",
         "unsafe_fix",
+        "fix_note",
     )
 
     def __init__(
@@ -47,6 +48,7 @@ class Rule:
         fix: str | None = None,
         unsafe_fix: bool = False,
         peers: tuple[str, ...] = (),
+        fix_note: str | None = None,
     ) -> None:
         self.code = code
         self.name = name
@@ -61,6 +63,8 @@ class Rule:
         self.unsafe_fix = unsafe_fix
         # the same check's code in other linters: their ``# noqa`` silences ours too
         self.peers = peers
+        # said once after a run that applied this rule's fix: what to do next, as a separate step
+        self.fix_note = fix_note
 
     def __repr__(self) -> str:
         return f"<Rule {self.code}>"

@@ -74,13 +74,18 @@ def apply_fixes(data: bytes, findings: Iterable[Finding]) -> tuple[bytes, list[s
     edits: dict[cst.CSTNode, Edit] = {}
     imports: set[tuple[str, str | None, str | None]] = set()
     applied: list[str] = []
+    shared: set[int] = set()  # fixes applied so far: several findings can share one (ATC601's migration)
     for code, fix in fixes:
+        if id(fix) in shared:
+            applied.append(code)
+            continue
         targets = [wrapper.module if edit.kind == "Module" else located.get(_key(edit, lines)) for edit in fix.edits]
         if any(target is None or target in edits for target in targets):
             continue  # a node we cannot find, or one another fix already changes
         for target, edit in zip(targets, fix.edits):
             edits[target] = edit  # type: ignore[index]
         imports.update(fix.imports)
+        shared.add(id(fix))
         applied.append(code)
     if not edits:
         return data, []

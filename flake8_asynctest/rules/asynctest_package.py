@@ -5,27 +5,42 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from ..analysis.model import parent
-from ..analysis.usage import attribute_names, identifiers
+from ..analysis.legacy import legacy_coroutines, only_before_3_11
+from ..analysis.model import FunctionInfo, Scope, parent
+from ..analysis.usage import attribute_loads
 from ..analysis.walk import descendants
 from ..context import Context
 from ..fix import Edit, Fix
 from ..rule import Rule
+from .asynctest_names import ISOLATED, RUNTIME_TEST_CASE, MigrationOptions, is_asynctest, replacement
 from .family import Family
 
 ATC601 = Rule(
     code="ATC601",
     name="asynctest-imported",
     summary="`asynctest` imported: unmaintained, and fails to import on Python 3.11+",
-    message="asynctest is unmaintained since 2019 and fails to import on Python 3.11+ (asyncio.coroutine is "
-    "gone); migrate to unittest.IsolatedAsyncioTestCase and unittest.mock.AsyncMock",
+    message="{what}; {advice}",
     fix="migration codemod to `unittest.IsolatedAsyncioTestCase` / `unittest.mock`",
+    fix_note="migrated test cases keep asynctest's verdicts: asynctest checked nothing by default, so "
+    "flake8_asynctest.TestCase classes carry @flake8_asynctest.lenient. To fail tests that leak tasks, timers "
+    "or coroutines, remove it (and base IsolatedAsyncioTestCase classes on flake8_asynctest.TestCase) as a "
+    "separate step",
     what="""
         Finds every import of `asynctest`: `import asynctest`, `import asynctest.mock`,
         `from asynctest import ...`, `from asynctest.mock import ...`. Not an import that never
         runs where asynctest fails: the fallback in `except ImportError` of a `try` that imports
-        something else first (`from unittest import IsolatedAsyncioTestCase`), or one under
-        `if sys.version_info < (3, N)` with N <= 11.
+        something else first (`from unittest import IsolatedAsyncioTestCase`), or one under a
+        version check that holds only before 3.11 (`sys.version_info < (3, 8)`,
+        `sys.version_info.minor >= 8` with the import in its `else`). The fix migrates every name
+        asynctest offers, through any path (`asynctest.mock.patch.object`, `asynctest.asynctest.CoroutineMock`,
+        `skipIf` and the rest of what it re-exports from unittest); a use of a name with no
+        standard replacement (`asynctest.selector`, `asynctest.GLOBAL`...) keeps its import and is
+        reported on its own line, unfixable, while the rest of the file is migrated. Test cases keep
+        asynctest's verdicts: IsolatedAsyncioTestCase, or flake8_asynctest.TestCase with
+        `@flake8_asynctest.lenient` (asynctest's checks were all off by default) when the module
+        uses what only it keeps (`fail_on`/`strict`/`lenient`, `ClockedTestCase`, `self.loop`
+        read outside coroutines and never assigned). unittest's aliases removed in Python 3.12
+        (`assertEquals`, `failUnless`, `assertRegexpMatches`...) are renamed in the migrated file.
         """,
     why="""
         asynctest's last release was in 2019. It uses `asyncio.coroutine`, removed in Python 3.11,
@@ -50,10 +65,6 @@ ATC601 = Rule(
 )
 
 
-def _is_asynctest(module: str | None) -> bool:
-    return module is not None and (module == "asynctest" or module.startswith("asynctest."))
-
-
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
 _IMPORTS = (ast.Import, ast.ImportFrom)
 
@@ -74,40 +85,10 @@ def _fallback(node: ast.Import | ast.ImportFrom) -> bool:
     return bool(imports) and not any(_imports_asynctest(n) for n in imports)
 
 
-def _only_before_3_11(node: ast.AST) -> bool:
-    """Under ``if sys.version_info < (3, N)`` with N <= 11 (or the ``else`` of ``>=``): the import
-    never runs where asynctest fails."""
-    child, current = node, parent(node)
-    while current is not None:
-        if isinstance(current, ast.If):
-            below = _below_3_11(current.test)
-            if below is not None and any(child is stmt for stmt in (current.body if below else current.orelse)):
-                return True
-        child, current = current, parent(current)
-    return False
-
-
-def _below_3_11(test: ast.expr) -> bool | None:
-    """True for ``sys.version_info < (3, N)``, False for ``>= (3, N)`` (N <= 11), else None."""
-    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Attribute)):
-        return None
-    version = test.comparators[0]
-    if test.left.attr != "version_info" or not isinstance(version, ast.Tuple) or len(version.elts) < 2:
-        return None
-    major, minor = version.elts[:2]
-    if not all(isinstance(part, ast.Constant) and isinstance(part.value, int) for part in (major, minor)):
-        return None
-    if (major.value, minor.value) > (3, 11):
-        return None
-    if isinstance(test.ops[0], ast.Lt):
-        return True
-    return False if isinstance(test.ops[0], ast.GtE) else None
-
-
 def _imports_asynctest(node: ast.Import | ast.ImportFrom) -> bool:
     if isinstance(node, ast.Import):
-        return any(_is_asynctest(alias.name) for alias in node.names)
-    return node.level == 0 and _is_asynctest(node.module)
+        return any(is_asynctest(alias.name) for alias in node.names)
+    return node.level == 0 and is_asynctest(node.module)
 
 
 def _catches_import_error(caught: ast.expr | None) -> bool:
@@ -121,218 +102,95 @@ class AsynctestPackage(Family):
     wanted = (ast.Import, ast.ImportFrom)
 
     def check(self, ctx: Context) -> None:
-        for node, _ in ctx.module.of_type(ast.Import, ast.ImportFrom):
-            if _imports_asynctest(node) and not _fallback(node) and not _only_before_3_11(node):
-                ctx.report(ATC601, node, migration_fix(ctx))
+        imports = [(node, scope) for node, scope in ctx.module.of_type(*_IMPORTS) if _imports_asynctest(node)]
+        reported = [node for node, _ in imports if not _fallback(node) and not only_before_3_11(node)]
+        if not reported:
+            return
+        uses = _uses(imports)
+        kept = frozenset(name for name, _, qualname in uses if replacement(qualname) is None)
+        migrated = [node for node in reported if not _bound_names(node) <= kept]
+        fix = migration_fix(ctx, uses, kept) if migrated else None
+        for node in migrated:
+            ctx.report(ATC601, node, fix, what=_DEAD, advice=_MIGRATE)
+        for name, node in sorted(_unknown_uses(uses).items(), key=lambda item: _position(item[1])):
+            ctx.report(ATC601, node, what=f"{name} {_NO_REPLACEMENT}", advice=_BY_HAND)
 
 
-# -- the migration codemod (ATC601's fix) ---------------------------------------------------------
+_DEAD = "asynctest is unmaintained since 2019 and fails to import on Python 3.11+ (asyncio.coroutine is gone)"
+_MIGRATE = "migrate to unittest.IsolatedAsyncioTestCase and unittest.mock.AsyncMock"
+_NO_REPLACEMENT = "fails to import on Python 3.11+ (asynctest is dead) and has no standard replacement"
+_BY_HAND = "rewrite this use by hand (--fix migrates the rest of the file)"
 
-_MOCK_NAMES = (
-    "Mock",
-    "MagicMock",
-    "NonCallableMock",
-    "NonCallableMagicMock",
-    "PropertyMock",
-    "patch",
-    "call",
-    "ANY",
-    "DEFAULT",
-    "sentinel",
-    "create_autospec",
-    "mock_open",
-    "seal",
-)
-# asynctest name -> its replacement (a qualified name); "TestCase" is decided per module (below)
-MIGRATION = {
-    **{f"asynctest.{name}": f"unittest.mock.{name}" for name in _MOCK_NAMES},
-    **{f"asynctest.mock.{name}": f"unittest.mock.{name}" for name in _MOCK_NAMES},
-    "asynctest.CoroutineMock": "unittest.mock.AsyncMock",
-    "asynctest.mock.CoroutineMock": "unittest.mock.AsyncMock",
-    "asynctest.FunctionTestCase": "unittest.FunctionTestCase",
-    "asynctest.ClockedTestCase": "flake8_asynctest.ClockedTestCase",
-    "asynctest.fail_on": "flake8_asynctest.fail_on",
-    "asynctest.strict": "flake8_asynctest.strict",
-    "asynctest.lenient": "flake8_asynctest.lenient",
-    "asynctest.helpers.exhaust_callbacks": "flake8_asynctest.runtime.exhaust_callbacks",
-}
-_TEST_CASES = ("asynctest.TestCase", "asynctest.case.TestCase")
-# Features only flake8_asynctest.TestCase keeps: with them, a TestCase becomes that one instead of
-# unittest.IsolatedAsyncioTestCase.
-_RUNTIME_FEATURES = frozenset({"fail_on", "strict", "lenient", "ClockedTestCase", "exhaust_callbacks"})
-_HOOK_RENAMES = {"setUp": "asyncSetUp", "tearDown": "asyncTearDown"}
-_ASSERT_RENAMES = {"assertAsyncRaises": "assertRaises", "assertAsyncRaisesRegex": "assertRaisesRegex"}
+Use = tuple[str, ast.expr, str]  # (the name the import binds, the outermost node of the use, its qualified name)
 
 
-def migration_fix(ctx: Context) -> Fix:
-    """The whole-module edit that migrates a file off asynctest (ATC601's fix). Test cases become
-    unittest.IsolatedAsyncioTestCase, or flake8_asynctest.TestCase when they use what only it keeps
-    (fail_on/strict/lenient, the virtual clock, ``self.loop`` outside coroutines)."""
-    runtime = bool(_RUNTIME_FEATURES & identifiers(ctx.module.tree))
-    for function in ctx.module.functions:
-        if not function.is_async and function.owner is not None and "loop" in attribute_names(function.node):
-            runtime = True
-    target = "flake8_asynctest.TestCase" if runtime else "unittest.IsolatedAsyncioTestCase"
-    return Fix(Edit(ctx.module.tree, "Module", lambda node, _: _migrate(node, target)))
+def _bound_names(node: ast.Import | ast.ImportFrom) -> set[str]:
+    if isinstance(node, ast.Import):
+        return {alias.asname or alias.name.partition(".")[0] for alias in node.names}
+    return {alias.asname or alias.name for alias in node.names}
 
 
-def _migrate(module: Any, test_case: str) -> Any:
-    """Run the migration over the module; unchanged if any asynctest name has no replacement."""
-    import libcst as cst
-    from libcst.codemod import CodemodContext
-    from libcst.codemod.visitors import AddImportsVisitor
-    from libcst.metadata import MetadataWrapper
+def _uses(imports: list[tuple[ast.Import | ast.ImportFrom, Scope]]) -> list[Use]:
+    """Every read of a name an asynctest import binds, as the attribute chain it starts
+    (``asynctest.mock.patch.object``), with the asynctest name that chain spells."""
+    found = []
+    for node, scope in imports:
+        for alias in node.names:
+            if isinstance(node, ast.Import):
+                if not is_asynctest(alias.name):
+                    continue
+                name, qualname = (alias.asname, alias.name) if alias.asname else (alias.name.partition(".")[0],) * 2
+            else:
+                name, qualname = alias.asname or alias.name, f"{node.module}.{alias.name}"
+            for read in scope.reads(name):
+                chain: ast.expr = read
+                parts = [qualname]
+                while isinstance(parent(chain), ast.Attribute) and parent(chain).value is chain:  # type: ignore[union-attr]
+                    chain = parent(chain)  # type: ignore[assignment]
+                    parts.append(chain.attr)  # type: ignore[attr-defined]
+                found.append((name, chain, ".".join(parts)))
+    return found
 
-    context = CodemodContext()
-    migration = _migration_transformer()(test_case, context)
-    migrated = MetadataWrapper(module).visit(migration)
-    if migration.unknown:
-        return module
-    return AddImportsVisitor(context).transform_module(migrated) if isinstance(migrated, cst.Module) else module
+
+def _unknown_uses(uses: list[Use]) -> dict[str, ast.expr]:
+    """Each asynctest name that has no replacement, at its first use."""
+    unknown: dict[str, ast.expr] = {}
+    for _, node, qualname in sorted(uses, key=lambda use: _position(use[1])):
+        if replacement(qualname) is None:
+            unknown.setdefault(qualname, node)
+    return unknown
 
 
-def _migration_transformer() -> type:
-    """Built on first use so that libcst is imported on the --fix path only."""
-    import libcst as cst
-    from libcst.codemod.visitors import AddImportsVisitor
-    from libcst.metadata import QualifiedNameProvider
+def _position(node: ast.AST) -> tuple[int, int]:
+    return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
 
-    class Migration(cst.CSTTransformer):
-        METADATA_DEPENDENCIES = (QualifiedNameProvider,)
 
-        def __init__(self, test_case: str, context: Any) -> None:
-            super().__init__()
-            self.mapping = {**MIGRATION, **{name: test_case for name in _TEST_CASES}}
-            self.context = context
-            self.unknown: set[str] = set()
-            self.test_classes: list[bool] = []  # is the class being visited migrated from asynctest?
-            self.coroutines: list[bool] = []
+def migration_fix(ctx: Context, uses: list[Use], kept: frozenset[str]) -> Fix:
+    """The whole-module edit that migrates a file off asynctest, shared by every finding it removes.
+    Test cases become unittest.IsolatedAsyncioTestCase, or flake8_asynctest.TestCase when they use
+    what only it keeps (fail_on/strict/lenient, the virtual clock, ``self.loop`` outside coroutines)."""
+    runtime = any((replacement(qualname) or "").startswith("flake8_asynctest.") for _, _, qualname in uses)
+    assigns_loop = any("loop" in cls.self_attrs for cls in ctx.module.classes)
+    if not assigns_loop:
+        runtime = runtime or any(_reads_loop_outside_coroutines(ctx, function) for function in ctx.module.functions)
+    options = MigrationOptions(RUNTIME_TEST_CASE if runtime else ISOLATED, kept, rewrite_loop=not assigns_loop)
+    return Fix(Edit(ctx.module.tree, "Module", lambda node, _: _migrate(node, options)))
 
-        def _qualified(self, node: Any) -> str | None:
-            names = {q.name for q in self.get_metadata(QualifiedNameProvider, node, set())}
-            asynctest = [name for name in names if name == "asynctest" or name.startswith("asynctest.")]
-            return asynctest[0] if len(asynctest) == 1 else None
 
-        def _reference(self, original: Any, updated: Any, module_style: bool) -> Any:
-            name = self._qualified(original)
-            if name is None or name in ("asynctest", "asynctest.mock", "asynctest.case"):
-                return updated
-            new = self.mapping.get(name)
-            if new is None:
-                self.unknown.add(name)
-                return updated
-            module, _, attr = new.rpartition(".")
-            if module_style:
-                AddImportsVisitor.add_needed_import(self.context, module)
-                return cst.parse_expression(new)
-            AddImportsVisitor.add_needed_import(self.context, module, attr)
-            return cst.Name(attr)
+def _reads_loop_outside_coroutines(ctx: Context, function: FunctionInfo) -> bool:
+    """A method that reads ``self.loop`` and stays a plain ``def`` after --fix (ATC602 ports
+    ``@asyncio.coroutine`` generators to coroutines)."""
+    if function.is_async or function.owner is None:
+        return False
+    if "ATC602" in ctx.settings.enabled and function in legacy_coroutines(ctx.module, ctx.resolver):
+        return False
+    self_name = function.self_name
+    return any(
+        isinstance(read.value, ast.Name) and read.value.id == self_name for read in attribute_loads("loop", function.node)
+    )
 
-        def leave_Attribute(self, original_node: Any, updated_node: Any) -> Any:
-            if (
-                self._in_migrated_coroutine()
-                and updated_node.attr.value == "loop"
-                and isinstance(updated_node.value, cst.Name)
-                and updated_node.value.value == "self"
-            ):
-                AddImportsVisitor.add_needed_import(self.context, "asyncio")
-                return cst.parse_expression("asyncio.get_running_loop()")
-            return self._reference(original_node, updated_node, module_style=True)
 
-        def leave_Name(self, original_node: Any, updated_node: Any) -> Any:
-            return self._reference(original_node, updated_node, module_style=False)
+def _migrate(module: Any, options: Any) -> Any:
+    from .asynctest_migration import migrate  # libcst, on the --fix path only
 
-        # asynctest's imports go; AddImportsVisitor adds what the new names need
-        def leave_Import(self, original_node: Any, updated_node: Any) -> Any:
-            kept = [a for a in updated_node.names if not _is_asynctest(_dotted(a.name))]
-            if not kept:
-                return cst.RemoveFromParent()
-            return updated_node.with_changes(names=_fix_commas(kept))
-
-        def leave_ImportFrom(self, original_node: Any, updated_node: Any) -> Any:
-            if (
-                updated_node.module is not None
-                and not updated_node.relative
-                and _is_asynctest(_dotted(updated_node.module))
-            ):
-                return cst.RemoveFromParent()
-            return updated_node
-
-        def visit_ImportAlias(self, node: Any) -> bool:
-            return False  # names in import statements are not references to rewrite
-
-        def visit_ImportFrom(self, node: Any) -> bool:
-            return False
-
-        def visit_ClassDef(self, node: Any) -> None:
-            self.test_classes.append(any(self._qualified(arg.value) in self.mapping for arg in node.bases))
-
-        def leave_ClassDef(self, original_node: Any, updated_node: Any) -> Any:
-            self.test_classes.pop()
-            return updated_node
-
-        def visit_FunctionDef(self, node: Any) -> None:
-            self.coroutines.append(node.asynchronous is not None)
-
-        def leave_FunctionDef(self, original_node: Any, updated_node: Any) -> Any:
-            self.coroutines.pop()
-            name = updated_node.name.value
-            if self.test_classes and self.test_classes[-1] and updated_node.asynchronous and name in _HOOK_RENAMES:
-                return updated_node.with_changes(name=cst.Name(_HOOK_RENAMES[name]))
-            return updated_node
-
-        def _in_migrated_coroutine(self) -> bool:
-            return bool(self.test_classes and self.test_classes[-1] and self.coroutines and self.coroutines[-1])
-
-        def leave_Call(self, original_node: Any, updated_node: Any) -> Any:
-            # await super().setUp() -> await super().asyncSetUp() in a renamed hook
-            func = updated_node.func
-            if (
-                self._in_migrated_coroutine()
-                and isinstance(func, cst.Attribute)
-                and func.attr.value in _HOOK_RENAMES
-                and isinstance(func.value, cst.Call)
-                and isinstance(func.value.func, cst.Name)
-                and func.value.func.value == "super"
-            ):
-                return updated_node.with_changes(func=func.with_changes(attr=cst.Name(_HOOK_RENAMES[func.attr.value])))
-            return updated_node
-
-        def leave_SimpleStatementLine(self, original_node: Any, updated_node: Any) -> Any:
-            """``await self.assertAsyncRaises(E, aw)`` -> ``with self.assertRaises(E): await aw``."""
-            body = updated_node.body
-            if not (self._in_migrated_coroutine() and len(body) == 1 and isinstance(body[0], cst.Expr)):
-                return updated_node
-            value = body[0].value
-            call = value.expression if isinstance(value, cst.Await) else None
-            if not (
-                isinstance(call, cst.Call)
-                and isinstance(call.func, cst.Attribute)
-                and call.func.attr.value in _ASSERT_RENAMES
-                and len(call.args) >= 2
-                and not any(arg.keyword or arg.star for arg in call.args)
-            ):
-                return updated_node
-            checker = call.func.with_changes(attr=cst.Name(_ASSERT_RENAMES[call.func.attr.value]))
-            arguments = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in call.args[:-1]]
-            manager = cst.Call(func=checker, args=arguments)
-            awaited = cst.Await(expression=call.args[-1].value)
-            return _with_statement(manager, awaited).with_changes(leading_lines=updated_node.leading_lines)
-
-    def _with_statement(manager: Any, awaited: Any) -> Any:
-        return cst.With(
-            items=[cst.WithItem(item=manager)],
-            body=cst.IndentedBlock(body=[cst.SimpleStatementLine(body=[cst.Expr(value=awaited)])]),
-        )
-
-    def _dotted(node: Any) -> str:
-        if isinstance(node, cst.Name):
-            return str(node.value)
-        if isinstance(node, cst.Attribute):
-            return f"{_dotted(node.value)}.{node.attr.value}"
-        return ""
-
-    def _fix_commas(aliases: list[Any]) -> list[Any]:
-        return [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in aliases]
-
-    return Migration
+    return migrate(module, options)

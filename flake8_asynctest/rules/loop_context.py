@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import re
 
+from ..analysis.legacy import defined_on_import, legacy_coroutines
 from ..analysis.model import FunctionInfo, Scope, parent, scope_of
 from ..analysis.usage import callee_name, enclosing_with_calls, identifiers
 from ..context import Context
@@ -36,10 +37,6 @@ def asserted_about(call: ast.Call) -> bool:
     return False
 
 
-# Generator-based coroutines' decorator, removed in Python 3.11.
-_REMOVED_COROUTINE_DECORATORS = frozenset({"asyncio.coroutine", "asyncio.coroutines.coroutine"})
-
-
 def fails_to_import_since_3_11(ctx: Context) -> bool:
     """The module applies ``@asyncio.coroutine`` as it is imported (to a def at module level or in a
     module-level class, outside any ``if``/``try``): it raises AttributeError on every Python since
@@ -47,20 +44,9 @@ def fails_to_import_since_3_11(ctx: Context) -> bool:
     found = ctx.cache.get("fails_to_import_since_3_11")
     if found is None:
         found = ctx.cache["fails_to_import_since_3_11"] = any(
-            function.node.decorator_list
-            and _defined_on_import(function.node)
-            and _REMOVED_COROUTINE_DECORATORS.intersection(ctx.resolver.decorator_names(function))
-            for function in ctx.module.functions
+            defined_on_import(function.node) for function in legacy_coroutines(ctx.module, ctx.resolver)
         )
     return found  # type: ignore[return-value]
-
-
-def _defined_on_import(node: ast.AST) -> bool:
-    """The def or class statement runs, unconditionally, when its module is imported."""
-    owner = parent(node)
-    if isinstance(owner, ast.Module):
-        return True
-    return isinstance(owner, ast.ClassDef) and node in owner.body and _defined_on_import(owner)
 
 
 def no_running_loop_fallback(call: ast.Call) -> bool:

@@ -35,7 +35,7 @@ IO_ERROR = "E902"
 
 
 class FileResult:
-    __slots__ = ("findings", "unreadable", "source", "tree")
+    __slots__ = ("findings", "unreadable", "source", "tree", "noqa_file")
 
     def __init__(
         self,
@@ -43,11 +43,13 @@ class FileResult:
         unreadable: bool = False,
         source: str | None = None,
         tree: ast.Module | None = None,
+        noqa_file: bool = False,
     ) -> None:
         self.findings = findings if findings is not None else []
         self.unreadable = unreadable  # the file could not be read or decoded (exit code 2)
         self.source = source
         self.tree = tree
+        self.noqa_file = noqa_file  # skipped whole: a ``# flake8: noqa`` line, as flake8 does
 
 
 def check_tree(tree: ast.Module, filename: str, source: str, settings: Settings) -> list[Finding]:
@@ -90,7 +92,7 @@ def check_source(data: bytes, filename: str, settings: Settings) -> FileResult:
     except (SyntaxError, UnicodeDecodeError, LookupError) as error:
         return FileResult([decode_error(error, data)], unreadable=True)
     if "flake8" in source and any(NOQA_FILE.match(line) for line in source.splitlines()):
-        return FileResult(source=source)
+        return FileResult(source=source, noqa_file=True)
     try:
         tree = parse(source, filename)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:

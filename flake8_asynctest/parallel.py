@@ -54,7 +54,9 @@ def check_data(path: str, data: bytes, plan: Plan, fixing: FixOptions | None = N
 
             result, fixed, diff = fix_file(path, data, result, settings, fixing)
     collect_if_due()
-    report = FileReport(path, diagnostics(result.findings, result.source), failed=result.unreadable)
+    report = FileReport(
+        path, diagnostics(result.findings, result.source), failed=result.unreadable, noqa_file=result.noqa_file
+    )
     report.fixed, report.diff = fixed, diff
     return report
 

@@ -52,12 +52,13 @@ class FileReport:
     With fixing: ``fixed`` counts the fixes applied by code (with --diff: that would be; with
     --add-noqa: the codes silenced) and ``diff`` is the diff to print."""
 
-    __slots__ = ("path", "diagnostics", "failed", "fixed", "diff")
+    __slots__ = ("path", "diagnostics", "failed", "fixed", "diff", "noqa_file")
 
-    def __init__(self, path: str, diagnostics: list[Diagnostic], failed: bool = False) -> None:
+    def __init__(self, path: str, diagnostics: list[Diagnostic], failed: bool = False, noqa_file: bool = False) -> None:
         self.path = path
         self.diagnostics = diagnostics
         self.failed = failed
+        self.noqa_file = noqa_file  # skipped whole by a file-level ``# flake8: noqa``
         self.fixed: Counter[str] = Counter()
         self.diff = ""
 
@@ -94,6 +95,7 @@ class Summary:
     def __init__(self, fix_mode: str | None = None) -> None:
         self.files = 0  # files read and checked
         self.errors = 0  # files (or named paths) that could not be read
+        self.noqa_files = 0  # files a file-level ``# flake8: noqa`` skipped: said, so that nobody wonders
         self.counts: Counter[str] = Counter()
         self.fixable = 0  # remaining findings --fix could repair
         self.fix_mode = fix_mode
@@ -106,6 +108,7 @@ class Summary:
             self.errors += 1
             return
         self.files += 1
+        self.noqa_files += report.noqa_file
         self.counts.update(d.code for d in report.diagnostics)
         self.fixable += sum(d.fixable for d in report.diagnostics)
         if report.fixed:
@@ -124,6 +127,8 @@ class Summary:
         else:
             found = f"{_plural(self.findings, 'finding')} ({self.fixable} fixable)"
         errors = f"; {_plural(self.errors, 'file')} could not be read" if self.errors else ""
+        if self.noqa_files:
+            errors += f"; {_plural(self.noqa_files, 'file')} skipped by a file-level '# flake8: noqa'"
         fixed = ""
         if self.fix_mode == "add-noqa":
             silenced = f"{_plural(self.fixed, 'finding')} in {_plural(self.fixed_files, 'file')}"

@@ -181,3 +181,12 @@ def test_fix_modes_work_in_parallel_runs(tmp_path, capsys, flags):
     main([*flags, "-j2", str(tmp_path)])
     verb = "fixed" if flags == ["--fix"] else "would fix"
     assert f"{verb} 120 findings in 60 files" in capsys.readouterr().err
+
+
+def test_a_file_level_noqa_skips_the_file_and_the_summary_says_so(tmp_path, capsys):
+    text = "# flake8: noqa\n" + BUGGY
+    path = write(tmp_path / "test_a.py", text)
+    write(tmp_path / "test_b.py", BUGGY)
+    assert main(["--fix", "-j1", str(tmp_path)]) == 0
+    assert path.read_text() == text
+    assert "fixed 2 findings in 1 file; 1 file skipped by a file-level '# flake8: noqa'" in capsys.readouterr().err

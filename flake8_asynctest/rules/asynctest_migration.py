@@ -15,7 +15,7 @@ import libcst as cst
 from libcst.metadata import ExpressionContext, ExpressionContextProvider, MetadataWrapper, QualifiedNameProvider
 
 from .asynctest_names import RUNTIME_TEST_CASE, MigrationOptions, is_asynctest, replacement
-from .import_blocks import Imports
+from .import_blocks import Imports, is_removed, removed, without_removed
 
 _HOOK_RENAMES = {"setUp": "asyncSetUp", "tearDown": "asyncTearDown"}
 _ASSERT_RENAMES = {"assertAsyncRaises": "assertRaises", "assertAsyncRaisesRegex": "assertRaisesRegex"}
@@ -41,8 +41,6 @@ DEPRECATED_ASSERTS = {
 _TEST_CASES = frozenset({"TestCase", "ClockedTestCase"})
 _CHECK_DECORATORS = frozenset({"strict", "lenient"})
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
-# A statement the migration removed; dropped by the block holding it, which keeps its blank lines.
-_REMOVED = "__asynctest_import_removed__"
 
 
 def migrate(module: cst.Module, options: MigrationOptions) -> cst.Module:
@@ -78,6 +76,7 @@ class _Migration(cst.CSTTransformer):
         self.decorate: set[str] = set()  # classes that get asynctest's checks (none) on flake8_asynctest.TestCase
         self.classes: list[bool] = []  # is each class being visited migrated?
         self.coroutines: list[bool] = []
+        self.moved: set[int] = set()  # ids of import lines a collapsed ``if``/``try`` left at its place
 
     # -- the module: which classes migrate, then the imports -----------------------------------
 
@@ -107,11 +106,16 @@ class _Migration(cst.CSTTransformer):
                     changed = True
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
-        body = _without_removed(list(updated_node.body))
-        return updated_node.with_changes(body=self.imports.added_to(body))
+        body = []
+        for statement in updated_node.body:
+            if id(statement) in self.moved:  # an import a collapsed version check kept: goes with the others
+                self.imports.rehome(statement)
+                statement = removed(statement.leading_lines)
+            body.append(statement)
+        return updated_node.with_changes(body=without_removed(self.imports.added_to(body)))
 
     def leave_IndentedBlock(self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock) -> Any:
-        return updated_node.with_changes(body=_without_removed(list(updated_node.body)))
+        return updated_node.with_changes(body=without_removed(list(updated_node.body)))
 
     # -- references to asynctest names ---------------------------------------------------------
 
@@ -194,7 +198,7 @@ class _Migration(cst.CSTTransformer):
 
     def leave_SimpleStatementLine(self, original_node: Any, updated_node: Any) -> Any:
         if not updated_node.body:  # every statement on the line was removed: its blank lines stay
-            return _removed(updated_node.leading_lines)
+            return removed(updated_node.leading_lines)
         return self._async_raises(updated_node)
 
     def leave_If(self, original_node: cst.If, updated_node: cst.If) -> Any:
@@ -209,7 +213,7 @@ class _Migration(cst.CSTTransformer):
         other = list(orelse.body.body) if orelse is not None else []
         if kept_body and (orelse is None or other):
             return updated_node
-        return _flattened(kept_body or other, updated_node.leading_lines)
+        return self._flattened(kept_body or other, updated_node.leading_lines)
 
     def leave_Try(self, original_node: cst.Try, updated_node: cst.Try) -> Any:
         """``try: <import> except ImportError: from asynctest import ...`` becomes the import tried."""
@@ -218,7 +222,13 @@ class _Migration(cst.CSTTransformer):
             return updated_node
         if not all(_catches_import_error(h.type) and not h.body.body for h in handlers):  # type: ignore[union-attr]
             return updated_node
-        return _flattened(list(updated_node.body.body), updated_node.leading_lines)  # type: ignore[union-attr]
+        return self._flattened(list(updated_node.body.body), updated_node.leading_lines)  # type: ignore[union-attr]
+
+    def _flattened(self, statements: list[Any], leading_lines: Any) -> Any:
+        flattened = _flattened(statements, leading_lines)
+        kept = flattened.nodes if isinstance(flattened, cst.FlattenSentinel) else []
+        self.moved.update(id(s) for s in kept if _import_line(s))
+        return flattened
 
     # -- test classes ----------------------------------------------------------------------------
 
@@ -331,45 +341,15 @@ def _catches_import_error(caught: Any) -> bool:
     return any(isinstance(name, cst.Name) and name.value in _IMPORT_ERRORS for name in names)
 
 
-def _removed(leading_lines: Any) -> cst.SimpleStatementLine:
-    return cst.SimpleStatementLine(body=[cst.Expr(cst.Name(_REMOVED))], leading_lines=leading_lines)
-
-
-def _is_removed(statement: Any) -> bool:
-    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
-        return False
-    expression = statement.body[0]
-    return isinstance(expression, cst.Expr) and isinstance(expression.value, cst.Name) and (
-        expression.value.value == _REMOVED
+def _import_line(statement: Any) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and all(
+        isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
     )
 
 
 def _flattened(statements: list[Any], leading_lines: Any) -> Any:
     """A compound statement replaced by ``statements`` (none: removed), its blank lines kept."""
     if not statements:
-        return _removed(leading_lines)
+        return removed(leading_lines)
     first = statements[0].with_changes(leading_lines=[*leading_lines, *statements[0].leading_lines])
     return cst.FlattenSentinel([first, *statements[1:]])
-
-
-def _without_removed(body: list[Any]) -> list[Any]:
-    """The block's statements without the removed ones; a removed statement's blank lines and
-    comments go to the next statement, so import groups stay apart."""
-    kept: list[Any] = []
-    carried: list[Any] = []
-    for statement in body:
-        if _is_removed(statement):
-            carried = _merge_lines(carried, list(statement.leading_lines))
-            continue
-        if carried:
-            statement = statement.with_changes(leading_lines=_merge_lines(carried, list(statement.leading_lines)))
-            carried = []
-        kept.append(statement)
-    return kept
-
-
-def _merge_lines(first: list[Any], second: list[Any]) -> list[Any]:
-    """Leading lines of two statements made one: comments of both, blank lines not doubled."""
-    if any(line.comment is not None for line in first):
-        return first + second
-    return second if any(line.comment is None for line in second) or not first else first + second

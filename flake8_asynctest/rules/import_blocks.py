@@ -18,6 +18,9 @@ from .asynctest_names import is_asynctest
 _SUBMODULES = frozenset({"unittest.mock", "flake8_asynctest.runtime"})
 _MODULES = _SUBMODULES | {"unittest", "flake8_asynctest", "asyncio"}
 Need = tuple[str, "str | None", "str | None"]  # (module, name or None for ``import module``, alias)
+# A statement the migration removed, left in place until the imports are written (a new import takes
+# the place of the one it replaces), then dropped by the block holding it, which keeps its blank lines.
+_REMOVED = "__asynctest_import_removed__"
 
 
 class Imports:
@@ -107,10 +110,11 @@ class Imports:
 
     def _reuse(self, qualified: str, through_added: bool) -> cst.BaseExpression | None:
         """The module's own way to reach ``qualified``: the name itself, or a module above it
-        (only one the module already imported, for a name wanted bare)."""
-        if qualified in self.reach:
-            text, need = self.reach[qualified]
-            if need is not None:  # reached only inside an ``if``/``try``: import it at top level too
+        (only one the module already imported, for a name wanted bare); last, a name it imports
+        only inside an ``if``/``try`` (imported at top level too, then)."""
+        text, need = self.reach.get(qualified, ("", None))
+        if text and (need is None or not through_added):  # a bare name: as the module already spells it
+            if need is not None:
                 self._need(need)
             return cst.parse_expression(text)
         parts = qualified.split(".")
@@ -122,7 +126,21 @@ class Imports:
                 below not in _SUBMODULES or below in self.reach
             ):
                 return cst.parse_expression(".".join([self.reach[prefix][0], *rest]))
+        if text and need is not None:
+            self._need(need)
+            return cst.parse_expression(text)
         return None
+
+    def rehome(self, statement: cst.SimpleStatementLine) -> None:
+        """An import line that leaves its place (a collapsed version check): written again where
+        the module's imports go."""
+        for small in statement.body:
+            if isinstance(small, cst.Import):
+                for alias in small.names:
+                    self._need((_dotted(alias.name), None, _alias(alias)))
+            elif isinstance(small, cst.ImportFrom) and small.module is not None:
+                for alias in small.names:  # type: ignore[union-attr]
+                    self._need((_dotted(small.module), _dotted(alias.name), _alias(alias)))
 
     def need(self, module: str, name: str | None) -> None:
         """An import the migration's own code uses (``import asyncio``), unless the module reaches it."""
@@ -136,7 +154,7 @@ class Imports:
     # -- writing them ---------------------------------------------------------------------------
 
     def added_to(self, body: list[Any]) -> list[Any]:
-        for need in self.needed:
+        for need in sorted(self.needed, key=lambda need: not _stdlib(need[0])):  # the standard library's first
             if not _present(body, need):
                 body = _merged(body, need) or _inserted(body, need)
         return body
@@ -251,32 +269,46 @@ def _stdlib(module: str) -> bool:
 def _inserted(body: list[Any], need: Need) -> list[Any]:
     """``body`` with a new import line for ``need`` in the group it belongs to."""
     new = _statement(need)
-    key = _key(new)
     stdlib = _stdlib(need[0])
     start = _region_start(body)
     groups = _groups(body, start)
-    for group in groups:
+    for group in _candidates(body, groups, stdlib):
         lines = [i for i in group if _import_line(body[i]) and _top(body[i])]
-        kinds = {_stdlib(_top(body[i])) for i in lines}
-        if not lines or (stdlib and True not in kinds) or (not stdlib and kinds != {False}):
-            continue
-        position = next((i for i in lines if _key(body[i]) > key), None)
+        kinds_first = _kinds_first([body[i] for i in lines])
+        key = _key(new, kinds_first)
+        position = next((i for i in lines if _key(body[i], kinds_first) > key), None)
         if position is None:
             return _insert(body, lines[-1] + 1, new, own=[])
         if position == group[0]:  # the new line opens the group: it takes the group's blank lines
             return _insert(body, position, new, own=list(body[position].leading_lines), after=[])
         return _insert(body, position, new, own=[])
-    # no group of its kind: a group of its own, the standard library's first
+    # no group of its kind: a group of its own, the standard library's first, or where asynctest's was
     stdlib_groups = [g for g in groups if any(_import_line(body[i]) and _stdlib(_top(body[i])) for i in g)]
     if not stdlib and stdlib_groups:
         index = stdlib_groups[-1][-1] + 1
     else:
+        marker = next((i for g in groups for i in g if is_removed(body[i])), None)
+        if marker is not None:
+            return _insert(body, marker, new, own=list(body[marker].leading_lines), after=[])
         index = start
     if index < len(body):
         spacing = [cst.EmptyLine()] * (2 if isinstance(body[index], (cst.FunctionDef, cst.ClassDef)) else 1)
         own = list(body[index].leading_lines) if index == start else [cst.EmptyLine()]
         return _insert(body, index, new, own=own, after=spacing if index == start else None)
     return _insert(body, index, new, own=[cst.EmptyLine()])
+
+
+def _candidates(body: list[Any], groups: list[list[int]], stdlib: bool) -> list[list[int]]:
+    """The groups a new import may join: the standard library's, or for another module the group
+    asynctest's import was in (unless it held only the standard library), then third-party ones."""
+
+    def kinds(group: list[int]) -> set[bool]:
+        return {_stdlib(_top(body[i])) for i in group if _import_line(body[i]) and _top(body[i])}
+
+    if stdlib:
+        return [g for g in groups if True in kinds(g)]
+    was_asynctest = [g for g in groups if any(is_removed(body[i]) for i in g) and kinds(g) and kinds(g) != {True}]
+    return was_asynctest + [g for g in groups if kinds(g) == {False} and g not in was_asynctest]
 
 
 def _insert(body: list[Any], index: int, new: Any, own: list[Any], after: list[Any] | None = None) -> list[Any]:
@@ -287,8 +319,15 @@ def _insert(body: list[Any], index: int, new: Any, own: list[Any], after: list[A
     return body
 
 
-def _key(statement: Any) -> tuple[str, int]:
-    return (_top(statement).lower(), 0 if isinstance(statement.body[0], cst.Import) else 1)
+def _key(statement: Any, kinds_first: bool) -> tuple[Any, ...]:
+    """Where an import line sorts: isort's default puts every ``import x`` before ``from x import``."""
+    kind = 0 if isinstance(statement.body[0], cst.Import) else 1
+    return (kind, _top(statement).lower()) if kinds_first else (_top(statement).lower(), kind)
+
+
+def _kinds_first(lines: list[Any]) -> bool:
+    kinds = [0 if isinstance(line.body[0], cst.Import) else 1 for line in lines]
+    return kinds == sorted(kinds)
 
 
 def _region_start(body: list[Any]) -> int:
@@ -307,7 +346,7 @@ def _groups(body: list[Any], start: int) -> list[list[int]]:
     groups: list[list[int]] = []
     for index in range(start, len(body)):
         statement = body[index]
-        if not (_import_line(statement) or _import_block(statement)):
+        if not (_import_line(statement) or _import_block(statement) or is_removed(statement)):
             break
         blank = any(line.comment is None for line in statement.leading_lines)
         if not groups or blank:
@@ -324,3 +363,39 @@ def _import_block(statement: Any) -> bool:
         for block in _blocks(statement)
         for line in block
     )
+
+
+def removed(leading_lines: Any) -> cst.SimpleStatementLine:
+    return cst.SimpleStatementLine(body=[cst.Expr(cst.Name(_REMOVED))], leading_lines=leading_lines)
+
+
+def is_removed(statement: Any) -> bool:
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    expression = statement.body[0]
+    return isinstance(expression, cst.Expr) and isinstance(expression.value, cst.Name) and (
+        expression.value.value == _REMOVED
+    )
+
+
+def without_removed(body: list[Any]) -> list[Any]:
+    """The block's statements without the removed ones; a removed statement's blank lines and
+    comments go to the next statement, so import groups stay apart."""
+    kept: list[Any] = []
+    carried: list[Any] = []
+    for statement in body:
+        if is_removed(statement):
+            carried = _merge_lines(carried, list(statement.leading_lines))
+            continue
+        if carried:
+            statement = statement.with_changes(leading_lines=_merge_lines(carried, list(statement.leading_lines)))
+            carried = []
+        kept.append(statement)
+    return kept
+
+
+def _merge_lines(first: list[Any], second: list[Any]) -> list[Any]:
+    """Leading lines of two statements made one: comments of both, blank lines not doubled."""
+    if any(line.comment is not None for line in first):
+        return first + second
+    return second if any(line.comment is None for line in second) or not first else first + second

@@ -216,7 +216,7 @@ def test_configuration_mistakes_name_the_file_and_key_and_exit_2(project, capsys
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
-        (["--select", "ATC999"], "argument --select: 'ATC999' matches no rule; the codes run from ATC101 to ATC601"),
+        (["--select", "ATC999"], "argument --select: 'ATC999' matches no rule; the codes run from ATC101 to ATC602"),
         (["--select", "XYZ"], "argument --select: 'XYZ' matches no rule"),
         (["--extend-select", "ATC23"], "argument --extend-select: 'ATC23' matches no rule; did you mean ATC203?"),
         (["--ignore", "sleep-as-synchronisation"], "'sleep-as-synchronisation' is a rule name; its code is ATC401"),

@@ -190,3 +190,31 @@ def test_a_file_level_noqa_skips_the_file_and_the_summary_says_so(tmp_path, caps
     assert main(["--fix", "-j1", str(tmp_path)]) == 0
     assert path.read_text() == text
     assert "fixed 2 findings in 1 file; 1 file skipped by a file-level '# flake8: noqa'" in capsys.readouterr().err
+
+
+LEGACY = textwrap.dedent(
+    """\
+    import asynctest
+    from asynctest import GLOBAL, patch
+
+
+    class TestX(asynctest.TestCase):
+        @patch("os.getcwd", scope=GLOBAL)
+        async def test_x(self, getcwd):
+            pass
+    """
+)
+
+
+def test_a_name_without_replacement_is_what_remains_of_a_migration(tmp_path, capsys):
+    path = write(tmp_path / "test_a.py", LEGACY)
+    assert main([str(path)]) == 1
+    assert "3 findings (2 fixable)" in capsys.readouterr().err
+    assert main(["--fix", str(path)]) == 1
+    out, err = capsys.readouterr()
+    assert out.count("ATC601") == 1 and ":7:31: ATC601 asynctest.GLOBAL fails to import" in out
+    assert "1 finding (0 fixable) remaining; fixed 2 findings in 1 file" in err
+    assert "note: ATC601: migrated test cases keep asynctest's verdicts" in err
+    text = path.read_text()
+    assert "from asynctest import GLOBAL\n" in text and "from unittest.mock import patch\n" in text
+    assert "class TestX(unittest.IsolatedAsyncioTestCase):" in text and "import unittest\n" in text

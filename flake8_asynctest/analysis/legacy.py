@@ -14,13 +14,17 @@ REMOVED_COROUTINE_DECORATORS = frozenset({"asyncio.coroutine", "asyncio.coroutin
 
 
 def legacy_coroutines(module: Module, resolver: Resolver) -> list[FunctionInfo]:
-    """The functions decorated with ``@asyncio.coroutine``."""
-    return [
-        function
-        for function in module.functions
-        if function.node.decorator_list
-        and REMOVED_COROUTINE_DECORATORS.intersection(resolver.decorator_names(function))
-    ]
+    """The functions decorated with ``@asyncio.coroutine`` (computed once per module: three rule
+    families ask)."""
+    found = getattr(module.tree, "_atc_legacy_coroutines", None)
+    if found is None:
+        found = module.tree._atc_legacy_coroutines = [  # type: ignore[attr-defined]
+            function
+            for function in module.functions
+            if function.node.decorator_list
+            and REMOVED_COROUTINE_DECORATORS.intersection(resolver.decorator_names(function))
+        ]
+    return found
 
 
 def defined_on_import(node: ast.AST) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from ..analysis.legacy import legacy_coroutines, only_before_3_11
+from ..analysis.legacy import legacy_coroutines, only_before_3_11, port_plan
 from ..analysis.model import FunctionInfo, Scope, parent
 from ..analysis.usage import attribute_loads
 from ..analysis.walk import descendants
@@ -108,10 +108,13 @@ class AsynctestPackage(Family):
             return
         uses = _uses(imports)
         kept = frozenset(name for name, _, qualname in uses if replacement(qualname) is None)
-        migrated = [node for node in reported if not _bound_names(node) <= kept]
+        stars = [node for node in reported if any(alias.name == "*" for alias in node.names)]
+        migrated = [node for node in reported if not _bound_names(node) <= kept and node not in stars]
         fix = migration_fix(ctx, uses, kept) if migrated else None
         for node in migrated:
             ctx.report(ATC601, node, fix, what=_DEAD, advice=_MIGRATE)
+        for node in stars:
+            ctx.report(ATC601, node, what=_DEAD, advice=_STAR)
         for name, node in sorted(_unknown_uses(uses).items(), key=lambda item: _position(item[1])):
             ctx.report(ATC601, node, what=f"{name} {_NO_REPLACEMENT}", advice=_BY_HAND)
 
@@ -119,6 +122,7 @@ class AsynctestPackage(Family):
 _DEAD = "asynctest is unmaintained since 2019 and fails to import on Python 3.11+ (asyncio.coroutine is gone)"
 _MIGRATE = "migrate to unittest.IsolatedAsyncioTestCase and unittest.mock.AsyncMock"
 _NO_REPLACEMENT = "fails to import on Python 3.11+ (asynctest is dead) and has no standard replacement"
+_STAR = "import the names you use from unittest and unittest.mock (--fix cannot tell which a * brings)"
 _BY_HAND = "rewrite this use by hand (--fix migrates the rest of the file)"
 
 Use = tuple[str, ast.expr, str]  # (the name the import binds, the outermost node of the use, its qualified name)
@@ -171,18 +175,19 @@ def migration_fix(ctx: Context, uses: list[Use], kept: frozenset[str]) -> Fix:
     what only it keeps (fail_on/strict/lenient, the virtual clock, ``self.loop`` outside coroutines)."""
     runtime = any((replacement(qualname) or "").startswith("flake8_asynctest.") for _, _, qualname in uses)
     assigns_loop = any("loop" in cls.self_attrs for cls in ctx.module.classes)
-    if not assigns_loop:
-        runtime = runtime or any(_reads_loop_outside_coroutines(ctx, function) for function in ctx.module.functions)
+    if not assigns_loop and not runtime:
+        ported = set()  # ATC602 makes these coroutines in the same --fix run
+        if "ATC602" in ctx.settings.enabled:
+            legacy = legacy_coroutines(ctx.module, ctx.resolver)
+            ported = {f for f in legacy if port_plan(f, ctx.module, ctx.resolver) is not None}
+        runtime = any(_reads_loop_outside_coroutines(function, ported) for function in ctx.module.functions)
     options = MigrationOptions(RUNTIME_TEST_CASE if runtime else ISOLATED, kept, rewrite_loop=not assigns_loop)
     return Fix(Edit(ctx.module.tree, "Module", lambda node, _: _migrate(node, options)))
 
 
-def _reads_loop_outside_coroutines(ctx: Context, function: FunctionInfo) -> bool:
-    """A method that reads ``self.loop`` and stays a plain ``def`` after --fix (ATC602 ports
-    ``@asyncio.coroutine`` generators to coroutines)."""
-    if function.is_async or function.owner is None:
-        return False
-    if "ATC602" in ctx.settings.enabled and function in legacy_coroutines(ctx.module, ctx.resolver):
+def _reads_loop_outside_coroutines(function: FunctionInfo, ported: set[FunctionInfo]) -> bool:
+    """A method that reads ``self.loop`` and stays a plain ``def`` after --fix."""
+    if function.is_async or function.owner is None or function in ported:
         return False
     self_name = function.self_name
     return any(

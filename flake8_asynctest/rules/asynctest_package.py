@@ -31,7 +31,8 @@ ATC601 = Rule(
         runs where asynctest fails: the fallback in `except ImportError` of a `try` that imports
         something else first (`from unittest import IsolatedAsyncioTestCase`), or one under a
         version check that holds only before 3.11 (`sys.version_info < (3, 8)`,
-        `sys.version_info.minor >= 8` with the import in its `else`). The fix migrates every name
+        `sys.version_info.minor >= 8` with the import in its `else`), or in a test skipped from 3.11
+        on. A star import is reported without a fix. The fix migrates every name
         asynctest offers, through any path (`asynctest.mock.patch.object`, `asynctest.asynctest.CoroutineMock`,
         `skipIf` and the rest of what it re-exports from unittest); a use of a name with no
         standard replacement (`asynctest.selector`, `asynctest.GLOBAL`...) keeps its import and is

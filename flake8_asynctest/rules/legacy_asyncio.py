@@ -30,8 +30,11 @@ ATC602 = Rule(
         `async def` whose `yield from x` becomes `await x`, together with the plain generator
         functions of the module it drives with `yield from` (`await` takes no generator). A
         coroutine `setUp`/`tearDown` then becomes `asyncSetUp`/`asyncTearDown` where its class
-        needs it (ATC104, or ATC601's migration, in the same `--fix` run). Not fixed: a function with
-        a bare `yield`, or a plain `def` returning a value the decorator would have awaited.
+        needs it (ATC104, or ATC601's migration, in the same `--fix` run), and
+        `from asyncio import coroutine` goes once nothing it decorates remains. Not reported: code
+        that runs only before 3.11 (under `if sys.version_info < (3, 11)`, or in a test skipped from
+        3.11 on). Not fixed: a function with a bare `yield`, or a plain `def` returning a value the
+        decorator would have awaited (an `async def` would return it unawaited).
         """,
     why="""
         `asyncio.coroutine` was removed in Python 3.11: applying it raises AttributeError, so a

@@ -39,8 +39,8 @@ def port_plan(function: FunctionInfo, module: Module, resolver: Resolver) -> lis
     """The plain generator functions of this module that ``function`` drives with ``yield from``
     (its helpers, and theirs): ported to ``async def`` with it, since ``await`` takes no generator.
     None when the port is not mechanical: a bare ``yield`` (a generator yielding values, or a
-    coroutine yielding to the loop), or a plain ``def`` that returns what may be an awaitable (the
-    decorator awaited it)."""
+    coroutine yielding to the loop), a plain ``def`` that returns what may be an awaitable (the
+    decorator awaited it), or a helper the module also iterates as a generator."""
     plan: list[FunctionInfo] = []
     pending = [function]
     while pending:
@@ -60,9 +60,20 @@ def port_plan(function: FunctionInfo, module: Module, resolver: Resolver) -> lis
                     continue
                 if REMOVED_COROUTINE_DECORATORS.intersection(resolver.decorator_names(helper)):
                     continue  # ported on its own
+                if _iterated_elsewhere(helper, module, resolver):
+                    return None
                 plan.append(helper)
                 pending.append(helper)
     return plan
+
+
+def _iterated_elsewhere(helper: FunctionInfo, module: Module, resolver: Resolver) -> bool:
+    """A call of ``helper`` that is not driven with ``yield from`` (``list(helper())``): it is a
+    generator there, and must stay one."""
+    for call, scope in module.calls_named(helper.name):
+        if not isinstance(parent(call), ast.YieldFrom) and getattr(resolver.value(call.func, scope), "info", None) is helper:
+            return True
+    return False
 
 
 def _returns_value(node: ast.AST) -> bool:

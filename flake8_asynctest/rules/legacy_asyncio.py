@@ -64,7 +64,7 @@ _PORT = "make {name} an `async def` and `await` what it drives with `yield from`
 class LegacyAsyncio(Family):
     rules = (ATC602,)
     triggers = ("coroutine",)
-    wanted = ()
+    wanted = (ast.Call,)  # calls of the generators a coroutine drives: are they iterated elsewhere?
 
     def check(self, ctx: Context) -> None:
         for function in legacy_coroutines(ctx.module, ctx.resolver):

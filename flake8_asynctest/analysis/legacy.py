@@ -71,7 +71,9 @@ def _iterated_elsewhere(helper: FunctionInfo, module: Module, resolver: Resolver
     """A call of ``helper`` that is not driven with ``yield from`` (``list(helper())``): it is a
     generator there, and must stay one."""
     for call, scope in module.calls_named(helper.name):
-        if not isinstance(parent(call), ast.YieldFrom) and getattr(resolver.value(call.func, scope), "info", None) is helper:
+        if isinstance(parent(call), ast.YieldFrom):
+            continue
+        if getattr(resolver.value(call.func, scope), "info", None) is helper:
             return True
     return False
 

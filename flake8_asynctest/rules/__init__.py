@@ -12,4 +12,13 @@ from .tasks import Tasks
 from .timing import Timing
 from .unawaited import Unawaited
 
-FAMILIES: tuple[Family, ...] = (Unawaited(), Runners(), EventLoop(), Tasks(), Timing(), Mocks(), AsynctestPackage(), LegacyAsyncio())
+FAMILIES: tuple[Family, ...] = (
+    Unawaited(),
+    Runners(),
+    EventLoop(),
+    Tasks(),
+    Timing(),
+    Mocks(),
+    AsynctestPackage(),
+    LegacyAsyncio(),
+)

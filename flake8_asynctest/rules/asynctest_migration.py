@@ -15,7 +15,7 @@ import libcst as cst
 from libcst.metadata import ExpressionContext, ExpressionContextProvider, MetadataWrapper, QualifiedNameProvider
 
 from .asynctest_names import RUNTIME_TEST_CASE, MigrationOptions, is_asynctest, replacement
-from .import_blocks import Imports, is_removed, removed, without_removed
+from .import_blocks import Imports, import_line, removed, without_removed
 
 _HOOK_RENAMES = {"setUp": "asyncSetUp", "tearDown": "asyncTearDown"}
 _ASSERT_RENAMES = {"assertAsyncRaises": "assertRaises", "assertAsyncRaisesRegex": "assertRaisesRegex"}
@@ -227,7 +227,7 @@ class _Migration(cst.CSTTransformer):
     def _flattened(self, statements: list[Any], leading_lines: Any) -> Any:
         flattened = _flattened(statements, leading_lines)
         kept = flattened.nodes if isinstance(flattened, cst.FlattenSentinel) else []
-        self.moved.update(id(s) for s in kept if _import_line(s))
+        self.moved.update(id(s) for s in kept if import_line(s))
         return flattened
 
     # -- test classes ----------------------------------------------------------------------------
@@ -239,7 +239,8 @@ class _Migration(cst.CSTTransformer):
         self.classes.pop()
         if original_node.name.value not in self.decorate:
             return updated_node
-        by_name = any(isinstance(base.value, cst.Name) and base.value.value == "TestCase" for base in updated_node.bases)
+        bases = updated_node.bases
+        by_name = any(isinstance(base.value, cst.Name) and base.value.value == "TestCase" for base in bases)
         style = self.imports.name_for if by_name else self.imports.module_style
         checks = cst.Decorator(decorator=style("flake8_asynctest.lenient"))
         return updated_node.with_changes(decorators=[*updated_node.decorators, checks])
@@ -339,12 +340,6 @@ def _with_names(statement: Any, kept: list[cst.ImportAlias], before: int) -> Any
 def _catches_import_error(caught: Any) -> bool:
     names = [element.value for element in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
     return any(isinstance(name, cst.Name) and name.value in _IMPORT_ERRORS for name in names)
-
-
-def _import_line(statement: Any) -> bool:
-    return isinstance(statement, cst.SimpleStatementLine) and all(
-        isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
-    )
 
 
 def _flattened(statements: list[Any], leading_lines: Any) -> Any:

@@ -150,9 +150,10 @@ def _uses(imports: list[tuple[ast.Import | ast.ImportFrom, Scope]]) -> list[Use]
             for read in scope.reads(name):
                 chain: ast.expr = read
                 parts = [qualname]
-                while isinstance(parent(chain), ast.Attribute) and parent(chain).value is chain:  # type: ignore[union-attr]
-                    chain = parent(chain)  # type: ignore[assignment]
-                    parts.append(chain.attr)  # type: ignore[attr-defined]
+                above = parent(chain)
+                while isinstance(above, ast.Attribute) and above.value is chain:
+                    chain, above = above, parent(above)
+                    parts.append(chain.attr)
                 found.append((name, chain, ".".join(parts)))
     return found
 
@@ -191,9 +192,8 @@ def _reads_loop_outside_coroutines(function: FunctionInfo, ported: set[FunctionI
     if function.is_async or function.owner is None or function in ported:
         return False
     self_name = function.self_name
-    return any(
-        isinstance(read.value, ast.Name) and read.value.id == self_name for read in attribute_loads("loop", function.node)
-    )
+    reads = attribute_loads("loop", function.node)
+    return any(isinstance(read.value, ast.Name) and read.value.id == self_name for read in reads)
 
 
 def _migrate(module: Any, options: Any) -> Any:

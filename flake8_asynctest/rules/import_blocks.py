@@ -52,7 +52,8 @@ class Imports:
                     if is_asynctest(dotted):
                         continue
                     if alias.asname is not None:
-                        self._reached(dotted, _name(alias.asname.name), (dotted, None, _name(alias.asname.name)), conditional)
+                        bound = _name(alias.asname.name)
+                        self._reached(dotted, bound, (dotted, None, bound), conditional)
                         continue
                     parts = dotted.split(".")
                     for end in range(1, len(parts) + 1):
@@ -182,7 +183,7 @@ def _name(node: Any) -> str:
     return node.value if isinstance(node, cst.Name) else _dotted(node)
 
 
-def _import_line(statement: Any) -> bool:
+def import_line(statement: Any) -> bool:
     return isinstance(statement, cst.SimpleStatementLine) and all(
         isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
     )
@@ -191,7 +192,7 @@ def _import_line(statement: Any) -> bool:
 def _present(body: list[Any], need: Need) -> bool:
     module, name, alias = need
     for statement in body:
-        if not _import_line(statement):
+        if not import_line(statement):
             continue
         for small in statement.body:
             if name is None and isinstance(small, cst.Import):
@@ -223,7 +224,7 @@ def _merged(body: list[Any], need: Need) -> list[Any] | None:
     if name is None:
         return None
     for index, statement in enumerate(body):
-        if not _import_line(statement) or len(statement.body) != 1 or not _from(statement.body[0], module):
+        if not import_line(statement) or len(statement.body) != 1 or not _from(statement.body[0], module):
             continue
         small = statement.body[0]
         names = list(small.names)
@@ -254,7 +255,7 @@ def _statement(need: Need) -> cst.SimpleStatementLine:
 
 
 def _top(statement: Any) -> str:
-    """The top-level module an import line imports (``""`` for a relative import)."""
+    """The module an import line imports (its first, for ``import a, b``; ``""`` when relative)."""
     small = statement.body[0]
     if isinstance(small, cst.Import):
         return _dotted(small.names[0].name)
@@ -273,7 +274,7 @@ def _inserted(body: list[Any], need: Need) -> list[Any]:
     start = _region_start(body)
     groups = _groups(body, start)
     for group in _candidates(body, groups, stdlib):
-        lines = [i for i in group if _import_line(body[i]) and _top(body[i])]
+        lines = [i for i in group if import_line(body[i]) and _top(body[i])]
         kinds_first = _kinds_first([body[i] for i in lines])
         key = _key(new, kinds_first)
         position = next((i for i in lines if _key(body[i], kinds_first) > key), None)
@@ -283,7 +284,7 @@ def _inserted(body: list[Any], need: Need) -> list[Any]:
             return _insert(body, position, new, own=list(body[position].leading_lines), after=[])
         return _insert(body, position, new, own=[])
     # no group of its kind: a group of its own, the standard library's first, or where asynctest's was
-    stdlib_groups = [g for g in groups if any(_import_line(body[i]) and _stdlib(_top(body[i])) for i in g)]
+    stdlib_groups = [g for g in groups if any(import_line(body[i]) and _stdlib(_top(body[i])) for i in g)]
     if not stdlib and stdlib_groups:
         index = stdlib_groups[-1][-1] + 1
     else:
@@ -303,7 +304,7 @@ def _candidates(body: list[Any], groups: list[list[int]], stdlib: bool) -> list[
     asynctest's import was in (unless it held only the standard library), then third-party ones."""
 
     def kinds(group: list[int]) -> set[bool]:
-        return {_stdlib(_top(body[i])) for i in group if _import_line(body[i]) and _top(body[i])}
+        return {_stdlib(_top(body[i])) for i in group if import_line(body[i]) and _top(body[i])}
 
     if stdlib:
         return [g for g in groups if True in kinds(g)]
@@ -336,7 +337,7 @@ def _region_start(body: list[Any]) -> int:
     if body and isinstance(body[0], cst.SimpleStatementLine) and isinstance(body[0].body[0], cst.Expr):
         if isinstance(body[0].body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
             index = 1
-    while index < len(body) and _import_line(body[index]) and _top(body[index]) == "__future__":
+    while index < len(body) and import_line(body[index]) and _top(body[index]) == "__future__":
         index += 1
     return index
 
@@ -346,7 +347,7 @@ def _groups(body: list[Any], start: int) -> list[list[int]]:
     groups: list[list[int]] = []
     for index in range(start, len(body)):
         statement = body[index]
-        if not (_import_line(statement) or _import_block(statement) or is_removed(statement)):
+        if not (import_line(statement) or _import_block(statement) or is_removed(statement)):
             break
         blank = any(line.comment is None for line in statement.leading_lines)
         if not groups or blank:
@@ -359,7 +360,7 @@ def _import_block(statement: Any) -> bool:
     if not isinstance(statement, (cst.If, cst.Try)):
         return False
     return all(
-        _import_line(line) or (isinstance(line, cst.SimpleStatementLine) and not isinstance(line.body[0], cst.Expr))
+        import_line(line) or (isinstance(line, cst.SimpleStatementLine) and not isinstance(line.body[0], cst.Expr))
         for block in _blocks(statement)
         for line in block
     )

@@ -130,4 +130,3 @@ def _ported(dropped: frozenset[int]) -> Any:
         return port(node, dropped)
 
     return apply
-

@@ -45,6 +45,7 @@ def check_data(path: str, data: bytes, plan: Plan, fixing: FixOptions | None = N
     """Check (and fix) ``data`` as the content of ``path``: a file's, or standard input's."""
     settings = plan.settings_for(path)
     result = check_source(data, path, settings)
+    found = None
     fixed: Counter[str] = Counter()
     diff = failure = ""
     if fixing is not None and not result.unreadable and fixing.wants(result.findings):
@@ -53,10 +54,15 @@ def check_data(path: str, data: bytes, plan: Plan, fixing: FixOptions | None = N
         else:
             from .fixes.apply import fix_file
 
+            found = diagnostics(result.findings, result.source)  # fixing uses the check up: report it first
             outcome = fix_file(path, data, result, settings, fixing)
-            result, fixed, diff, failure = outcome.result, outcome.codes, outcome.diff, outcome.failure
+            fixed, diff, failure = outcome.codes, outcome.diff, outcome.failure
+            if outcome.result is not None:
+                result, found = outcome.result, None
     collect_if_due()
-    report = FileReport(path, diagnostics(result.findings, result.source), failed=result.unreadable)
+    if found is None:
+        found = diagnostics(result.findings, result.source)
+    report = FileReport(path, found, failed=result.unreadable)
     report.fixed, report.diff, report.not_fixed = fixed, diff, failure
     return report
 

@@ -34,7 +34,8 @@ def make_tree(directory, count=FILES):
 def start(tree):
     """The run, in a session of its own (Ctrl-C reaches a terminal's whole process group), once it
     handles SIGTERM itself: before that, a signal meets the interpreter still starting."""
-    run = subprocess.Popen([*COMMAND, str(tree)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    pipe = subprocess.PIPE
+    run = subprocess.Popen([*COMMAND, str(tree)], stdout=pipe, stderr=pipe, start_new_session=True)
     while not _catches(run.pid, signal.SIGTERM) and run.poll() is None:
         time.sleep(0.005)
     return run

@@ -71,7 +71,8 @@ ATC402 = Rule(
     summary="`time.sleep()` in a coroutine blocks the event loop",
     message="time.sleep() in a coroutine blocks the event loop, so nothing else runs meanwhile; "
     "use await asyncio.sleep()",
-    fix="`await asyncio.sleep(N)`",
+    fix="`await asyncio.sleep(N)`, except where ATC401 or ATC403 would report that sleep in turn (a long sleep "
+    "in a test, a polling loop: waiting for what the test waits for is the fix)",
     peers=("ASYNC251",),
     what="""
         Finds `time.sleep(...)` called directly in an `async def` (a test, fixture or any
@@ -212,8 +213,7 @@ class Timing(Family):
             for call, scope, _ in ctx.resolver.calls_to("time.sleep"):
                 if not scope.is_coroutine or interrupted(call, scope) or starves_nothing(ctx, call, scope, interrupted):
                     continue
-                fix = Fix(Edit(call, "Call", _await_asyncio_sleep), imports=[("asyncio", None, None)])
-                ctx.report(ATC402, call, fix)
+                ctx.report(ATC402, call, _sleep_fix(ctx, call, scope))
         polling: dict[ast.AST, tuple[str, FunctionInfo]] = {}
         sleeps = ctx.resolver.calls_to(*_SLEEPS)
         sleep_calls = {id(call) for call, _, _ in sleeps}
@@ -312,6 +312,22 @@ def _virtual_time(ctx: Context, function: FunctionInfo) -> bool:
     ):
         return True
     return "pytest.mark.looptime" in ctx.tests.marks(function) | ctx.tests.marks(None)
+
+
+def _sleep_fix(ctx: Context, call: ast.Call, scope: Scope) -> Fix | None:
+    """ATC402's fix, ``time.sleep(N)`` -> ``await asyncio.sleep(N)``, unless that sleep would be
+    reported in turn: in a loop of a test or a test class's method (ATC403: polling), or a constant
+    N of at least --asynctest-max-sleep in a test (ATC401). The test then waits for something, and
+    waiting for it is the fix: none is offered."""
+    function = scope.function
+    if scope.kind == "function" and function is not None and isinstance(parent(call), ast.Expr):
+        in_test = ctx.tests.is_test_body(function)
+        delay = _constant_delay(call)
+        polls = (in_test or function.owner is not None) and _enclosing_loop(call) is not None
+        waits = in_test and delay is not None and delay >= ctx.settings.max_sleep
+        if (polls or waits) and not _virtual_time(ctx, function):
+            return None
+    return Fix(Edit(call, "Call", _await_asyncio_sleep), imports=[("asyncio", None, None)])
 
 
 def _await_asyncio_sleep(node: Any, module: Any) -> Any:

@@ -21,19 +21,26 @@ EXAMPLES = int(os.environ.get("ATC_FUZZ_EXAMPLES", "60"))
 
 
 def fixed_both_ways(data, monkeypatch):
-    """``data`` fixed in regions, and fixed with the whole module as the one region."""
+    """``data`` fixed in regions, and fixed with the whole module as the one region (or the
+    message of the error that kept the fixes from being applied)."""
     result = check_source(data, "test_generated.py", EVERYTHING)
     fixable = [f for f in result.findings if f.fix is not None]
-    in_regions = engine.apply_fixes(data, fixable, result.tree)
+
+    def apply():
+        try:
+            return engine.apply_fixes(data, fixable, result.tree)
+        except engine.FixError as error:  # a fix that makes code that does not parse, both ways
+            return str(error)
 
     def one_region(self, fixes):
         whole = Region(1, len(self.lines))
         whole.fixes = list(fixes)
         return [whole]
 
+    in_regions = apply()
     with monkeypatch.context() as patched:
         patched.setattr(Layout, "plan", one_region)
-        whole = engine.apply_fixes(data, fixable, result.tree)
+        whole = apply()
     return in_regions, whole
 
 

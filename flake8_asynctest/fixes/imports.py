@@ -14,8 +14,6 @@ import re
 from collections.abc import Iterable, Sequence
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
 
 from ..fix import Import
 from .text import split_lines
@@ -41,7 +39,10 @@ def update_imports(
     end = _first_line(tree.body[len(block)]) - 1 if after else len(lines)
     suffix = f"pass{newline}" if after else ""
     module = cst.parse_module("".join(lines[:end]) + suffix)
-    if missing:
+    if missing:  # libcst's codemod package takes half a second to import: only when needed
+        from libcst.codemod import CodemodContext
+        from libcst.codemod.visitors import AddImportsVisitor
+
         context = CodemodContext()
         for module_name, name, alias in missing:
             AddImportsVisitor.add_needed_import(context, module_name, name, alias)

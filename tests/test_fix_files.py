@@ -193,3 +193,39 @@ def test_an_interrupt_turned_into_another_error_is_not_a_failed_fix(tmp_path, mo
     assert first.read_text() == BUGGY and second.read_text() == BUGGY
     err = capsys.readouterr().err
     assert err == "flake8-asynctest: interrupted by SIGINT\n"
+
+
+def test_a_write_that_fails_halfway_puts_the_old_bytes_back(tmp_path, monkeypatch, capsys):
+    path = write(tmp_path / "test_a.py", BUGGY)
+    real = files._overwrite
+    failures = []
+
+    def disk_full_once(handle, data):
+        if not failures:
+            failures.append(data)
+            handle.seek(0)
+            handle.write(data[: len(data) // 2])
+            handle.flush()
+            raise OSError(28, "No space left on device")
+        real(handle, data)
+
+    monkeypatch.setattr(files, "_overwrite", disk_full_once)
+    assert main(["--fix", str(path)]) == 2
+    assert failures and path.read_text() == BUGGY
+    assert not leftovers(tmp_path)
+    assert "not fixed, left unchanged: OSError: [Errno 28] No space left on device" in capsys.readouterr().err
+
+
+def test_when_the_old_bytes_cannot_go_back_either_the_new_text_is_kept_beside_the_file(tmp_path, monkeypatch, capsys):
+    path = write(tmp_path / "test_a.py", BUGGY)
+
+    def broken_disk(handle, data):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(files, "_overwrite", broken_disk)
+    assert main(["--fix", str(path)]) == 2
+    [aside] = leftovers(tmp_path)
+    assert (tmp_path / aside).read_text() == FIXED
+    err = capsys.readouterr().err
+    assert "writing it failed, and so did putting it back ([Errno 5] Input/output error)" in err
+    assert f"the fixed text is in {tmp_path / aside}" in err

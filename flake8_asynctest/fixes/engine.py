@@ -62,7 +62,7 @@ def fix_source(
         if fixed_codes is not None:
             fixed_codes.update(codes)
         result = check_source(data, filename, settings)
-        if result.tree is None:
+        if result.tree is None and result.findings:  # E999: never write a file we broke
             raise FixError(f"the fixed code does not parse: {result.findings[0].message}")
     return data, applied, result
 

@@ -5,8 +5,9 @@ writer's change; never half-written.
 Safety: the new text is first written in full beside the file (``.atc-NAME.*.tmp``) and synced;
 only then is it copied over the file's bytes, with SIGINT and SIGTERM deferred until the copy is
 complete and synced, and the copy beside it removed. An interrupt therefore leaves the old bytes or
-the new. Only a crash of the machine (or SIGKILL) in the middle of the copy can tear the file; the
-complete new text is then in the ``.tmp`` file beside it.
+the new; a failed copy (a full disk) puts the old bytes back. Only a crash of the machine (or
+SIGKILL) in the middle of the copy can tear the file; the complete new text is then in the ``.tmp``
+file beside it.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def rewrite(path: str, data: bytes, change: Callable[[bytes], tuple[bytes, T]]) 
         for _ in range(ATTEMPTS):
             current = read_all(handle)
             if current == data:
-                write_in_place(handle, path, new)
+                write_in_place(handle, path, new, data)
                 return outcome
             data = current
             new, outcome = change(data)
@@ -90,18 +91,30 @@ def read_all(handle: BinaryIO) -> bytes:
     return handle.read()
 
 
-def write_in_place(handle: BinaryIO, path: str, data: bytes) -> None:
-    """Replace the content of the open file ``handle`` (``path``) with ``data``: old bytes or new."""
+def write_in_place(handle: BinaryIO, path: str, data: bytes, old: bytes) -> None:
+    """Replace the content ``old`` of the open file ``handle`` (``path``) with ``data``: old bytes
+    or new, whatever happens. If the copy fails (the disk is full), the old bytes go back."""
     with deferred():
         aside = _write_aside(path, data)
         try:
-            handle.seek(0)
-            handle.write(data)
-            handle.truncate()
-            handle.flush()
-            os.fsync(handle.fileno())
-        finally:
+            _overwrite(handle, data)
+        except BaseException:
+            try:
+                _overwrite(handle, old)  # it fits: the file held it a moment ago
+            except OSError as error:
+                reason = f"writing it failed, and so did putting it back ({error})"
+                raise NotWritten(f"{reason}: the fixed text is in {aside}") from error
             os.unlink(aside)
+            raise
+        os.unlink(aside)
+
+
+def _overwrite(handle: BinaryIO, data: bytes) -> None:
+    handle.seek(0)
+    handle.write(data)
+    handle.truncate()
+    handle.flush()
+    os.fsync(handle.fileno())
 
 
 def _write_aside(path: str, data: bytes) -> str:

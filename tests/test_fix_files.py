@@ -229,3 +229,12 @@ def test_when_the_old_bytes_cannot_go_back_either_the_new_text_is_kept_beside_th
     err = capsys.readouterr().err
     assert "writing it failed, and so did putting it back ([Errno 5] Input/output error)" in err
     assert f"the fixed text is in {tmp_path / aside}" in err
+
+
+def test_a_file_the_user_may_not_write_is_not_fixed(tmp_path, monkeypatch, capsys):
+    """Another user's 0644 file, for anyone but root (access(2) says no; root is told yes)."""
+    path = write(tmp_path / "test_a.py", BUGGY)
+    monkeypatch.setattr(files.os, "access", lambda path, mode: mode != os.W_OK)
+    assert main(["--fix-only", str(path)]) == 2
+    assert path.read_text() == BUGGY
+    assert "not fixed, left unchanged: no permission to write it" in capsys.readouterr().err

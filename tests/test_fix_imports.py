@@ -86,3 +86,8 @@ def test_a_mock_import_that_only_loses_a_name_keeps_its_place():
     source = MOCKS.replace(layout, "from unittest.mock import MagicMock")
     new = fixed(source.replace("patch(f", "unittest.mock.patch(f"))
     assert new.startswith("import unittest\n# the mocks we use\nfrom unittest.mock import AsyncMock\n\n\nasync def")
+
+
+def test_the_first_import_going_leaves_no_blank_line_at_the_top():
+    new = fixed("import time\n\nimport asyncio\nimport unittest\n" + TEST)
+    assert new.startswith("import asyncio\nimport unittest\n\n\nclass TestX")

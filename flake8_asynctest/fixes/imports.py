@@ -130,13 +130,17 @@ def _mentions(name: str, text: str) -> int:
 
 def _without(body: Sequence[cst.BaseStatement], unused: set[str]) -> list[cst.BaseStatement]:
     """The module's statements with the ``unused`` names taken out of its import statements; a
-    statement left empty goes, and the comments above it move to the next one."""
+    statement left empty goes, and the comments above it move to the next one (which, if it is now
+    the first, loses the blank lines above it)."""
     kept: list[cst.BaseStatement] = []
-    carried: list[cst.EmptyLine] = []
+    carried: list[cst.EmptyLine] | None = None  # the lines above a statement just removed
     for statement in body:
-        if carried:
-            statement = statement.with_changes(leading_lines=[*carried, *statement.leading_lines])
-            carried = []
+        if carried is not None:
+            own = list(statement.leading_lines)
+            while not kept and own and own[0].comment is None:
+                own.pop(0)
+            statement = statement.with_changes(leading_lines=[*carried, *own])
+            carried = None
         single = isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
         line = statement.body[0] if single else None  # type: ignore[attr-defined]
         if isinstance(line, (cst.Import, cst.ImportFrom)) and not isinstance(line.names, cst.ImportStar):

@@ -71,8 +71,9 @@ ATC402 = Rule(
     summary="`time.sleep()` in a coroutine blocks the event loop",
     message="time.sleep() in a coroutine blocks the event loop, so nothing else runs meanwhile; "
     "use await asyncio.sleep()",
-    fix="`await asyncio.sleep(N)`, except where ATC401 or ATC403 would report that sleep in turn (a long sleep "
-    "in a test, a polling loop: waiting for what the test waits for is the fix)",
+    fix="`await asyncio.sleep(N)` (trio's or anyio's in their tests), except where ATC401 or ATC403 would "
+    "report that sleep in turn (a long sleep in a test, a polling loop: waiting for what the test waits for is "
+    "the fix)",
     peers=("ASYNC251",),
     what="""
         Finds `time.sleep(...)` called directly in an `async def` (a test, fixture or any
@@ -315,10 +316,10 @@ def _virtual_time(ctx: Context, function: FunctionInfo) -> bool:
 
 
 def _sleep_fix(ctx: Context, call: ast.Call, scope: Scope) -> Fix | None:
-    """ATC402's fix, ``time.sleep(N)`` -> ``await asyncio.sleep(N)``, unless that sleep would be
-    reported in turn: in a loop of a test or a test class's method (ATC403: polling), or a constant
-    N of at least --asynctest-max-sleep in a test (ATC401). The test then waits for something, and
-    waiting for it is the fix: none is offered."""
+    """ATC402's fix, ``time.sleep(N)`` -> ``await asyncio.sleep(N)`` (trio's or anyio's ``sleep``
+    in a trio or anyio test), unless that sleep would be reported in turn: in a loop of a test or a
+    test class's method (ATC403: polling), or a constant N of at least --asynctest-max-sleep in a
+    test (ATC401). The test then waits for something, and waiting for it is the fix: none is offered."""
     function = scope.function
     if scope.kind == "function" and function is not None and isinstance(parent(call), ast.Expr):
         in_test = ctx.tests.is_test_body(function)
@@ -327,14 +328,32 @@ def _sleep_fix(ctx: Context, call: ast.Call, scope: Scope) -> Fix | None:
         waits = in_test and delay is not None and delay >= ctx.settings.max_sleep
         if (polls or waits) and not _virtual_time(ctx, function):
             return None
-    return Fix(Edit(call, "Call", _await_asyncio_sleep), imports=[("asyncio", None, None)])
+    library = _async_library(ctx, function)
+    return Fix(Edit(call, "Call", partial(_await_sleep, library)), imports=[(library, None, None)])
 
 
-def _await_asyncio_sleep(node: Any, module: Any) -> Any:
-    """``time.sleep(n)`` -> ``await asyncio.sleep(n)``, arguments kept as written."""
+def _async_library(ctx: Context, function: FunctionInfo | None) -> str:
+    """The library a coroutine runs under, as far as its module says: a trio or anyio mark, else
+    the one of them the module imports instead of asyncio."""
+    marks = ctx.tests.marks(None)
+    if function is not None:
+        marks |= ctx.tests.marks(function) | (ctx.tests.marks(function.owner) if function.owner else set())
+    imported = set()
+    for statement in ctx.module.tree.body:
+        if isinstance(statement, ast.Import):
+            imported.update(alias.name.partition(".")[0] for alias in statement.names)
+        elif isinstance(statement, ast.ImportFrom) and statement.module and not statement.level:
+            imported.add(statement.module.partition(".")[0])
+    chosen = [library for library in ("trio", "anyio") if f"pytest.mark.{library}" in marks]
+    chosen += [library for library in ("trio", "anyio") if library in imported and "asyncio" not in imported]
+    return chosen[0] if chosen else "asyncio"
+
+
+def _await_sleep(library: str, node: Any, module: Any) -> Any:
+    """``time.sleep(n)`` -> ``await asyncio.sleep(n)`` (or ``library``'s), arguments kept as written."""
     import libcst as cst
 
-    return cst.Await(expression=node.with_changes(func=cst.parse_expression("asyncio.sleep")))
+    return cst.Await(expression=node.with_changes(func=cst.parse_expression(f"{library}.sleep")))
 
 
 def _constant_delay(call: ast.Call) -> float | None:

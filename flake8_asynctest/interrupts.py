@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -55,7 +56,11 @@ def raise_if_received() -> None:
 
 @contextmanager
 def handled() -> Iterator[None]:
-    """SIGINT and SIGTERM raise ``Interrupted`` in this block (the handlers before are restored)."""
+    """SIGINT and SIGTERM raise ``Interrupted`` in this block (the handlers before are restored).
+    Outside the main thread (a program running us in a thread of its own) signals stay its own."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     previous = {signum: signal.signal(signum, _handle) for signum in SIGNALS}
     _State.received = None
     try:

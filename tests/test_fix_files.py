@@ -238,3 +238,14 @@ def test_a_file_the_user_may_not_write_is_not_fixed(tmp_path, monkeypatch, capsy
     assert main(["--fix-only", str(path)]) == 2
     assert path.read_text() == BUGGY
     assert "not fixed, left unchanged: no permission to write it" in capsys.readouterr().err
+
+
+def test_a_run_in_a_thread_of_another_program_leaves_its_signals_alone(tmp_path):
+    import threading
+
+    path = write(tmp_path / "test_a.py", BUGGY)
+    statuses = []
+    thread = threading.Thread(target=lambda: statuses.append(main(["--fix", "-q", str(path)])))
+    thread.start()
+    thread.join()
+    assert statuses == [0] and path.read_text() == FIXED

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import copy
 from functools import partial
 from typing import Any
 
@@ -317,19 +318,43 @@ def _virtual_time(ctx: Context, function: FunctionInfo) -> bool:
 
 def _sleep_fix(ctx: Context, call: ast.Call, scope: Scope) -> Fix | None:
     """ATC402's fix, ``time.sleep(N)`` -> ``await asyncio.sleep(N)`` (trio's or anyio's ``sleep``
-    in a trio or anyio test), unless that sleep would be reported in turn: in a loop of a test or a
-    test class's method (ATC403: polling), or a constant N of at least --asynctest-max-sleep in a
-    test (ATC401). The test then waits for something, and waiting for it is the fix: none is offered."""
+    in a trio or anyio test), unless ATC401 or ATC403 would report that sleep in turn: the test then
+    waits for something, and waiting for it is the fix. None is offered."""
     function = scope.function
-    if scope.kind == "function" and function is not None and isinstance(parent(call), ast.Expr):
-        in_test = ctx.tests.is_test_body(function)
-        delay = _constant_delay(call)
-        polls = (in_test or function.owner is not None) and _enclosing_loop(call) is not None
-        waits = in_test and delay is not None and delay >= ctx.settings.max_sleep
-        if (polls or waits) and not _virtual_time(ctx, function):
-            return None
+    if (
+        scope.kind == "function"
+        and function is not None
+        and isinstance(parent(call), ast.Expr)
+        and not _virtual_time(ctx, function)
+        and _reported_once_awaited(ctx, call, scope, function)
+    ):
+        return None
     library = _async_library(ctx, function)
     return Fix(Edit(call, "Call", partial(_await_sleep, library)), imports=[(library, None, None)])
+
+
+def _reported_once_awaited(ctx: Context, call: ast.Call, scope: Scope, function: FunctionInfo) -> bool:
+    """Would ATC403 (in a loop) or ATC401 (elsewhere) report this blocking sleep once it is an
+    awaited one? The same tests as theirs, the call counted among the sleeps."""
+    in_test = ctx.tests.is_test_body(function)
+    sleeps = {id(c) for c, _, _ in ctx.resolver.calls_to(*_SLEEPS)} | {id(call)}
+    loop = _enclosing_loop(call)
+    if loop is not None:
+        if not in_test and function.owner is None:
+            return False
+        if isinstance(loop, ast.While):
+            return polls_state(ctx, loop, function.scope, sleeps)
+        if not isinstance(loop, ast.For):
+            return False
+        awaited = copy.copy(loop)  # the loop as ATC403 would read it: this statement an awaited sleep
+        awaited.body = [s for s in loop.body if not (isinstance(s, ast.Expr) and s.value is call)]
+        return _steps_the_loop(awaited, sleeps) and not steps_known_tasks(ctx, loop, function)
+    delay = _constant_delay(call)
+    if not in_test or delay is None or delay < ctx.settings.max_sleep:
+        return False
+    if _under_timeout(ctx, call, scope, _CHECKPOINTS) or expects_cancellation(ctx, call, scope):
+        return False
+    return not (time_is_the_subject(ctx, call, delay, function) or waits_for_nothing(ctx, call, function, sleeps))
 
 
 def _async_library(ctx: Context, function: FunctionInfo | None) -> str:

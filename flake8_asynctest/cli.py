@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from . import __version__
+from . import __version__, interrupts
 from .checker import batched_gc
 from .config import ConfigError, flake8_files, pyproject
 from .config import values as check
@@ -176,6 +176,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the checker; SIGINT or SIGTERM end it with one line and 130 or 143, each file either
+    fixed or as it was."""
+    with interrupts.handled():
+        try:
+            return _main(argv)
+        except interrupts.Interrupted as stop:
+            print(f"flake8-asynctest: interrupted by {stop.name}", file=sys.stderr)
+            return int(stop.code)  # type: ignore[call-overload]
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _check_combinations(parser, args)
@@ -310,6 +321,9 @@ def run(
             progress.clear()
         if show or found.failed:
             formatter.add(found)
+        if found.not_fixed:
+            what = "no noqa comments added" if summary.fix_mode == "add-noqa" else "not fixed"
+            formatter.err.write(f"{found.path}: {what}, left unchanged: {found.not_fixed}\n")
         if found.diff:
             formatter.out.write(found.diff)
         summary.add(found)
@@ -330,12 +344,14 @@ def run(
         files = list(_unique(file for path in named if path not in missing for file in python_files(path, exclusion)))
         if Progress.wanted(len(files), sys.stderr, formatter.quiet):
             progress = Progress(len(files), sys.stderr)
-        for found in check_files(files, plan, jobs or default_jobs(), fixing):
-            report(found)
-        if progress is not None:
-            progress.clear()
+        try:
+            for found in check_files(files, plan, jobs or default_jobs(), fixing):
+                report(found)
+        finally:
+            if progress is not None:
+                progress.clear()
     formatter.finish(summary, statistics)
-    if summary.errors:
+    if summary.errors or summary.not_fixed:
         return EXIT_ERROR
     if fixing is not None and fixing.mode == "diff":
         return EXIT_FINDINGS if summary.fixed else EXIT_CLEAN
@@ -345,9 +361,15 @@ def run(
 
 
 def _unique(paths: Iterator[str]) -> Iterator[str]:
+    """Each file once, under the first name it is found by: symlinks and hard links to a file are
+    the same file (fixing it twice could not be right)."""
     seen = set()
     for path in paths:
-        key = os.path.normcase(os.path.abspath(path))
+        try:
+            info = os.stat(path)
+            key: object = (info.st_dev, info.st_ino) if info.st_ino else os.path.realpath(path)
+        except OSError:
+            key = os.path.normcase(os.path.abspath(path))
         if key not in seen:
             seen.add(key)
             yield path

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from .checker import FileResult, check_source, collect_if_due
 from .config.plan import Plan
 from .fixes.options import FixOptions
+from .interrupts import in_worker, raise_if_received
 from .report import Diagnostic, FileReport, diagnostics
 from .settings import Settings
 
@@ -44,36 +45,46 @@ def check_data(path: str, data: bytes, plan: Plan, fixing: FixOptions | None = N
     """Check (and fix) ``data`` as the content of ``path``: a file's, or standard input's."""
     settings = plan.settings_for(path)
     result = check_source(data, path, settings)
+    found = None
     fixed: Counter[str] = Counter()
-    diff = ""
+    diff = failure = ""
     if fixing is not None and not result.unreadable and fixing.wants(result.findings):
         if fixing.mode == "add-noqa":
-            result, fixed = _add_noqa(path, data, result, settings)
+            result, fixed, failure = _add_noqa(path, data, result, settings)
         else:
             from .fixes.apply import fix_file
 
-            result, fixed, diff = fix_file(path, data, result, settings, fixing)
+            found = diagnostics(result.findings, result.source)  # fixing uses the check up: report it first
+            outcome = fix_file(path, data, result, settings, fixing)
+            fixed, diff, failure = outcome.codes, outcome.diff, outcome.failure
+            if outcome.result is not None:
+                result, found = outcome.result, None
     collect_if_due()
-    report = FileReport(
-        path, diagnostics(result.findings, result.source), failed=result.unreadable, noqa_file=result.noqa_file
-    )
-    report.fixed, report.diff = fixed, diff
+    if found is None:
+        found = diagnostics(result.findings, result.source)
+    report = FileReport(path, found, failed=result.unreadable, noqa_file=result.noqa_file)
+    report.fixed, report.diff, report.not_fixed = fixed, diff, failure
     return report
 
 
-def _add_noqa(path: str, data: bytes, result: FileResult, settings: Settings) -> tuple[FileResult, Counter[str]]:
-    """The file with a noqa comment on each finding's line, written; what remains, and what was silenced."""
-    from .fixes.files import write_atomically
+def _add_noqa(path: str, data: bytes, result: FileResult, settings: Settings) -> tuple[FileResult, Counter[str], str]:
+    """The file with a noqa comment on each finding's line, written; what remains, what was
+    silenced, and why the file was left as it was, if it was."""
+    from .fixes.files import NotWritten, rewrite
     from .fixes.noqa import add_noqa
 
+    def change(content: bytes) -> tuple[bytes, tuple[FileResult, Counter[str]]]:
+        checked = result if content is data else check_source(content, path, settings)
+        new, added = add_noqa(content, checked.findings)
+        return new, ((check_source(new, path, settings) if added else checked), added)
+
     try:
-        new, added = add_noqa(data, result.findings)
-        if added:
-            write_atomically(path, new)
+        remaining, added = rewrite(path, data, change)
     except Exception as error:  # the file must stay as it was, and the run go on
-        print(f"{path}: no noqa comments added, left unchanged ({type(error).__name__}: {error})", file=sys.stderr)
-        return result, Counter()
-    return (check_source(new, path, settings) if added else result), added
+        raise_if_received()
+        reason = str(error) if isinstance(error, NotWritten) else f"{type(error).__name__}: {error}"
+        return result, Counter(), reason
+    return remaining, added, ""
 
 
 def unreadable(path: str, reason: str) -> FileReport:
@@ -86,7 +97,9 @@ def check_files(
     """Each file's report, in the order of ``paths`` (each file fixed by the process that checks it)."""
     if jobs <= 1 or len(paths) < 2 or (len(paths) < POOL_MIN_FILES and _size(paths) < POOL_MIN_BYTES):
         for path in paths:
-            yield check_file(path, plan, fixing)
+            report = check_file(path, plan, fixing)
+            raise_if_received()
+            yield report
         return
     yield from _in_pool(paths, plan, min(jobs, len(paths)), fixing)
 
@@ -108,21 +121,26 @@ def _in_pool(paths: Sequence[str], plan: Plan, jobs: int, fixing: FixOptions | N
     # Windows) each worker imports the checker itself.
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
     chunksize = max(1, min(32, len(paths) // (jobs * 8)))
-    with context.Pool(jobs, initializer=_start_worker, initargs=(plan, fixing)) as pool:
+    stopping = context.Value("b", 0, lock=False)  # set when this process ends the pool, as it always does
+    pool = context.Pool(jobs, initializer=_start_worker, initargs=(plan, fixing, os.getpid(), stopping))
+    try:
         yield from pool.imap(_check_in_worker, paths, chunksize)
+    finally:
+        stopping.value = 1
+        pool.terminate()  # waits for the workers: one writing a file finishes it first
 
 
 _worker: tuple[Plan, FixOptions | None] | None = None
 
 
-def _start_worker(plan: Plan, fixing: FixOptions | None) -> None:
-    import signal
-
+def _start_worker(plan: Plan, fixing: FixOptions | None, parent: int, stopping: object) -> None:
     global _worker
     _worker = (plan, fixing)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    in_worker(parent, stopping)  # a signal to any process of the run ends the whole run
 
 
 def _check_in_worker(path: str) -> FileReport:
     assert _worker is not None
-    return check_file(path, *_worker)
+    report = check_file(path, *_worker)
+    raise_if_received()
+    return report

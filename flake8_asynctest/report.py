@@ -50,9 +50,10 @@ class Diagnostic:
 class FileReport:
     """A checked file's diagnostics; ``failed`` when it could not be read (its one diagnostic says why).
     With fixing: ``fixed`` counts the fixes applied by code (with --diff: that would be; with
-    --add-noqa: the codes silenced) and ``diff`` is the diff to print."""
+    --add-noqa: the codes silenced), ``diff`` is the diff to print, and ``not_fixed`` says why a file
+    with something to fix was left as it was (read-only, changed meanwhile, a failed fix)."""
 
-    __slots__ = ("path", "diagnostics", "failed", "fixed", "diff", "noqa_file")
+    __slots__ = ("path", "diagnostics", "failed", "fixed", "diff", "not_fixed", "noqa_file")
 
     def __init__(self, path: str, diagnostics: list[Diagnostic], failed: bool = False, noqa_file: bool = False) -> None:
         self.path = path
@@ -61,6 +62,7 @@ class FileReport:
         self.noqa_file = noqa_file  # skipped whole by a file-level ``# flake8: noqa``
         self.fixed: Counter[str] = Counter()
         self.diff = ""
+        self.not_fixed = ""
 
 
 def diagnostics(findings: Iterable[Finding], source: str | None) -> list[Diagnostic]:
@@ -96,6 +98,7 @@ class Summary:
         self.files = 0  # files read and checked
         self.errors = 0  # files (or named paths) that could not be read
         self.noqa_files = 0  # files a file-level ``# flake8: noqa`` skipped: said, so that nobody wonders
+        self.not_fixed = 0  # files with something to fix that were left as they were
         self.counts: Counter[str] = Counter()
         self.fixable = 0  # remaining findings --fix could repair
         self.fix_mode = fix_mode
@@ -109,6 +112,7 @@ class Summary:
             return
         self.files += 1
         self.noqa_files += report.noqa_file
+        self.not_fixed += bool(report.not_fixed)
         self.counts.update(d.code for d in report.diagnostics)
         self.fixable += sum(d.fixable for d in report.diagnostics)
         if report.fixed:
@@ -129,6 +133,8 @@ class Summary:
         errors = f"; {_plural(self.errors, 'file')} could not be read" if self.errors else ""
         if self.noqa_files:
             errors += f"; {_plural(self.noqa_files, 'file')} skipped by a file-level '# flake8: noqa'"
+        if self.not_fixed:
+            errors += f"; {_plural(self.not_fixed, 'file')} left unchanged"
         fixed = ""
         if self.fix_mode == "add-noqa":
             silenced = f"{_plural(self.fixed, 'finding')} in {_plural(self.fixed_files, 'file')}"

@@ -38,8 +38,11 @@ def fixable(findings: Iterable[Finding]) -> bool:
 
 
 def fix_in_process(*args: str) -> str:
-    """``python -m flake8_asynctest --fix ARGS`` without a new interpreter; returns what it printed."""
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        main([*FIX_OPTIONS, *args])
+    """``python -m flake8_asynctest --fix ARGS`` without a new interpreter; returns what it printed.
+    A file left unfixed fails the test, unless a fix made code that does not parse (the engine
+    refuses to write it: a bug of that fix, not of the engine)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main([*FIX_OPTIONS, *args])
+    assert status != 2 or "the fixed code does not parse" in err.getvalue(), err.getvalue()
     return out.getvalue()

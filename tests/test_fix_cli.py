@@ -161,10 +161,12 @@ def test_a_failing_fix_leaves_the_file_and_the_run_goes_on(tmp_path, capsys, mon
         "fix_source",
         lambda *a: (_ for _ in ()).throw(RuntimeError("boom")) if a[1].endswith("test_a.py") else real(*a),
     )
-    assert main(["--fix", "-j1", str(tmp_path)]) == 1
+    assert main(["--fix", "-j1", str(tmp_path)]) == 2  # a file that could not be fixed is an error
     assert first.read_text() == BUGGY
     assert second.read_text() == FIXED
-    assert "test_a.py: not fixed, left unchanged (RuntimeError: boom)" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "test_a.py: not fixed, left unchanged: RuntimeError: boom" in err
+    assert "1 file left unchanged" in err
 
 
 def test_checking_never_imports_libcst(tmp_path):

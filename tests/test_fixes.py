@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections import Counter
 
 import pytest
 
@@ -55,3 +56,12 @@ def test_every_fixable_rule_is_fixed_by_some_pair():
         fixed_codes |= {code for code in set(original) if remaining.count(code) < original.count(code)}
     missing = sorted(code for code, rule in RULES.items() if rule.fix and code not in fixed_codes)
     assert not missing, f"fixable rules with no fixture pair that fixes them: {missing}"
+
+
+@pytest.mark.parametrize("path", fixture_files(twins=False), ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_fixing_adds_no_finding(path):
+    """A fix must not make code that we report in turn (the ATC402 fix once made ATC401 sleeps)."""
+    data = path.read_bytes()
+    before = Counter(f.code for f in check_source(data, str(path), EVERYTHING).findings)
+    _, _, result = run_fix(data, path)
+    assert not Counter(f.code for f in result.findings) - before

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import copy
 from functools import partial
 from typing import Any
 
@@ -87,7 +88,9 @@ ATC402 = Rule(
     summary="`time.sleep()` in a coroutine blocks the event loop",
     message="time.sleep() in a coroutine blocks the event loop, so nothing else runs meanwhile; "
     "use await asyncio.sleep()",
-    fix="`await asyncio.sleep(N)`",
+    fix="`await asyncio.sleep(N)` (trio's or anyio's in their tests), except where ATC401 or ATC403 would "
+    "report that sleep in turn (a long sleep in a test, a polling loop: waiting for what the test waits for is "
+    "the fix)",
     peers=("ASYNC251",),
     what="""
         Finds `time.sleep(...)` called directly in an `async def` (a test, fixture or any
@@ -236,8 +239,7 @@ class Timing(Family):
             for call, scope, _ in ctx.resolver.calls_to("time.sleep"):
                 if not scope.is_coroutine or interrupted(call, scope) or starves_nothing(ctx, call, scope, interrupted):
                     continue
-                fix = Fix(Edit(call, "Call", _await_asyncio_sleep), imports=[("asyncio", None, None)])
-                ctx.report(ATC402, call, fix)
+                ctx.report(ATC402, call, _sleep_fix(ctx, call, scope))
         polling: dict[ast.AST, tuple[str, FunctionInfo]] = {}
         sleeps = ctx.resolver.calls_to(*_SLEEPS)
         sleep_calls = {id(call) for call, _, _ in sleeps}
@@ -366,11 +368,69 @@ def _turned_off(mark: ast.expr) -> bool:
     return isinstance(first, ast.Constant) and first.value is False
 
 
-def _await_asyncio_sleep(node: Any, module: Any) -> Any:
-    """``time.sleep(n)`` -> ``await asyncio.sleep(n)``, arguments kept as written."""
+def _sleep_fix(ctx: Context, call: ast.Call, scope: Scope) -> Fix | None:
+    """ATC402's fix, ``time.sleep(N)`` -> ``await asyncio.sleep(N)`` (trio's or anyio's ``sleep``
+    in a trio or anyio test), unless ATC401 or ATC403 would report that sleep in turn: the test then
+    waits for something, and waiting for it is the fix. None is offered."""
+    function = scope.function
+    if (
+        scope.kind == "function"
+        and function is not None
+        and isinstance(parent(call), ast.Expr)
+        and not _virtual_time(ctx, function)
+        and _reported_once_awaited(ctx, call, scope, function)
+    ):
+        return None
+    library = _async_library(ctx, function)
+    return Fix(Edit(call, "Call", partial(_await_sleep, library)), imports=[(library, None, None)])
+
+
+def _reported_once_awaited(ctx: Context, call: ast.Call, scope: Scope, function: FunctionInfo) -> bool:
+    """Would ATC403 (in a loop) or ATC401 (elsewhere) report this blocking sleep once it is an
+    awaited one? The same tests as theirs, the call counted among the sleeps."""
+    in_test = ctx.tests.is_test_body(function)
+    sleeps = {id(c) for c, _, _ in ctx.resolver.calls_to(*_SLEEPS)} | {id(call)}
+    loop = _enclosing_loop(call)
+    if loop is not None:
+        if not in_test and function.owner is None:
+            return False
+        if isinstance(loop, ast.While):
+            return polls_state(ctx, loop, function.scope, sleeps)
+        if not isinstance(loop, ast.For):
+            return False
+        awaited = copy.copy(loop)  # the loop as ATC403 would read it: this statement an awaited sleep
+        awaited.body = [s for s in loop.body if not (isinstance(s, ast.Expr) and s.value is call)]
+        return _steps_the_loop(awaited, sleeps) and not steps_known_tasks(ctx, loop, function)
+    delay = _constant_delay(call)
+    if not in_test or delay is None or delay < ctx.settings.max_sleep:
+        return False
+    if _under_timeout(ctx, call, scope, _CHECKPOINTS) or expects_cancellation(ctx, call, scope):
+        return False
+    return not (time_is_the_subject(ctx, call, delay, function) or waits_for_nothing(ctx, call, function, sleeps))
+
+
+def _async_library(ctx: Context, function: FunctionInfo | None) -> str:
+    """The library a coroutine runs under, as far as its module says: a trio or anyio mark, else
+    the one of them the module imports instead of asyncio."""
+    marks = ctx.tests.marks(None)
+    if function is not None:
+        marks |= ctx.tests.marks(function) | (ctx.tests.marks(function.owner) if function.owner else set())
+    imported = set()
+    for statement in ctx.module.tree.body:
+        if isinstance(statement, ast.Import):
+            imported.update(alias.name.partition(".")[0] for alias in statement.names)
+        elif isinstance(statement, ast.ImportFrom) and statement.module and not statement.level:
+            imported.add(statement.module.partition(".")[0])
+    chosen = [library for library in ("trio", "anyio") if f"pytest.mark.{library}" in marks]
+    chosen += [library for library in ("trio", "anyio") if library in imported and "asyncio" not in imported]
+    return chosen[0] if chosen else "asyncio"
+
+
+def _await_sleep(library: str, node: Any, module: Any) -> Any:
+    """``time.sleep(n)`` -> ``await asyncio.sleep(n)`` (or ``library``'s), arguments kept as written."""
     import libcst as cst
 
-    return cst.Await(expression=node.with_changes(func=cst.parse_expression("asyncio.sleep")))
+    return cst.Await(expression=node.with_changes(func=cst.parse_expression(f"{library}.sleep")))
 
 
 def _constant_delay(call: ast.Call) -> float | None:

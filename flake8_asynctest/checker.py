@@ -80,7 +80,8 @@ def check_tree(tree: ast.Module, filename: str, source: str, settings: Settings)
                 ctx.findings.append(
                     _internal_error(family, f"internal error ({type(error).__name__}: {error}); please report it")
                 )
-        return _drop_peer_noqa(sorted(set(ctx.findings)), source)
+        findings = sorted(set(ctx.findings))
+        return findings if settings.disable_noqa else _drop_peer_noqa(findings, source)
     finally:
         release(module)
 
@@ -91,14 +92,15 @@ def check_source(data: bytes, filename: str, settings: Settings) -> FileResult:
         source = decode(data)
     except (SyntaxError, UnicodeDecodeError, LookupError) as error:
         return FileResult([decode_error(error, data)], unreadable=True)
-    if "flake8" in source and any(NOQA_FILE.match(line) for line in source.splitlines()):
+    noqa = not settings.disable_noqa
+    if noqa and "flake8" in source and any(NOQA_FILE.match(line) for line in source.splitlines()):
         return FileResult(source=source, noqa_file=True)
     try:
         tree = parse(source, filename)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
         return FileResult([syntax_error(error)], source=source)
     findings = check_tree(tree, filename, source, settings)
-    return FileResult(apply_noqa(findings, source), source=source, tree=tree)
+    return FileResult(apply_noqa(findings, source) if noqa else findings, source=source, tree=tree)
 
 
 def decode(data: bytes) -> str:

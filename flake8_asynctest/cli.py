@@ -67,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="GLOB:CODES",
         help="codes not to report in some files, as in flake8: 'tests/legacy/*:ATC103 conftest.py:ATC1'",
     )
+    selection.add_argument(
+        "--disable-noqa",
+        action="store_true",
+        help="report what '# noqa' comments would silence, and check files a '# flake8: noqa' line skips",
+    )
     rules = parser.add_argument_group("rule options (same names under flake8)")
     rules.add_argument(
         "--asynctest-max-sleep",
@@ -260,6 +265,7 @@ def _plan(args: argparse.Namespace) -> tuple[Plan, Exclusion]:
         environment = find_environment(values.get("python"), os.getcwd())
         _say(args, f"imports resolve against {environment.description}")
         search_path = environment.search_path
+    values["disable_noqa"] = args.disable_noqa
     plan = Plan(values, search_path)
     if not plan.selection.default:
         chosen = ", ".join(f"{key.replace('_', '-')} = {list(values[key])}" for key in SELECTION_KEYS if key in values)

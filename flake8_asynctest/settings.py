@@ -12,7 +12,16 @@ RESOLVE = ("imports", "file")  # follow imports into other modules, or stay with
 class Settings:
     """What a run checks: the enabled codes and the rules' options."""
 
-    __slots__ = ("enabled", "max_sleep", "scope", "knowledge", "resolve", "search_path", "test_patterns")
+    __slots__ = (
+        "enabled",
+        "max_sleep",
+        "scope",
+        "knowledge",
+        "resolve",
+        "search_path",
+        "test_patterns",
+        "disable_noqa",
+    )
 
     def __init__(
         self,
@@ -23,6 +32,7 @@ class Settings:
         resolve: str = "imports",
         search_path: tuple[str, ...] | None = None,
         test_patterns: tuple[str, ...] = (),
+        disable_noqa: bool = False,
     ) -> None:
         self.enabled = enabled
         self.max_sleep = max_sleep
@@ -32,6 +42,7 @@ class Settings:
         # where installed packages are looked up (None: the interpreter's sys.path, stdlib excluded)
         self.search_path = search_path
         self.test_patterns = test_patterns  # globs (see ``patterns``) of more files that are test code
+        self.disable_noqa = disable_noqa  # report what ``# noqa`` comments (and a file-level one) would silence
 
     def scope_for(self, filename: str) -> str:
         """``all`` for a file the configured test patterns name: it is test code whatever it holds."""

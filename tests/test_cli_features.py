@@ -360,3 +360,19 @@ def test_readme_documents_every_flag():
     import re
 
     assert [flag for flag in flags if not re.search(rf"(?<![\w-]){flag}(?![\w-])", readme) and flag != "--help"] == []
+
+
+def test_disable_noqa_reports_what_noqa_comments_silence(project, capsys):
+    """``--disable-noqa``, as in flake8: inline and file-level noqa comments silence nothing, so a
+    suite whose conftest says ``# flake8: noqa`` can still be checked and migrated."""
+    write(project / "tests" / "conftest.py", "# flake8: noqa\nimport asynctest\n")
+    write(project / "tests" / "test_a.py", "import asyncio\n\n\nasync def test_x():\n    asyncio.sleep(1)  # noqa\n")
+    status, out, err = run(capsys, "tests")
+    assert (status, out) == (0, "")
+    assert "1 file skipped by a file-level '# flake8: noqa' (--disable-noqa checks them)" in err
+    status, out, _ = run(capsys, "--disable-noqa", "tests")
+    assert status == 1
+    assert sorted(line.split(": ")[0] for line in out.splitlines()) == [
+        "tests/conftest.py:2:1",
+        "tests/test_a.py:5:5",
+    ]

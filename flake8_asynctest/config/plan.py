@@ -43,6 +43,7 @@ class Plan:
         self.resolve = values.get("resolve", "imports")
         self.test_patterns = tuple(values.get("test_patterns", ()))
         self.search_path = search_path  # the project environment's (see ``environment``); None: ours
+        self.disable_noqa = bool(values.get("disable_noqa", False))
         self._settings: dict[frozenset[str], Settings] = {}
 
     def settings_for(self, filename: str) -> Settings:
@@ -57,5 +58,6 @@ class Plan:
                 knowledge=self.knowledge,
                 test_patterns=self.test_patterns,
                 search_path=self.search_path,
+                disable_noqa=self.disable_noqa,
             )
         return settings

@@ -38,6 +38,59 @@ def test_loop_is_the_running_loop(run):
     assert_passes(run(Case))
 
 
+def assigns_loop():
+    class AssignsLoop(TestCase):
+        """As aiohttp's AioHTTPTestCase (3.x) and asynctest-era mixins do."""
+
+        async def asyncSetUp(self):
+            self.loop = asyncio.get_running_loop()
+
+        async def test_tidy(self):
+            self.assertIs(self.loop, asyncio.get_running_loop())
+
+        async def test_leak(self):
+            self.loop.call_later(60, print)
+
+    return AssignsLoop
+
+
+def test_loop_can_be_assigned_the_running_loop(run):
+    assert_passes(run(assigns_loop(), "test_tidy"))
+
+
+def test_a_test_that_assigns_the_loop_is_still_checked(run):
+    outcome = run(assigns_loop(), "test_leak")
+    assert len(outcome.failures) == 1 and "active_handles: 1 found" in outcome.failures[0]
+
+
+def test_loop_assigned_in_sync_setup(run):
+    class Case(TestCase):
+        def setUp(self):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                self.loop = asyncio.get_event_loop()  # the runner's loop, set as current
+
+        async def test_it(self):
+            self.assertIs(self.loop, asyncio.get_running_loop())
+            asyncio.create_task(asyncio.sleep(60))
+
+    outcome = run(Case)
+    assert len(outcome.failures) == 1 and "pending_tasks: 1 found" in outcome.failures[0]
+
+
+def test_another_loop_assigned_is_kept_and_the_test_s_own_loop_is_checked(run):
+    class Case(TestCase):
+        def setUp(self):
+            self.loop = asyncio.new_event_loop()
+            self.addCleanup(self.loop.close)
+
+        def test_it(self):
+            self.assertIsNot(self.loop, self._asyncioRunner.get_loop())
+            self.assertEqual(self.loop.run_until_complete(returns()), 1)
+
+    assert_passes(run(Case))
+
+
 def test_assert_async_raises_and_warns(run):
     class Case(TestCase):
         async def test_it(self):

@@ -23,6 +23,8 @@ from .helpers import exhaust_callbacks
 
 internals.require_case_hooks()
 
+__unittest = True  # unittest hides this module's frames in failure tracebacks
+
 
 class TestCase(unittest.IsolatedAsyncioTestCase):
     """IsolatedAsyncioTestCase that fails a test leaving work behind on its loop.

@@ -25,6 +25,8 @@ from . import internals
 from .helpers import exhaust_callbacks
 from .patching import shadow
 
+__unittest = True  # unittest hides this module's frames in failure tracebacks
+
 #: A jump may land this close short of the next timer through float rounding.
 _EPSILON = 1e-6
 

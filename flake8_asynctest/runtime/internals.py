@@ -10,9 +10,9 @@ future Python moves it. ``tests/runtime/test_internals.py`` asserts they all exi
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import os
 import sys
-import types
 import unittest
 import warnings
 from asyncio.selector_events import BaseSelectorEventLoop
@@ -136,27 +136,16 @@ def awaited_future(task: asyncio.Task) -> asyncio.Future | None:
     return _get(task, "_fut_waiter")
 
 
-def creation_site(obj: object) -> str | None:
-    """``file:line in function`` where a future, task or handle was created, outside asyncio.
-
-    Only known in asyncio debug mode (always on in IsolatedAsyncioTestCase).
-    """
-    frames = getattr(obj, "_source_traceback", None)  # optional: only debug mode fills it
-    if not frames:
-        return None
-    outside = [f for f in frames if not f.filename.startswith((ASYNCIO_DIR, RUNTIME_DIR))]
-    frame = (outside or frames)[-1]
-    return f"{short_path(frame.filename)}:{frame.lineno} in {frame.name}"
+def handle_context(handle: asyncio.Handle) -> contextvars.Context:
+    """The context a Handle's callback runs in (a copy of its creator's)."""
+    return _get(handle, "_context")
 
 
-def caller_site() -> tuple[str, int, str] | None:
-    """(file, line, function) of the nearest caller outside asyncio and this package."""
-    frame: types.FrameType | None = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith((ASYNCIO_DIR, RUNTIME_DIR)):
-        frame = frame.f_back
-    if frame is None:
-        return None
-    return frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name
+#: The frame of ``Handle._run`` is the loop running a callback: nothing above it made it.
+HANDLE_RUN_CODE = _get(asyncio.Handle, "_run").__code__
+
+#: Methods a selector loop registers every reader and writer through (transports too).
+SELECTOR_REGISTRATION = ("_add_reader", "_add_writer")
 
 
 def short_path(filename: str) -> str:
@@ -194,6 +183,8 @@ def missing_private_names() -> list[str]:
             (loop, "_selector"),
             (handle, "_callback"),
             (handle, "_args"),
+            (handle, "_context"),
+            *((loop, name) for name in SELECTOR_REGISTRATION),
             (task, "_log_traceback"),
             (task, "_fut_waiter"),
             (warnings, "_warn_unawaited_coroutine"),

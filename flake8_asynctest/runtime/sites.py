@@ -1,0 +1,130 @@
+"""Where a task, timer or reader was created, in the user's code.
+
+Sites are taken from the live stack when the object is created (cheaper than asyncio
+debug mode's ``extract_stack``), skipping asyncio, this package and installed libraries.
+An object the loop makes while running a callback (a server's connection handler, the
+transport it accepted) has no user frame on its stack. So each task and reader also
+carries its site in its context (:data:`SITE`): every callback, task and timer it leads
+to runs in a copy of that context, and takes that site, marked "by the event loop". The
+report then points at the user's ``start_server`` call rather than at unittest's or
+pytest-asyncio's internals.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import site
+import sys
+import sysconfig
+import weakref
+from typing import Any, NamedTuple
+
+from . import internals
+
+__unittest = True  # unittest hides this module's frames in failure tracebacks
+
+
+class Frame(NamedTuple):
+    filename: str
+    lineno: int
+    name: str
+
+    def __str__(self) -> str:
+        return f"{internals.short_path(self.filename)}:{self.lineno} in {self.name}"
+
+
+class Site(NamedTuple):
+    """The user's frame, the library frame that did it for them, and whether the loop did."""
+
+    user: Frame | None
+    library: Frame | None
+    by_loop: bool = False
+
+    def __str__(self) -> str:
+        where = self.user or self.library
+        text = str(where)
+        if self.user and self.library:
+            text += f" (in {self.library})"
+        if self.by_loop:
+            text += ", by the event loop"
+        return text
+
+
+def _library_dirs() -> tuple[str, ...]:
+    paths = sysconfig.get_paths()
+    dirs = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths}
+    dirs.update(getattr(site, "getsitepackages", list)())
+    dirs.add(site.getusersitepackages())
+    return tuple(os.path.join(d, "") for d in dirs if d)
+
+
+#: Frames never named as a creation site: the user's code called them.
+_SKIP = (internals.ASYNCIO_DIR, internals.RUNTIME_DIR)
+#: Frames named only next to a user frame: the standard library and installed packages.
+_LIBRARY = _library_dirs()
+
+
+def _from_stack() -> Site | None:
+    """The user's frame creating something now (None if the loop itself is creating it)."""
+    frame = sys._getframe(2)
+    library = None
+    while frame is not None:
+        code = frame.f_code
+        if code is internals.HANDLE_RUN_CODE:  # the loop runs a callback: what is above is the runner
+            break
+        filename = code.co_filename
+        if not filename.startswith(_SKIP):
+            here = Frame(filename, frame.f_lineno, code.co_name)
+            if not filename.startswith(_LIBRARY):
+                return Site(here, library)
+            library = library or here
+        frame = frame.f_back
+    return None if library is None else Site(None, library)
+
+
+#: The site of the task or reader whose context this is (what its callbacks inherit).
+SITE: contextvars.ContextVar[Site | None] = contextvars.ContextVar("flake8_asynctest_site", default=None)
+
+
+class SiteBook:
+    """Creation sites of the objects seen being created during one test."""
+
+    def __init__(self) -> None:
+        self._sites: weakref.WeakKeyDictionary[Any, Site] = weakref.WeakKeyDictionary()
+
+    def find(self) -> Site | None:
+        """The site of what the caller is creating: its user frame, or inherited."""
+        found = _from_stack()
+        if found is None:
+            inherited = SITE.get()
+            found = inherited._replace(by_loop=True) if inherited is not None else None
+        return found
+
+    def note(self, obj: Any, found: Site | None) -> None:
+        """Record ``obj``'s site (from :meth:`find`)."""
+        if found is not None:
+            self._sites[obj] = found
+
+    def site_of(self, obj: Any) -> Site | None:
+        """Where ``obj`` was created: as recorded, or as asyncio debug mode saw it."""
+        found = self._sites.get(obj)
+        return found if found is not None else _debug_site(obj)
+
+
+def _debug_site(obj: Any) -> Site | None:
+    """The creation site asyncio debug mode recorded, when we did not see the creation."""
+    frames = getattr(obj, "_source_traceback", None)  # only debug mode fills it
+    if not frames:
+        return None
+    library = None
+    for summary in reversed(frames):  # innermost first
+        if summary.filename == internals.HANDLE_RUN_CODE.co_filename and summary.name == "_run":
+            break  # the loop's dispatch: what lies beyond is the test runner, not the creator
+        if summary.filename.startswith(_SKIP):
+            continue
+        here = Frame(summary.filename, summary.lineno or 0, summary.name)
+        if not summary.filename.startswith(_LIBRARY):
+            return Site(here, library)
+        library = library or here
+    return None if library is None else Site(None, library)

@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import os
+import site
 import sys
+import sysconfig
 import unittest
 import warnings
 from asyncio.selector_events import BaseSelectorEventLoop
@@ -148,10 +150,28 @@ HANDLE_RUN_CODE = _get(asyncio.Handle, "_run").__code__
 SELECTOR_REGISTRATION = ("_add_reader", "_add_writer")
 
 
+def _library_dirs() -> tuple[str, ...]:
+    paths = sysconfig.get_paths()
+    dirs = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths}
+    dirs.update(getattr(site, "getsitepackages", list)())
+    dirs.add(site.getusersitepackages())
+    # Longest first, so that site-packages wins over the standard library it lies in.
+    return tuple(sorted((os.path.join(d, "") for d in dirs if d), key=len, reverse=True))
+
+
+#: The standard library and installed packages: code that is not the user's.
+LIBRARY_DIRS = _library_dirs()
+
+
 def short_path(filename: str) -> str:
-    """A path relative to the working directory when under it, else as given."""
+    """A path relative to the working directory, or to its library directory, else as given."""
     cwd = os.getcwd() + os.sep
-    return filename[len(cwd) :] if filename.startswith(cwd) else filename
+    if filename.startswith(cwd):
+        return filename[len(cwd) :]
+    for directory in LIBRARY_DIRS:
+        if filename.startswith(directory):
+            return filename[len(directory) :]
+    return filename
 
 
 # --- warnings ------------------------------------------------------------------------

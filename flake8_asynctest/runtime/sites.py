@@ -13,10 +13,7 @@ pytest-asyncio's internals.
 from __future__ import annotations
 
 import contextvars
-import os
-import site
 import sys
-import sysconfig
 import weakref
 from typing import Any, NamedTuple
 
@@ -51,18 +48,9 @@ class Site(NamedTuple):
         return text
 
 
-def _library_dirs() -> tuple[str, ...]:
-    paths = sysconfig.get_paths()
-    dirs = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths}
-    dirs.update(getattr(site, "getsitepackages", list)())
-    dirs.add(site.getusersitepackages())
-    return tuple(os.path.join(d, "") for d in dirs if d)
-
-
 #: Frames never named as a creation site: the user's code called them.
 _SKIP = (internals.ASYNCIO_DIR, internals.RUNTIME_DIR)
-#: Frames named only next to a user frame: the standard library and installed packages.
-_LIBRARY = _library_dirs()
+_LIBRARY = internals.LIBRARY_DIRS
 
 
 def _from_stack() -> Site | None:
@@ -96,9 +84,11 @@ class SiteBook:
     def find(self) -> Site | None:
         """The site of what the caller is creating: its user frame, or inherited."""
         found = _from_stack()
-        if found is None:
+        if found is None or found.user is None:  # the loop (and perhaps a library) made it
             inherited = SITE.get()
-            found = inherited._replace(by_loop=True) if inherited is not None else None
+            if inherited is not None:
+                library = found.library if found is not None else inherited.library
+                found = Site(inherited.user, library, by_loop=True)
         return found
 
     def note(self, obj: Any, found: Site | None) -> None:

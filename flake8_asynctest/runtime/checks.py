@@ -28,7 +28,7 @@ from typing import Any
 from . import internals
 from .helpers import exhaust_callbacks
 from .patching import shadow
-from .sites import SITE, Frame, Site, SiteBook
+from .sites import SITE, Frame, Site, SiteBook, site_from_frames
 
 __unittest = True  # unittest hides this module's frames in failure tracebacks
 
@@ -363,11 +363,11 @@ class LoopMonitor:
         previous = internals.unawaited_coroutine_hook()
 
         def hook(coro: Any) -> None:
-            origin = _coroutine_origin(coro)
+            origin = site_from_frames(getattr(coro, "cr_origin", None) or ())  # innermost first
             where = str(origin) if origin else _defined_at(coro)
             self.record("unawaited_coroutines", f"coroutine {coro.__qualname__}() was never awaited, created at {where}")
             # The report is the message; if it is never shown, stop() warns instead.
-            self._unawaited.append((coro.__qualname__, origin))
+            self._unawaited.append((coro.__qualname__, origin and (origin.user or origin.library)))
 
         internals.set_unawaited_coroutine_hook(hook)
         self._undo.append(lambda: internals.set_unawaited_coroutine_hook(previous))
@@ -457,14 +457,6 @@ def _describe_exception(exc: BaseException | None) -> str:
         return f"; {type(exc).__name__}: {exc}"
     code = tb.tb_frame.f_code
     return f"; {type(exc).__name__}: {exc} raised at {Frame(code.co_filename, tb.tb_lineno, code.co_name)}"
-
-
-def _coroutine_origin(coro: Any) -> Frame | None:
-    """The innermost frame outside asyncio that created the coroutine, if tracked."""
-    for filename, lineno, name in getattr(coro, "cr_origin", None) or ():  # innermost first
-        if not filename.startswith((internals.ASYNCIO_DIR, internals.RUNTIME_DIR)):
-            return Frame(filename, lineno, name)
-    return None
 
 
 def _defined_at(coro: Any) -> str:

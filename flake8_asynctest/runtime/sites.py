@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextvars
 import sys
 import weakref
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from . import internals
@@ -107,14 +108,19 @@ def _debug_site(obj: Any) -> Site | None:
     frames = getattr(obj, "_source_traceback", None)  # only debug mode fills it
     if not frames:
         return None
+    return site_from_frames((f.filename, f.lineno or 0, f.name) for f in reversed(frames))
+
+
+def site_from_frames(frames: Iterable[tuple[str, int, str]]) -> Site | None:
+    """The site in (filename, line, function) frames given innermost first (a coroutine's origin)."""
     library = None
-    for summary in reversed(frames):  # innermost first
-        if summary.filename == internals.HANDLE_RUN_CODE.co_filename and summary.name == "_run":
+    for filename, lineno, name in frames:
+        if filename == internals.HANDLE_RUN_CODE.co_filename and name == "_run":
             break  # the loop's dispatch: what lies beyond is the test runner, not the creator
-        if summary.filename.startswith(_SKIP):
+        if filename.startswith(_SKIP):
             continue
-        here = Frame(summary.filename, summary.lineno or 0, summary.name)
-        if not summary.filename.startswith(_LIBRARY):
+        here = Frame(filename, lineno, name)
+        if not filename.startswith(_LIBRARY):
             return Site(here, library)
         library = library or here
     return None if library is None else Site(None, library)

@@ -12,6 +12,7 @@ import sys
 import time
 import unittest
 import warnings
+from unittest import mock
 
 import pytest
 
@@ -311,6 +312,17 @@ def test_a_coroutine_dropped_by_a_failing_test_is_warned_about_at_its_line(run):
     assert str(warning.message) == "coroutine 'sleeper' was never awaited"
     assert warning.filename == __file__
     assert linecache.getline(__file__, warning.lineno).strip().startswith("sleeper()  # the line the warning names")
+
+
+def test_a_coroutine_a_library_made_for_the_test_names_the_test_s_line(run):
+    class Case(TestCase):
+        async def test_it(self):
+            mocked = mock.AsyncMock()
+            mocked.asserT_awaited()  # a typo: calls an AsyncMock child, never awaited
+
+    text = assert_reported(run(Case), "unawaited_coroutines", "_execute_mock_call() was never awaited")
+    line = next(n for n, text in enumerate(open(__file__), 1) if "# a typo: calls" in text)
+    assert f"created at {os.path.relpath(__file__)}:{line} in test_it (in unittest/mock.py:" in text
 
 
 def test_awaited_or_closed_coroutines_pass(run):

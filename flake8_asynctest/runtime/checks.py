@@ -105,7 +105,7 @@ class LoopMonitor:
         self._timers_before: weakref.WeakSet[asyncio.TimerHandle] = weakref.WeakSet()
         self._io_before: set[tuple[int, str]] = set()
         self._created: weakref.WeakSet[asyncio.Task] = weakref.WeakSet()
-        self._foreign: weakref.WeakSet[asyncio.Task] = weakref.WeakSet()  # created outside the test
+        self._foreign: weakref.WeakSet[asyncio.Task] = weakref.WeakSet()  # shared loops: made outside the test
         self._sites = SiteBook()
 
     # --- lifecycle ---------------------------------------------------------------------
@@ -149,7 +149,7 @@ class LoopMonitor:
         """
         if self.loop.is_running():
             raise RuntimeError("LoopMonitor.finish() must be called while its loop is not running")
-        self._settle()
+        timers = self._settle()
         # Held across the collection: a pending task referenced only by a cycle is then
         # reported with its coroutine and creation site, not as "destroyed while pending".
         pending = [t for t in asyncio.all_tasks(self.loop) if t not in self._tasks_before and self._owns_task(t)]
@@ -158,11 +158,11 @@ class LoopMonitor:
         if "pending_tasks" in self.checks:
             for task in sorted(pending, key=lambda t: t.get_name()):
                 self.record("pending_tasks", self._describe_task(task))
-        if "active_handles" in self.checks:
+        if timers:
             # A pending task's own timer (its sleep, its timeout) is part of that task, which
             # pending_tasks reports or the test chose to allow: not a timer left behind.
-            owned = _timers_owned_by(self.loop, pending)
-            for handle in self._new_timers():
+            owned = _timers_owned_by(timers, pending) if pending else set()
+            for handle in timers:
                 if id(handle) not in owned:
                     due = handle.when() - self.loop.time()
                     self.record("active_handles", f"timer due in {due:.3f} s: {self._describe_handle(handle)}")
@@ -234,27 +234,35 @@ class LoopMonitor:
         return True
 
     def _new_timers(self) -> list[asyncio.TimerHandle]:
-        """The test's timers still scheduled."""
+        """The test's timers still scheduled (none when active_handles is off)."""
+        if "active_handles" not in self.checks:
+            return []
         return [
             h
             for h in internals.scheduled_timers(self.loop)
             if not h.cancelled() and h not in self._timers_before and self._owns_handle(h)
         ]
 
-    def _settle(self) -> None:
-        """Run what the test set in motion just before it ended: ready callbacks, due timers."""
+    def _settle(self) -> list[asyncio.TimerHandle]:
+        """Run what the test set in motion just before it ended: ready callbacks, timers due.
+
+        Returns the test's timers still scheduled after that.
+        """
         loop = self.loop
         if not internals.is_asyncio_loop(loop):  # its ready queue cannot be seen: just spin
             loop.run_until_complete(_spin(SETTLE_ITERATIONS))
-            return
+            return []
         if internals.ready_callbacks(loop):
             loop.run_until_complete(exhaust_callbacks(loop, SETTLE_ITERATIONS))
+        timers = self._new_timers()
         horizon = loop.time() + IN_FLIGHT
-        in_flight = [h.when() for h in self._new_timers() if h.when() <= horizon]
-        if in_flight:
-            loop.run_until_complete(asyncio.sleep(max(0.0, max(in_flight) - loop.time())))
-            if internals.ready_callbacks(loop):
-                loop.run_until_complete(exhaust_callbacks(loop, SETTLE_ITERATIONS))
+        in_flight = [h.when() for h in timers if h.when() <= horizon]
+        if not in_flight:
+            return timers
+        loop.run_until_complete(asyncio.sleep(max(0.0, max(in_flight) - loop.time())))
+        if internals.ready_callbacks(loop):
+            loop.run_until_complete(exhaust_callbacks(loop, SETTLE_ITERATIONS))
+        return self._new_timers()
 
     # --- describing what was found -----------------------------------------------------
 
@@ -420,14 +428,12 @@ def _drop_own_frames(task: asyncio.Task) -> None:
         frames[:] = [f for f in frames if not f.filename.startswith(internals.RUNTIME_DIR)]
 
 
-def _timers_owned_by(loop: asyncio.AbstractEventLoop, tasks: list[asyncio.Task]) -> set[int]:
-    """ids of timers that only exist because a pending task waits on them (reported once)."""
+def _timers_owned_by(timers: list[asyncio.TimerHandle], tasks: list[asyncio.Task]) -> set[int]:
+    """ids of the timers that only exist because a pending task waits on them (reported once)."""
     waited = {id(f) for f in map(internals.awaited_future, tasks) if f is not None}
     task_ids = {id(t) for t in tasks}
     owned = set()
-    for handle in internals.scheduled_timers(loop):
-        if handle.cancelled():  # cancel() drops the callback and its arguments
-            continue
+    for handle in timers:
         callback, args = internals.handle_callback(handle)
         # sleep() and 3.11's wait_for() wake the task through the future it awaits;
         # asyncio.timeout() (so wait_for() since 3.12) holds the task it will cancel.

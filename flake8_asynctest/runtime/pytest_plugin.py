@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import inspect
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -33,8 +33,18 @@ from .decorators import DEFAULT_CHECKS, validate_checks
 MARKER = "asynctest_checks"
 CLOCK_MARKER = "virtual_clock"
 FIXTURE = "_asynctest_runtime_checks"
-_CHECKS = pytest.StashKey[dict[str, bool]]()
-_NOT_PASSED = pytest.StashKey[bool]()
+
+
+class _Plan(NamedTuple):
+    """What to check for one test, worked out at collection."""
+
+    checks: dict[str, bool]
+    kind: str  # "asyncio" (pytest-asyncio) or "anyio"
+    loop_scope: str  # pytest-asyncio's loop scope ("" for anyio)
+
+
+_PLAN = pytest.StashKey[_Plan]()
+_WATCHER = pytest.StashKey["_OutcomeWatcher"]()
 _TRIO_WARNED = pytest.StashKey[bool]()
 
 
@@ -58,54 +68,63 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.hookimpl(trylast=True)  # after pytest-asyncio and anyio have made their items
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     everywhere = config.getini(MARKER)
-    selected = False
     for item in items:
         if not isinstance(item, pytest.Function) or not (everywhere or item.get_closest_marker(MARKER)):
             continue
         checks = _checks_for(item)
-        if checks is None or _kind(item) is None:
+        kind = _kind(item)
+        if checks is None or kind is None:
             continue
-        item.stash[_CHECKS] = checks
+        item.stash[_PLAN] = _Plan(checks, kind, _loop_scope(item) if kind == "asyncio" else "")
         _use_first_among_function_fixtures(item, FIXTURE)
-        selected = True
-    if selected and not config.pluginmanager.has_plugin(_OutcomeWatcher.name):
-        config.pluginmanager.register(_OutcomeWatcher(), _OutcomeWatcher.name)
+        if _WATCHER not in config.stash:
+            config.stash[_WATCHER] = _OutcomeWatcher()
+            config.pluginmanager.register(config.stash[_WATCHER], "flake8_asynctest-outcomes")
 
 
 class _OutcomeWatcher:
-    """Notes which tests did not pass (registered only when some test opted in)."""
+    """Notes which checked tests did not pass (registered only when some test opted in)."""
 
-    name = "flake8_asynctest-outcomes"
+    def __init__(self) -> None:
+        self.not_passed: set[str] = set()
 
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-        outcome: Any = yield
-        if _CHECKS in item.stash and outcome.get_result().outcome != "passed":  # failed, skipped, xfailed
-            item.stash[_NOT_PASSED] = True
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.outcome != "passed":  # failed, skipped, xfailed: the test's own report is the one
+            self.not_passed.add(report.nodeid)
 
 
 @pytest.fixture
 def _asynctest_runtime_checks(request: pytest.FixtureRequest) -> Iterator[None]:
     """Added by the plugin to the tests that opted in: checks the loop after the test."""
-    item = request.node
-    with _test_loop(request) as host:
-        if host is None:  # trio
-            yield
-            return
-        loop, shared, runner = host
-        monitor = LoopMonitor(
-            loop, item.stash[_CHECKS], silence_hint=f"mark the test @pytest.mark.{MARKER}({{}})", shared=shared
-        )
-        if runner is not None:  # anyio runs tests in one long-lived task: mark its context as the test's
-            runner.run_fixture(_claim, {"owner": monitor})
-        monitor.start()
-        try:
-            yield
-            report = "" if item.stash.get(_NOT_PASSED, False) else monitor.finish()
-        finally:
-            if runner is not None:
-                runner.run_fixture(_claim, {"owner": None})
-            monitor.stop()
+    plan = request.node.stash[_PLAN]
+    if plan.kind == "anyio":
+        with _anyio_runner(request) as runner:
+            if runner is None:  # trio
+                yield
+            else:
+                yield from _check(request, plan, runner.get_loop(), shared=True, runner=runner)
+    else:
+        yield from _check(request, plan, _asyncio_loop(request, plan.loop_scope), shared=plan.loop_scope != "function")
+
+
+def _check(
+    request: pytest.FixtureRequest, plan: _Plan, loop: asyncio.AbstractEventLoop, shared: bool, runner: Any = None
+) -> Iterator[None]:
+    """Watch ``loop`` over the rest of the test's setup, its call and its teardown."""
+    monitor = LoopMonitor(loop, plan.checks, silence_hint=f"mark the test @pytest.mark.{MARKER}({{}})", shared=shared)
+    if runner is not None:  # anyio runs tests in one long-lived task: mark its context as the test's
+        runner.run_fixture(_claim, {"owner": monitor})
+    monitor.start()
+    not_passed = request.config.stash[_WATCHER].not_passed
+    nodeid = request.node.nodeid
+    try:
+        yield
+        report = "" if nodeid in not_passed else monitor.finish()
+    finally:
+        not_passed.discard(nodeid)
+        if runner is not None:
+            runner.run_fixture(_claim, {"owner": None})
+        monitor.stop()
     if report:
         pytest.fail(report, pytrace=False)
 
@@ -130,10 +149,12 @@ def virtual_clock(request: pytest.FixtureRequest) -> Iterator[VirtualClock]:
     autojump = options.pop("autojump", True)
     if options or marker and marker.args or not isinstance(autojump, bool):
         raise pytest.UsageError(f"{request.node.nodeid}: @pytest.mark.{CLOCK_MARKER} takes only autojump=True/False")
-    with _test_loop(request) as host:
-        if host is None:
+    kind = _kind(request.node)
+    with _anyio_runner(request) if kind == "anyio" else contextlib.nullcontext() as runner:
+        if kind == "anyio" and runner is None:
             pytest.fail("virtual_clock needs asyncio: anyio's trio backend has a clock of its own", pytrace=False)
-        clock = VirtualClock(host[0], autojump=autojump)
+        loop = runner.get_loop() if runner is not None else _asyncio_loop(request, _loop_scope(request.node))
+        clock = VirtualClock(loop, autojump=autojump)
         clock.install()
         try:
             yield clock
@@ -188,34 +209,35 @@ def _use_first_among_function_fixtures(item: pytest.Function, name: str) -> None
     names.insert(position, name)
 
 
-@contextlib.contextmanager
-def _test_loop(
-    request: pytest.FixtureRequest,
-) -> Iterator[tuple[asyncio.AbstractEventLoop, bool, Any] | None]:
-    """(loop, whether it outlives the test, anyio's runner or None); None on trio."""
-    if _kind(request.node) == "anyio":
-        with _anyio_loop(request) as host:
-            yield host
-        return
-    item = request.node
+def _loop_scope(item: pytest.Item) -> str:
+    """The scope of the loop pytest-asyncio runs the test in (its asyncio marker, or the ini default)."""
     marker = item.get_closest_marker("asyncio")
     scope = marker and (marker.kwargs.get("loop_scope") or marker.kwargs.get("scope"))
     try:
-        # pytest-asyncio 1.x exposes the loop only through the asyncio.Runner in its
-        # private fixture _<scope>_scoped_runner, the scope being the test's loop scope.
-        scope = scope or item.config.getini("asyncio_default_test_loop_scope")
+        return scope or item.config.getini("asyncio_default_test_loop_scope")
+    except ValueError:
+        return "function"  # pytest-asyncio before 1.0: _asyncio_loop() says it is unsupported
+
+
+def _asyncio_loop(request: pytest.FixtureRequest, scope: str) -> asyncio.AbstractEventLoop:
+    """The loop of the asyncio.Runner that pytest-asyncio 1.x keeps in ``_<scope>_scoped_runner``."""
+    try:
         runner = request.getfixturevalue(f"_{scope}_scoped_runner")
-    except (ValueError, pytest.FixtureLookupError) as exc:
+    except pytest.FixtureLookupError as exc:
         raise RuntimeError(
             "flake8_asynctest's pytest plugin supports pytest-asyncio 1.x, which has the "
             f"asyncio_default_test_loop_scope option and _<scope>_scoped_runner fixtures: {exc}"
         ) from None
-    yield runner.get_loop(), scope != "function", None
+    return runner.get_loop()
 
 
 @contextlib.contextmanager
-def _anyio_loop(request: pytest.FixtureRequest) -> Iterator[tuple[asyncio.AbstractEventLoop, bool, Any] | None]:
-    """anyio's loop for the test, held open (a lease on its runner) until the checks are done."""
+def _anyio_runner(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """anyio's test runner, held open (a lease) until the checks are done; None on trio.
+
+    Everything anyio runs shares one task, and wider-scoped async fixtures keep the runner
+    (and its loop) across tests: what counts is what ran in the test's context.
+    """
     from anyio.pytest_plugin import extract_backend_and_options, get_runner
 
     name, options = extract_backend_and_options(request.getfixturevalue("anyio_backend"))
@@ -232,6 +254,4 @@ def _anyio_loop(request: pytest.FixtureRequest) -> Iterator[tuple[asyncio.Abstra
         yield None
         return
     with get_runner(name, options) as runner:
-        # Everything anyio runs shares one task; the loop may outlive the test (wider-scoped
-        # async fixtures keep the runner): what counts is what ran in the test's context.
-        yield runner.get_loop(), True, runner
+        yield runner

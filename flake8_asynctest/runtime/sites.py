@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextvars
 import sys
 import weakref
+from types import CodeType, FrameType
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
@@ -54,20 +55,45 @@ _SKIP = (internals.ASYNCIO_DIR, internals.RUNTIME_DIR)
 _LIBRARY = internals.LIBRARY_DIRS
 
 
+#: Library frames walked past, looking for the user's frame, before giving up (a test
+#: runner's dozens of frames above the loop are not worth walking).
+LIBRARY_DEPTH = 10
+
+_USER, _LIB, _SKIPPED, _DISPATCH = range(4)
+_kinds: dict[CodeType, int] = {}  # one entry per function ever seen creating something
+
+
+def _kind(code: CodeType) -> int:
+    kind = _kinds.get(code)
+    if kind is None:
+        filename = code.co_filename
+        if code is internals.HANDLE_RUN_CODE:
+            kind = _DISPATCH
+        elif filename.startswith(_SKIP):
+            kind = _SKIPPED
+        else:
+            kind = _LIB if filename.startswith(_LIBRARY) else _USER
+        _kinds[code] = kind
+    return kind
+
+
 def _from_stack() -> Site | None:
     """The user's frame creating something now (None if the loop itself is creating it)."""
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     library = None
+    budget = LIBRARY_DEPTH
     while frame is not None:
         code = frame.f_code
-        if code is internals.HANDLE_RUN_CODE:  # the loop runs a callback: what is above is the runner
+        kind = _kind(code)
+        if kind == _USER:
+            return Site(Frame(code.co_filename, frame.f_lineno, code.co_name), library)
+        if kind == _LIB:
+            library = library or Frame(code.co_filename, frame.f_lineno, code.co_name)
+            budget -= 1
+            if not budget:
+                break
+        elif kind == _DISPATCH:  # the loop runs a callback: what is above is the runner
             break
-        filename = code.co_filename
-        if not filename.startswith(_SKIP):
-            here = Frame(filename, frame.f_lineno, code.co_name)
-            if not filename.startswith(_LIBRARY):
-                return Site(here, library)
-            library = library or here
         frame = frame.f_back
     return None if library is None else Site(None, library)
 

@@ -373,6 +373,33 @@ def test_exception_of_a_dropped_task_is_reported(run):
     assert_reported(run(Case), "lost_exceptions", "ValueError: boom")
 
 
+def test_exception_of_a_dropped_future_is_reported(run):
+    class Case(TestCase):
+        async def test_it(self):
+            self.loop.create_future().set_exception(ValueError("nobody waits"))
+
+    assert_reported(run(Case), "lost_exceptions", "Future exception was never retrieved", "ValueError: nobody waits")
+
+
+def test_a_future_its_owner_retrieves_when_collected_is_not_lost(run):
+    # aiosmtplib's protocol retrieves its waiter's exception in __del__; collected in one
+    # cycle, the future's finaliser (which logs the exception) may run first.
+    class Owner:
+        def __init__(self, loop):
+            self.me, self.waiter = self, loop.create_future()
+            self.waiter.set_exception(ConnectionError("closed"))
+
+        def __del__(self):
+            self.waiter.exception()
+
+    class Case(TestCase):
+        async def test_it(self):
+            Owner(self.loop)
+
+    for _ in range(5):  # the collector's order varies: every order must pass
+        assert_passes(run(Case))
+
+
 def test_exception_in_a_callback_is_reported(run):
     def explode():
         raise KeyError("lost")

@@ -116,8 +116,8 @@ class LoopMonitor:
         if self.shared:
             token = OWNER.set(self)
             self._undo.append(lambda: OWNER.reset(token))
-        if "pending_tasks" in checks:
-            self._tasks_before.update(asyncio.all_tasks(loop))
+        if checks & {"pending_tasks", "lost_exceptions"}:
+            self._tasks_before.update(internals.live_tasks(loop))
         if "active_handles" in checks:
             self._timers_before.update(internals.scheduled_timers(loop))
         if "active_selector_callbacks" in checks:
@@ -173,8 +173,11 @@ class LoopMonitor:
                         "active_selector_callbacks", f"{kind} on fd {fd} ({fileobj!r}): {self._describe_handle(handle)}"
                     )
         if "lost_exceptions" in self.checks:
-            for task in list(self._created):
-                if task.done() and not task.cancelled() and internals.exception_unretrieved(task):
+            # Tasks made through create_task (an eager task that failed at once is in no
+            # registry) and those built directly with asyncio.Task(coro).
+            tasks = set(self._created).union(internals.live_tasks(self.loop)) - set(self._tasks_before)
+            for task in sorted(tasks, key=lambda t: t.get_name()):
+                if task.done() and not task.cancelled() and self._owns_task(task) and internals.exception_unretrieved(task):
                     task.exception()  # mark it retrieved: reported here, not again on stderr
                     self.record(
                         "lost_exceptions",

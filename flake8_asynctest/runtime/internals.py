@@ -133,6 +133,21 @@ def exception_unretrieved(future: asyncio.Future) -> bool:
     return bool(_get(future, "_log_traceback"))
 
 
+def live_tasks(loop: asyncio.AbstractEventLoop) -> list[asyncio.Task]:
+    """Every task of ``loop`` still alive, finished ones too (``asyncio.all_tasks()`` skips those).
+
+    Covers tasks built with ``asyncio.Task(coro)``, which no ``create_task`` hook sees.
+    """
+    tasks = asyncio.tasks
+    registry = _get(tasks, "_scheduled_tasks") if sys.version_info >= (3, 12) else _get(tasks, "_all_tasks")
+    for _ in range(1000):  # a collection may change the WeakSet while we copy it, as in all_tasks()
+        try:
+            return [t for t in list(registry) if t.get_loop() is loop]
+        except RuntimeError:
+            continue
+    return []
+
+
 def awaited_future(task: asyncio.Task) -> asyncio.Future | None:
     """The future a pending task is blocked on."""
     return _get(task, "_fut_waiter")
@@ -207,6 +222,7 @@ def missing_private_names() -> list[str]:
             *((loop, name) for name in SELECTOR_REGISTRATION),
             (task, "_log_traceback"),
             (task, "_fut_waiter"),
+            (asyncio.tasks, "_scheduled_tasks" if sys.version_info >= (3, 12) else "_all_tasks"),
             (warnings, "_warn_unawaited_coroutine"),
         ]
         missing = [

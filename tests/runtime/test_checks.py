@@ -355,6 +355,15 @@ def test_exception_of_a_task_still_referenced_is_reported(run):
     )
 
 
+def test_exception_of_a_task_built_directly_and_kept_is_reported(run):
+    class Case(TestCase):
+        async def test_it(self):
+            self.task = asyncio.Task(boom())  # no create_task: seen through asyncio's registry
+            await asyncio.sleep(0)
+
+    assert_reported(run(Case), "lost_exceptions", "Task exception was never retrieved", "ValueError: boom")
+
+
 def test_a_lost_exception_names_the_task(run):
     class Case(TestCase):
         async def test_it(self):

@@ -28,6 +28,7 @@ from typing import Any
 from . import internals
 from .helpers import exhaust_callbacks
 from .patching import shadow
+from .resources import ResourceWatch
 from .sites import SITE, Frame, Site, SiteBook, site_from_frames
 
 __unittest = True  # unittest hides this module's frames in failure tracebacks
@@ -76,6 +77,7 @@ _HINT = {
     "active_selector_callbacks": "remove_reader()/remove_writer(), or close the transport",
     "unawaited_coroutines": "await it, or pass it to asyncio.create_task()",
     "lost_exceptions": "await the task or read task.exception()",
+    "unclosed_resources": "close it (and await wait_closed()), or terminate the process and await proc.wait()",
     "slow_callbacks": "move blocking work to loop.run_in_executor()",
     "unused_loop": "make the test method a coroutine, or run the loop in it",
 }
@@ -107,6 +109,7 @@ class LoopMonitor:
         self._created: weakref.WeakSet[asyncio.Task] = weakref.WeakSet()
         self._foreign: weakref.WeakSet[asyncio.Task] = weakref.WeakSet()  # shared loops: made outside the test
         self._sites = SiteBook()
+        self._resources = ResourceWatch(loop, self._sites)
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -140,6 +143,9 @@ class LoopMonitor:
             self._undo.append(gc.unfreeze)
         if "slow_callbacks" in checks:
             self._install_slow_callback_log()
+        if "unclosed_resources" in checks:
+            self._resources.start()
+            self._undo.append(self._resources.stop)
 
     def finish(self) -> str:
         """Let cleanups settle, then return the report ('' when nothing was left behind).
@@ -166,9 +172,13 @@ class LoopMonitor:
                 if id(handle) not in owned:
                     due = handle.when() - self.loop.time()
                     self.record("active_handles", f"timer due in {due:.3f} s: {self._describe_handle(handle)}")
+        processes: set[int] = set()  # fds of the processes reported: not reported again as readers
+        if "unclosed_resources" in self.checks:
+            for line in self._resources.findings(processes):
+                self.record("unclosed_resources", line)
         if "active_selector_callbacks" in self.checks:
             for fd, kind, fileobj, handle in internals.selector_callbacks(self.loop):
-                if (fd, kind) not in self._io_before and self._owns_handle(handle):
+                if (fd, kind) not in self._io_before and fd not in processes and self._owns_handle(handle):
                     self.record(
                         "active_selector_callbacks", f"{kind} on fd {fd} ({fileobj!r}): {self._describe_handle(handle)}"
                     )

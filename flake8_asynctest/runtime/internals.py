@@ -202,6 +202,11 @@ def set_unawaited_coroutine_hook(hook: Callable[[Any], None]) -> None:
     warnings._warn_unawaited_coroutine = hook  # type: ignore[attr-defined]
 
 
+def warning_filters_changed() -> None:
+    """Tell the warnings machinery its filter list was edited in place (as filterwarnings() does)."""
+    _get(warnings, "_filters_mutated")()
+
+
 def missing_private_names() -> list[str]:
     """Private names used by this package that the running Python lacks (for tests and CI)."""
     loop = asyncio.new_event_loop()
@@ -224,6 +229,7 @@ def missing_private_names() -> list[str]:
             (task, "_fut_waiter"),
             (asyncio.tasks, "_scheduled_tasks" if sys.version_info >= (3, 12) else "_all_tasks"),
             (warnings, "_warn_unawaited_coroutine"),
+            (warnings, "_filters_mutated"),
         ]
         missing = [
             f"{getattr(obj, '__name__', type(obj).__name__)}.{name}" for obj, name in probes if not hasattr(obj, name)

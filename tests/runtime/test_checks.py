@@ -505,6 +505,79 @@ def test_exception_raised_in_a_protocol_callback_nobody_calls_is_lost(run):
     assert_reported(run(Case), "lost_exceptions", "Exception in callback", "KeyError: 'in connection_lost'")
 
 
+# --- unclosed_resources ------------------------------------------------------------------
+
+SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
+
+
+def test_subprocess_left_running_is_reported_as_a_process(run):
+    started = []
+
+    class Case(TestCase):
+        async def test_it(self):
+            proc = await asyncio.create_subprocess_exec(*SLEEPER, stdout=asyncio.subprocess.PIPE)
+            started.append(proc)
+
+        def _tearDownAsyncioRunner(self):  # after the checks, while the loop can still close it
+            started[0]._transport.close()  # kills the process
+            super()._tearDownAsyncioRunner()
+
+    text = assert_reported(run(Case), "unclosed_resources", f"process {started[0].pid} (", "still running")
+    line = next(n for n, text in enumerate(open(__file__), 1) if "proc = await asyncio.create_subprocess_exec(*SLEEPER" in text)
+    assert f"started at {os.path.relpath(__file__)}:{line} in test_it" in text
+    assert "active_selector_callbacks" not in text  # its pipe (and on 3.12+ its pidfd) are the process
+
+
+def test_subprocess_terminated_and_awaited_passes(run):
+    class Case(TestCase):
+        async def test_it(self):
+            proc = await asyncio.create_subprocess_exec(*SLEEPER)
+            proc.terminate()
+            await proc.wait()
+
+    assert_passes(run(Case))
+
+
+def test_socket_dropped_unclosed_is_reported_and_a_closed_one_passes(run):
+    class Case(TestCase):
+        close = False
+
+        async def test_it(self):
+            sock = socket.socket()
+            if self.close:
+                sock.close()
+
+    class Closing(Case):
+        close = True
+
+    assert_reported(run(Case), "unclosed_resources", "unclosed <socket.socket", "(ResourceWarning)")
+    assert_passes(run(Closing))
+
+
+def test_unclosed_connection_that_registers_no_reader_is_reported_when_collected(run):
+    # An idle keep-alive connection (httpx after a request) stops reading: no reader to see.
+    class Case(TestCase):
+        async def test_it(self):
+            ours, _ = socket_pair(self)
+            _, writer = await asyncio.open_connection(sock=ours.dup())
+            writer.transport.pause_reading()
+
+    assert_reported(run(Case), "unclosed_resources", "unclosed <", "_SelectorSocketTransport", "(ResourceWarning)")
+
+
+def test_resource_warning_of_a_test_that_failed_otherwise_is_given_as_usual(run):
+    class Case(TestCase):
+        async def test_it(self):
+            socket.socket()
+            self.fail("the test's own failure")
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        outcome = run(Case)
+    assert "runtime checks" not in outcome.failures[0]
+    assert [str(w.message)[:24] for w in caught if w.category is ResourceWarning] == ["unclosed <socket.socket "]
+
+
 # --- slow_callbacks ----------------------------------------------------------------------
 
 

@@ -373,11 +373,13 @@ class LoopMonitor:
         self._undo.append(shadow(loop, "create_task", create_task))
 
     def _install_timer_sites(self) -> None:
-        real_call_at, sites = self.loop.call_at, self._sites
+        real_call_at, sites, debug = self.loop.call_at, self._sites, self.loop.get_debug()
 
         def call_at(when: float, callback: Callable[..., Any], *args: Any, context: Any = None) -> asyncio.TimerHandle:
             handle = real_call_at(when, callback, *args, context=context)
             sites.note(handle, sites.find())
+            if debug:  # each asyncio layer drops its own frame (call_later drops the next): so do we
+                _drop_own_frames(handle)
             return handle
 
         self._undo.append(shadow(self.loop, "call_at", call_at))
@@ -452,9 +454,9 @@ def _context_with_site(site: Site) -> contextvars.Context:
     return context
 
 
-def _drop_own_frames(task: asyncio.Task) -> None:
-    """Keep asyncio's own "created at" (debug mode) from naming our create_task wrapper."""
-    frames = getattr(task, "_source_traceback", None)
+def _drop_own_frames(obj: asyncio.Task | asyncio.Handle) -> None:
+    """Keep asyncio's own "created at" (debug mode) from naming our wrappers."""
+    frames = getattr(obj, "_source_traceback", None)
     if frames:
         frames[:] = [f for f in frames if not f.filename.startswith(internals.RUNTIME_DIR)]
 

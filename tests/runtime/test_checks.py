@@ -739,6 +739,20 @@ def test_asyncio_does_not_name_the_runtime_as_where_a_task_was_created(run):
     assert "created at" in seen[0] and "flake8_asynctest/runtime" not in seen[0]
 
 
+def test_asyncio_still_names_the_user_s_line_as_where_a_timer_was_created(run):
+    seen = []
+
+    class Case(TestCase):
+        async def test_it(self):
+            handle = self.loop.call_later(10, remind)  # the line asyncio names
+            seen.append(repr(handle))
+            handle.cancel()
+
+    assert_passes(run(Case))
+    line = next(n for n, text in enumerate(open(__file__), 1) if "# the line asyncio names" in text)
+    assert seen[0].endswith(f"created at {__file__}:{line}>")
+
+
 def test_what_the_loop_creates_for_a_server_is_traced_to_the_user_s_code(run):
     async def handle(reader, writer):
         try:

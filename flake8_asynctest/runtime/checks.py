@@ -187,7 +187,12 @@ class LoopMonitor:
             # registry) and those built directly with asyncio.Task(coro).
             tasks = set(self._created).union(internals.live_tasks(self.loop)) - set(self._tasks_before)
             for task in sorted(tasks, key=lambda t: t.get_name()):
-                if task.done() and not task.cancelled() and self._owns_task(task) and internals.exception_unretrieved(task):
+                if (
+                    task.done()
+                    and not task.cancelled()
+                    and self._owns_task(task)
+                    and internals.exception_unretrieved(task)
+                ):
                     task.exception()  # mark it retrieved: reported here, not again on stderr
                     self.record(
                         "lost_exceptions",
@@ -406,7 +411,9 @@ class LoopMonitor:
         def hook(coro: Any) -> None:
             origin = site_from_frames(getattr(coro, "cr_origin", None) or ())  # innermost first
             where = str(origin) if origin else _defined_at(coro)
-            self.record("unawaited_coroutines", f"coroutine {coro.__qualname__}() was never awaited, created at {where}")
+            self.record(
+                "unawaited_coroutines", f"coroutine {coro.__qualname__}() was never awaited, created at {where}"
+            )
             # The report is the message; if it is never shown, stop() warns instead.
             self._unawaited.append((coro.__qualname__, origin and (origin.user or origin.library)))
 
@@ -502,7 +509,9 @@ def _defined_at(coro: Any) -> str:
     code = getattr(coro, "cr_code", None)
     if code is None:
         return "an unknown place"
-    return f"an unknown place (its function is defined at {internals.short_path(code.co_filename)}:{code.co_firstlineno})"
+    return (
+        f"an unknown place (its function is defined at {internals.short_path(code.co_filename)}:{code.co_firstlineno})"
+    )
 
 
 def _warn_unawaited(name: str, origin: Frame | None) -> None:

@@ -49,9 +49,7 @@ _TRIO_WARNED = pytest.StashKey[bool]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addini(
-        MARKER, type="bool", default=False, help="run flake8_asynctest's runtime checks on every async test"
-    )
+    parser.addini(MARKER, type="bool", default=False, help="run flake8_asynctest's runtime checks on every async test")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -181,7 +179,7 @@ def _checks_for(item: pytest.Item) -> dict[str, bool] | None:
 
 
 def _kind(item: pytest.Item) -> str | None:
-    """"asyncio" for a test pytest-asyncio runs, "anyio" for anyio's, None otherwise."""
+    """Who runs the test: "asyncio" (pytest-asyncio), "anyio", or None (not an async test)."""
     try:
         from pytest_asyncio import is_async_test
     except ImportError:

@@ -15,8 +15,8 @@ from __future__ import annotations
 import contextvars
 import sys
 import weakref
-from types import CodeType, FrameType
 from collections.abc import Iterable
+from types import CodeType, FrameType
 from typing import Any, NamedTuple
 
 from . import internals

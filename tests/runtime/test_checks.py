@@ -19,6 +19,12 @@ import pytest
 from flake8_asynctest.runtime import TestCase, fail_on, internals
 
 
+def line_of(marker: str) -> int:
+    """The line of this file that holds ``marker`` (where a report should point)."""
+    with open(__file__) as source:
+        return next(n for n, text in enumerate(source, 1) if marker in text and "line_of(" not in text)
+
+
 def assert_passes(outcome) -> None:
     assert outcome.text == ""
     assert outcome.successes == 1
@@ -321,7 +327,7 @@ def test_a_coroutine_a_library_made_for_the_test_names_the_test_s_line(run):
             mocked.asserT_awaited()  # a typo: calls an AsyncMock child, never awaited
 
     text = assert_reported(run(Case), "unawaited_coroutines", "_execute_mock_call() was never awaited")
-    line = next(n for n, text in enumerate(open(__file__), 1) if "# a typo: calls" in text)
+    line = line_of("# a typo: calls")
     assert f"created at {os.path.relpath(__file__)}:{line} in test_it (in unittest/mock.py:" in text
 
 
@@ -523,7 +529,7 @@ def test_subprocess_left_running_is_reported_as_a_process(run):
             super()._tearDownAsyncioRunner()
 
     text = assert_reported(run(Case), "unclosed_resources", f"process {started[0].pid} (", "still running")
-    line = next(n for n, text in enumerate(open(__file__), 1) if "proc = await asyncio.create_subprocess_exec(*SLEEPER" in text)
+    line = line_of("proc = await asyncio.create_subprocess_exec(*SLEEPER")
     assert f"started at {os.path.relpath(__file__)}:{line} in test_it" in text
     assert "active_selector_callbacks" not in text  # its pipe (and on 3.12+ its pidfd) are the process
 
@@ -749,7 +755,7 @@ def test_asyncio_still_names_the_user_s_line_as_where_a_timer_was_created(run):
             handle.cancel()
 
     assert_passes(run(Case))
-    line = next(n for n, text in enumerate(open(__file__), 1) if "# the line asyncio names" in text)
+    line = line_of("# the line asyncio names")
     assert seen[0].endswith(f"created at {__file__}:{line}>")
 
 
@@ -769,7 +775,7 @@ def test_what_the_loop_creates_for_a_server_is_traced_to_the_user_s_code(run):
             await asyncio.sleep(0.01)  # the server accepts the connection
 
     text = assert_reported(run(Case), "pending_tasks", "running test_what_the_loop_creates")
-    line = next(n for n, text in enumerate(open(__file__), 1) if "# the site named" in text)
+    line = line_of("# the site named")
     assert f"created at {os.path.relpath(__file__)}:{line} in test_it, by the event loop" in text
     assert "unittest" not in text.split("pending_tasks")[1]
 

@@ -26,7 +26,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import internals
-from .helpers import exhaust_callbacks
 from .patching import shadow
 from .resources import ResourceWatch
 from .sites import SITE, Frame, Site, SiteBook, site_from_frames
@@ -106,7 +105,8 @@ class LoopMonitor:
         self._tasks_before: weakref.WeakSet[asyncio.Task] = weakref.WeakSet()
         self._timers_before: weakref.WeakSet[asyncio.TimerHandle] = weakref.WeakSet()
         self._io_before: set[tuple[int, str]] = set()
-        self._created: weakref.WeakSet[asyncio.Task] = weakref.WeakSet()
+        # Tasks that finished as they were created (3.12+ eager tasks): in no task registry.
+        self._done_at_birth: list[weakref.ref[asyncio.Task]] = []
         self._foreign: weakref.WeakSet[asyncio.Task] = weakref.WeakSet()  # shared loops: made outside the test
         self._sites = SiteBook()
         self._resources = ResourceWatch(loop, self._sites)
@@ -158,7 +158,8 @@ class LoopMonitor:
         timers = self._settle()
         # Held across the collection: a pending task referenced only by a cycle is then
         # reported with its coroutine and creation site, not as "destroyed while pending".
-        pending = [t for t in asyncio.all_tasks(self.loop) if t not in self._tasks_before and self._owns_task(t)]
+        tasks = [t for t in internals.live_tasks(self.loop) if t not in self._tasks_before and self._owns_task(t)]
+        pending = [t for t in tasks if not t.done()]
         if self.checks & {"unawaited_coroutines", "lost_exceptions"}:
             gc.collect()  # a coroutine or task in a reference cycle reports only when collected
         if "pending_tasks" in self.checks:
@@ -183,16 +184,11 @@ class LoopMonitor:
                         "active_selector_callbacks", f"{kind} on fd {fd} ({fileobj!r}): {self._describe_handle(handle)}"
                     )
         if "lost_exceptions" in self.checks:
-            # Tasks made through create_task (an eager task that failed at once is in no
-            # registry) and those built directly with asyncio.Task(coro).
-            tasks = set(self._created).union(internals.live_tasks(self.loop)) - set(self._tasks_before)
-            for task in sorted(tasks, key=lambda t: t.get_name()):
-                if (
-                    task.done()
-                    and not task.cancelled()
-                    and self._owns_task(task)
-                    and internals.exception_unretrieved(task)
-                ):
+            # Every task alive (those built directly with asyncio.Task(coro) too), and eager
+            # tasks that failed as they were created.
+            eager = [t for t in (ref() for ref in self._done_at_birth) if t is not None and self._owns_task(t)]
+            for task in sorted(set(tasks).union(eager), key=lambda t: t.get_name()):
+                if task.done() and not task.cancelled() and internals.exception_unretrieved(task):
                     task.exception()  # mark it retrieved: reported here, not again on stderr
                     self.record(
                         "lost_exceptions",
@@ -270,16 +266,14 @@ class LoopMonitor:
         if not internals.is_asyncio_loop(loop):  # its ready queue cannot be seen: just spin
             loop.run_until_complete(_spin(SETTLE_ITERATIONS))
             return []
-        if internals.ready_callbacks(loop):
-            loop.run_until_complete(exhaust_callbacks(loop, SETTLE_ITERATIONS))
+        _run_ready(loop)
         timers = self._new_timers()
         horizon = loop.time() + IN_FLIGHT
         in_flight = [h.when() for h in timers if h.when() <= horizon]
         if not in_flight:
             return timers
         loop.run_until_complete(asyncio.sleep(max(0.0, max(in_flight) - loop.time())))
-        if internals.ready_callbacks(loop):
-            loop.run_until_complete(exhaust_callbacks(loop, SETTLE_ITERATIONS))
+        _run_ready(loop)
         return self._new_timers()
 
     # --- describing what was found -----------------------------------------------------
@@ -356,7 +350,13 @@ class LoopMonitor:
         # loop.create_task is shadowed rather than a task factory set: every task (even one
         # a test's own factory makes) passes through it, and 3.13.0 names every task made
         # by a factory "None".
-        loop, created, foreign, sites, shared = self.loop, self._created, self._foreign, self._sites, self.shared
+        loop, done_at_birth, foreign, sites, shared = (
+            self.loop,
+            self._done_at_birth,
+            self._foreign,
+            self._sites,
+            self.shared,
+        )
         real_create_task = loop.create_task
         debug = loop.get_debug()
 
@@ -367,7 +367,8 @@ class LoopMonitor:
             if site is not None and context is None and loop.get_task_factory() is None:
                 kwargs["context"] = _context_with_site(site)  # what the task creates inherits it
             task = real_create_task(coro, **kwargs)
-            created.add(task)
+            if task.done():
+                done_at_birth.append(weakref.ref(task))
             sites.note(task, site)
             if shared and not ours:
                 foreign.add(task)
@@ -445,6 +446,19 @@ class LoopMonitor:
 # --- helpers ---------------------------------------------------------------------------
 
 
+def _run_ready(loop: asyncio.AbstractEventLoop) -> None:
+    """Run loop iterations while callbacks are ready (at most SETTLE_ITERATIONS).
+
+    stop() then run_forever() runs exactly one iteration: no task to create (which in
+    debug mode captures stacks), as run_until_complete() would.
+    """
+    for _ in range(SETTLE_ITERATIONS):
+        if not internals.ready_callbacks(loop):
+            return
+        loop.stop()
+        loop.run_forever()
+
+
 async def _spin(iterations: int) -> None:
     for _ in range(iterations):
         await asyncio.sleep(0)
@@ -464,8 +478,8 @@ def _context_with_site(site: Site) -> contextvars.Context:
 def _drop_own_frames(obj: asyncio.Task | asyncio.Handle) -> None:
     """Keep asyncio's own "created at" (debug mode) from naming our wrappers."""
     frames = getattr(obj, "_source_traceback", None)
-    if frames:
-        frames[:] = [f for f in frames if not f.filename.startswith(internals.RUNTIME_DIR)]
+    if frames and frames[-1].filename.startswith(internals.RUNTIME_DIR):  # ours is the innermost
+        del frames[-1]
 
 
 def _timers_owned_by(timers: list[asyncio.TimerHandle], tasks: list[asyncio.Task]) -> set[int]:

@@ -106,7 +106,8 @@ def selector_callbacks(loop: asyncio.AbstractEventLoop) -> list[tuple[int, str, 
     if selector is None:
         return []
     found = []
-    for key in list(selector.get_map().values()):
+    # The selector's own fd -> key dict: get_map()'s Mapping view costs more than the check.
+    for key in list(_get(selector, "_fd_to_key").values()):
         data = key.data
         if not (isinstance(data, tuple) and len(data) == 2):
             raise PrivateAPIError(
@@ -221,6 +222,7 @@ def missing_private_names() -> list[str]:
             (loop, "_scheduled"),
             (loop, "_ready"),
             (loop, "_selector"),
+            (loop._selector, "_fd_to_key"),
             (handle, "_callback"),
             (handle, "_args"),
             (handle, "_context"),

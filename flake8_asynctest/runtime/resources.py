@@ -35,9 +35,8 @@ class ResourceWatch:
     def __init__(self, loop: asyncio.AbstractEventLoop, sites: SiteBook) -> None:
         self.loop = loop
         self._sites = sites
-        self._processes: weakref.WeakKeyDictionary[asyncio.SubprocessTransport, tuple[str, Site | None]] = (
-            weakref.WeakKeyDictionary()
-        )
+        # (transport, command, site) of every subprocess started; usually none, so a plain list
+        self._processes: list[tuple[weakref.ref[asyncio.SubprocessTransport], str, Site | None]] = []
         self._warnings: list[warnings.WarningMessage] = []
         self._undo: list[Callable[[], None]] = []
 
@@ -45,8 +44,9 @@ class ResourceWatch:
         for name in ("subprocess_exec", "subprocess_shell"):
             self._undo.append(shadow(self.loop, name, self._tracking(getattr(self.loop, name))))
         previous = warnings.showwarning
-        warnings.filterwarnings("always", category=ResourceWarning)
-        always = warnings.filters[0]
+        always = ("always", None, ResourceWarning, None, 0)  # what filterwarnings() would insert
+        warnings.filters.insert(0, always)
+        internals.warning_filters_changed()
 
         def showwarning(message: Any, category: type[Warning], filename: str, lineno: int, *rest: Any) -> None:
             if issubclass(category, ResourceWarning):
@@ -65,18 +65,18 @@ class ResourceWatch:
 
         self._undo.append(undo)
 
-    def running(self) -> list[asyncio.SubprocessTransport]:
+    def running(self) -> list[tuple[asyncio.SubprocessTransport, str, Site | None]]:
         """The test's processes still running, after giving killed ones a moment to be reaped."""
         alive = self._alive()
         if alive:
-            self.loop.run_until_complete(self._reaped(alive))
-        return self._alive()
+            self.loop.run_until_complete(self._reaped([transport for transport, _, _ in alive]))
+            alive = self._alive()
+        return alive
 
     def findings(self, owned_readers: set[int]) -> list[str]:
         """Report lines; adds to ``owned_readers`` the fds of the reported processes' readers."""
         lines = []
-        for transport in self.running():
-            command, site = self._processes[transport]
+        for transport, command, site in self.running():
             pid = transport.get_pid()
             owned_readers.update(_process_fds(self.loop, transport, pid))
             created = f", started at {site}" if site is not None else ""
@@ -96,8 +96,13 @@ class ResourceWatch:
             except Warning:  # -W error: the test has failed already, do not fail its teardown too
                 pass
 
-    def _alive(self) -> list[asyncio.SubprocessTransport]:
-        return [t for t in list(self._processes) if t.get_returncode() is None and not t.is_closing()]
+    def _alive(self) -> list[tuple[asyncio.SubprocessTransport, str, Site | None]]:
+        alive = []
+        for ref, command, site in self._processes:
+            transport = ref()
+            if transport is not None and transport.get_returncode() is None and not transport.is_closing():
+                alive.append((transport, command, site))
+        return alive
 
     async def _reaped(self, alive: list[asyncio.SubprocessTransport]) -> None:
         deadline = self.loop.time() + EXIT_GRACE
@@ -109,7 +114,9 @@ class ResourceWatch:
             site = self._sites.find()
             transport, protocol = await start(protocol_factory, *args, **kwargs)
             command = " ".join(map(str, args))
-            self._processes[transport] = (command if len(command) <= 60 else command[:57] + "...", site)
+            self._processes.append(
+                (weakref.ref(transport), command if len(command) <= 60 else command[:57] + "...", site)
+            )
             return transport, protocol
 
         return start_and_track

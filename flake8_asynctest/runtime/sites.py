@@ -59,7 +59,7 @@ _LIBRARY = internals.LIBRARY_DIRS
 #: runner's dozens of frames above the loop are not worth walking).
 LIBRARY_DEPTH = 10
 
-_USER, _LIB, _SKIPPED, _DISPATCH = range(4)
+_USER, _LIB, _SKIPPED, _DISPATCH, _OURS = range(5)
 _kinds: dict[CodeType, int] = {}  # one entry per function ever seen creating something
 
 
@@ -69,7 +69,9 @@ def _kind(code: CodeType) -> int:
         filename = code.co_filename
         if code is internals.HANDLE_RUN_CODE:
             kind = _DISPATCH
-        elif filename.startswith(_SKIP):
+        elif filename.startswith(internals.RUNTIME_DIR):
+            kind = _OURS
+        elif filename.startswith(internals.ASYNCIO_DIR):
             kind = _SKIPPED
         else:
             kind = _LIB if filename.startswith(_LIBRARY) else _USER
@@ -78,8 +80,8 @@ def _kind(code: CodeType) -> int:
 
 
 def _from_stack() -> Site | None:
-    """The user's frame creating something now (None if the loop itself is creating it)."""
-    frame: FrameType | None = sys._getframe(2)
+    """The user's frame creating something now (None if the loop or the checks create it)."""
+    frame: FrameType | None = sys._getframe(3)  # the caller of the hook that called find()
     library = None
     budget = LIBRARY_DEPTH
     while frame is not None:
@@ -94,6 +96,8 @@ def _from_stack() -> Site | None:
                 break
         elif kind == _DISPATCH:  # the loop runs a callback: what is above is the runner
             break
+        elif kind == _OURS:  # the checks themselves (settling the loop), or the runner above them
+            return None if library is None else Site(None, library)
         frame = frame.f_back
     return None if library is None else Site(None, library)
 

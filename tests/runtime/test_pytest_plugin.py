@@ -431,13 +431,19 @@ ANYIO = """
 
     async def test_alone():
         await asyncio.sleep(0)
+
+    async def test_virtual_clock(virtual_clock):  # on the loop the heartbeat shares: every beat runs
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        await asyncio.sleep(1)
+        assert loop.time() - start >= 1 and virtual_clock.time() == loop.time()
 """
 
 
 def test_anyio_tests_on_asyncio_are_checked(suite):
     pytest.importorskip("anyio")
     result = suite(ANYIO, "asyncio_mode = strict")
-    result.assert_outcomes(passed=4, errors=2)
+    result.assert_outcomes(passed=5, errors=2)
     result.stdout.fnmatch_lines_random(
         ["*ERROR at teardown of test_leak*", "*active_handles: 1 found*", "*task 'the-leak'*"]
     )

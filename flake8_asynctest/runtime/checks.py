@@ -110,6 +110,9 @@ class LoopMonitor:
         self._foreign: weakref.WeakSet[asyncio.Task] = weakref.WeakSet()  # shared loops: made outside the test
         self._sites = SiteBook()
         self._resources = ResourceWatch(loop, self._sites)
+        self._frozen = False  # the heap older than the test is frozen
+        self._collecting = False  # the collector is running (finalisers may report now)
+        self._promoted = False  # a collection moved some of the test's objects to the oldest generation
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -135,11 +138,15 @@ class LoopMonitor:
             self._install_selector_sites()
         if "unawaited_coroutines" in checks:
             self._install_unawaited_hook()
+        if checks & {"unawaited_coroutines", "lost_exceptions", "pending_tasks"}:
+            gc.callbacks.append(self._on_collection)
+            self._undo.append(lambda: gc.callbacks.remove(self._on_collection))
         if checks & {"unawaited_coroutines", "lost_exceptions"} and _may_freeze():
             # Objects older than the test are moved out of the collector's sight, so
             # finish()'s collection only walks what the test allocated (cheap even in a
             # huge heap) and never takes an unrelated old object's finaliser for a leak.
             gc.freeze()
+            self._frozen = True
             self._undo.append(gc.unfreeze)
         if "slow_callbacks" in checks:
             self._install_slow_callback_log()
@@ -161,7 +168,12 @@ class LoopMonitor:
         tasks = [t for t in internals.live_tasks(self.loop) if t not in self._tasks_before and self._owns_task(t)]
         pending = [t for t in tasks if not t.done()]
         if self.checks & {"unawaited_coroutines", "lost_exceptions"}:
-            gc.collect()  # a coroutine or task in a reference cycle reports only when collected
+            # A coroutine or task in a reference cycle reports only when collected. With the
+            # old heap frozen, what the test allocated is in the young generations unless a
+            # collection promoted it; a full collection would also reset the collector's
+            # count of long-lived objects to the few the test left (it then errs towards
+            # full collections of the whole heap once it is unfrozen).
+            gc.collect(2 if self._promoted or not self._frozen else 1)
         if "pending_tasks" in self.checks:
             for task in sorted(pending, key=lambda t: t.get_name()):
                 self.record("pending_tasks", self._describe_task(task))
@@ -323,7 +335,7 @@ class LoopMonitor:
             culprit = context.get("task") or context.get("future") or context.get("handle")
             ours = self._owns(culprit)
             lost = ours and exc is not None and not message.startswith(_HANDED_ON) and "lost_exceptions" in self.checks
-            if lost and collecting and message.startswith("Future exception was never retrieved"):
+            if lost and self._collecting and message.startswith("Future exception was never retrieved"):
                 # A future collected in a cycle with its owner may be finalised before the
                 # owner's __del__ that would retrieve its exception (aiosmtplib's protocol).
                 # Freed by reference counting, the owner always goes first: that case counts.
@@ -335,16 +347,14 @@ class LoopMonitor:
             else:
                 forward(context)
 
-        collecting = False
-
-        def note_collection(phase: str, info: dict[str, int]) -> None:
-            nonlocal collecting
-            collecting = phase == "start"
-
         loop.set_exception_handler(handler)
         self._undo.append(lambda: loop.set_exception_handler(previous))
-        gc.callbacks.append(note_collection)
-        self._undo.append(lambda: gc.callbacks.remove(note_collection))
+
+    def _on_collection(self, phase: str, info: dict[str, int]) -> None:
+        """gc callback: is a collection running now, and has one promoted the test's objects?"""
+        self._collecting = phase == "start"
+        if phase == "stop" and info["generation"] >= 1:
+            self._promoted = True
 
     def _install_task_tracking(self) -> None:
         # loop.create_task is shadowed rather than a task factory set: every task (even one

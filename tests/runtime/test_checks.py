@@ -275,6 +275,23 @@ def test_coroutine_dropped_inside_a_reference_cycle_is_reported(run):
     assert_reported(outcome, "unawaited_coroutines", "sleeper() was never awaited")
 
 
+def test_coroutine_in_a_cycle_promoted_to_the_oldest_generation_is_reported(run):
+    class Holder:
+        pass
+
+    class Case(TestCase):
+        async def test_it(self):
+            holder = Holder()
+            holder.me, holder.coro = holder, sleeper()
+            gc.collect(1)  # survives, and moves to the oldest generation
+            del holder
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        outcome = run(Case)
+    assert_reported(outcome, "unawaited_coroutines", "sleeper() was never awaited")
+
+
 def test_dropped_coroutine_is_reported_when_warnings_are_errors(run):
     class Case(TestCase):
         async def test_it(self):

@@ -1,15 +1,20 @@
 """Benchmark the runtime checks (a script, not a test).
 
-    python bench/bench_runtime.py [--tests 1000] [--repeat 3] [--heap 2000000]
+    python bench/bench_runtime.py [--tests 1000] [--repeat 3] [--heap 2000000] [--skip-pytest]
 
-1. Per-test overhead of flake8_asynctest.runtime.TestCase over plain
+1. unittest: per-test overhead of flake8_asynctest.runtime.TestCase over plain
    unittest.IsolatedAsyncioTestCase on small tests, with the default checks, with every
    check off (the cost of the hook itself), and with one check at a time (what dominates);
    then again with a large heap, comparing the end-of-test gc.collect() strategies:
    collect what the test allocated (gc.freeze(), the default) vs a full collection.
-2. ClockedTestCase sleeping through an hour of virtual time: wall time.
+2. pytest (pytest-asyncio), in subprocesses, timing only the test loop: the same small
+   tests opted in (``asynctest_checks = true``) against the plugin not loaded, small and
+   large heaps; and trivial tests that did not opt in, plugin loaded or not (no change).
+3. Virtual time: ClockedTestCase sleeping through an hour; 10,000 sleeps under
+   ClockedTestCase and under the pytest ``virtual_clock`` fixture.
 
-Absolute times drift from run to run: compare ratios within one run.
+Times are the process's CPU time (other processes on a shared machine barely move them);
+absolute times still drift from run to run: compare ratios within one run.
 """
 
 from __future__ import annotations
@@ -18,12 +23,15 @@ import argparse
 import asyncio
 import gc
 import os
+import subprocess
 import sys
+import tempfile
 import time
 import unittest
 from collections.abc import Callable
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
 
 from flake8_asynctest.runtime import ClockedTestCase, TestCase, fail_on, lenient  # noqa: E402
 from flake8_asynctest.runtime import checks as checks_module  # noqa: E402
@@ -52,9 +60,9 @@ def run_suite(case: type, count: int) -> float:
     suite = unittest.TestSuite(case(f"test_{i}") for i in range(count))
     result = unittest.TestResult()
     gc.collect()  # start every run from the same heap state
-    start = time.perf_counter()
+    start = time.process_time()
     suite.run(result)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     if not result.wasSuccessful():
         raise SystemExit(f"benchmark tests failed: {(result.failures + result.errors)[0][1]}")
     return elapsed
@@ -135,11 +143,115 @@ def clocked(repeat: int) -> None:
         print(f"  {what:40} {seconds * 1000:8.1f} ms")
 
 
+class TenThousandSleeps(ClockedTestCase):
+    async def test_sleeps(self):
+        for _ in range(10_000):
+            await asyncio.sleep(1)
+
+
+PYTEST_TIMER = """
+import time
+import pytest
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtestloop(session):
+    start = time.process_time()
+    yield
+    print(f"\\nRUNTESTLOOP {time.process_time() - start:.6f}")
+"""
+
+PYTEST_HEAP = """
+import os
+HEAP = [[i] for i in range(int(os.environ.get("BENCH_HEAP", "0")))]
+"""
+
+PYTEST_SMALL = """
+import asyncio
+
+async def small():
+    loop = asyncio.get_running_loop()
+    task = asyncio.create_task(asyncio.sleep(0))
+    handle = loop.call_later(10, print)
+    future = loop.create_future()
+    loop.call_soon(future.set_result, 1)
+    assert await future == 1
+    await task
+    handle.cancel()
+
+"""
+
+PYTEST_SLEEPS = """
+import asyncio
+
+async def test_sleeps(virtual_clock):
+    for _ in range(10_000):
+        await asyncio.sleep(1)
+"""
+
+
+def pytest_suite(directory: str, name: str, body: str, count: int) -> str:
+    """Write test_<name>.py with ``count`` tests whose body is ``body``; return its path."""
+    path = os.path.join(directory, f"test_{name}.py")
+    tests = "".join(f"\n\n{body.format(i=i)}" for i in range(count))
+    with open(path, "w") as f:
+        f.write((PYTEST_SMALL if "small()" in body else "") + tests)
+    return path
+
+
+def run_pytest(directory: str, path: str, *options: str, heap: int = 0) -> float:
+    """Seconds pytest spent in its test loop (collection and startup excluded)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([directory, ROOT]), "BENCH_HEAP": str(heap)}
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "bench_timer", *options, path]
+    done = subprocess.run(command, cwd=directory, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"pytest failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return float(done.stdout.rsplit("RUNTESTLOOP ", 1)[1].split()[0])
+
+
+def pytest_tables(count: int, repeat: int, heap: int) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        for name, text in (("bench_timer.py", PYTEST_TIMER), ("conftest.py", PYTEST_HEAP)):
+            with open(os.path.join(directory, name), "w") as f:
+                f.write(text)
+        with open(os.path.join(directory, "pytest.ini"), "w") as f:
+            f.write("[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n")
+        small = pytest_suite(directory, "small", "async def test_{i}():\n    await small()", count)
+        trivial = pytest_suite(directory, "trivial", "def test_{i}():\n    pass", count * 4)
+        trivial_async = pytest_suite(directory, "trivial_async", "async def test_{i}():\n    pass", count)
+        off = ("-p", "no:flake8_asynctest")
+        rows = [
+            ("small async tests, plugin not loaded", small, off, 0),
+            ("small async tests, asynctest_checks = true", small, ("-o", "asynctest_checks=true"), 0),
+            (f"same, large heap ({heap:,} lists), plugin not loaded", small, off, heap),
+            ("same, large heap, asynctest_checks = true", small, ("-o", "asynctest_checks=true"), heap),
+            (f"{count * 4} trivial sync tests, plugin not loaded", trivial, off, 0),
+            (f"{count * 4} trivial sync tests, installed, not opted in", trivial, (), 0),
+            (f"{count} trivial async tests, plugin not loaded", trivial_async, off, 0),
+            (f"{count} trivial async tests, installed, not opted in", trivial_async, (), 0),
+        ]
+        best: dict[str, float] = {}
+        for _ in range(repeat):  # round-robin against drift
+            for label, path, options, size in rows:
+                seconds = run_pytest(directory, path, *options, heap=size)
+                best[label] = min(best.get(label, seconds), seconds)
+        print(f"\npytest (pytest-asyncio), test loop only, best of {repeat}")
+        print(f"  {'variant':58} {'total s':>8} {'x baseline':>10}")
+        for index, (label, *_) in enumerate(rows):
+            baseline = best[rows[index - index % 2][0]]
+            print(f"  {label:58} {best[label]:8.3f} {best[label] / baseline:10.2f}")
+        sleeps = pytest_suite(directory, "sleeps", PYTEST_SLEEPS.strip().replace("{", "{{").replace("}", "}}"), 1)
+        fixture = min(run_pytest(directory, sleeps) for _ in range(repeat))
+    case = min(run_suite_named(TenThousandSleeps, "test_sleeps") for _ in range(repeat))
+    print(f"\n10,000 x sleep(1) in virtual time (best of {repeat}):")
+    print(f"  {'ClockedTestCase':40} {case * 1000:8.1f} ms")
+    print(f"  {'pytest virtual_clock fixture':40} {fixture * 1000:8.1f} ms")
+
+
 def run_suite_named(case: type, name: str) -> float:
     result = unittest.TestResult()
-    start = time.perf_counter()
+    start = time.process_time()
     case(name).run(result)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     if not result.wasSuccessful():
         raise SystemExit(f"benchmark test failed: {(result.failures + result.errors)[0][1]}")
     return elapsed
@@ -150,6 +262,7 @@ def main() -> None:
     parser.add_argument("--tests", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--heap", type=int, default=2_000_000, help="live container objects for the large-heap run")
+    parser.add_argument("--skip-pytest", action="store_true", help="only the unittest and clock benchmarks")
     args = parser.parse_args()
     print(f"Python {sys.version.split()[0]}")
     overhead_table(args.tests, args.repeat, "Small heap", per_check=True)
@@ -159,6 +272,8 @@ def main() -> None:
     gc_strategies(max(1, args.tests // 10))
     del heap
     clocked(args.repeat)
+    if not args.skip_pytest:
+        pytest_tables(args.tests, args.repeat, args.heap)
 
 
 if __name__ == "__main__":

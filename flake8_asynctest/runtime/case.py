@@ -23,6 +23,8 @@ from .helpers import exhaust_callbacks
 
 internals.require_case_hooks()
 
+__unittest = True  # unittest hides this module's frames in failure tracebacks
+
 
 class TestCase(unittest.IsolatedAsyncioTestCase):
     """IsolatedAsyncioTestCase that fails a test leaving work behind on its loop.
@@ -151,12 +153,19 @@ class ClockedTestCase(TestCase):
 
     autojump: bool = True
     clock: VirtualClock
+    _asynctest_debug = False
 
     def _asynctest_checks(self) -> dict[str, bool]:
         return {**super()._asynctest_checks(), "slow_callbacks": False}
 
     def _asynctest_start(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.clock = VirtualClock(loop, autojump=self.autojump)
+        # Debug mode (IsolatedAsyncioTestCase turns it on) captures a stack for every
+        # handle and future, which made sleep-heavy tests 15x slower; the checks record
+        # creation sites themselves, and debug mode's slow-callback timing means nothing
+        # under virtual time.
+        self._asynctest_debug = loop.get_debug()
+        loop.set_debug(False)
+        self.clock = VirtualClock(loop, autojump=self.autojump, start=0.0)  # a fresh loop: asynctest's 0
         self.clock.install()
         super()._asynctest_start(loop)
 
@@ -172,6 +181,7 @@ class ClockedTestCase(TestCase):
         clock = vars(self).get("clock")
         if clock is not None:
             clock.uninstall()
+            clock.loop.set_debug(self._asynctest_debug)
 
     async def advance(self, seconds: float) -> None:
         """Move the loop's clock forward, running every timer due on its due time."""

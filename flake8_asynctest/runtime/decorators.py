@@ -17,6 +17,7 @@ DEFAULT_CHECKS: Mapping[str, bool] = {
     "active_selector_callbacks": True,
     "unawaited_coroutines": True,
     "lost_exceptions": True,
+    "unclosed_resources": True,
     "slow_callbacks": False,
     "unused_loop": False,
 }

@@ -6,6 +6,8 @@ import asyncio
 
 from . import internals
 
+__unittest = True  # unittest hides this module's frames in failure tracebacks
+
 
 async def exhaust_callbacks(loop: asyncio.AbstractEventLoop | None = None, max_iterations: int = 1000) -> bool:
     """Run the loop until no callback is ready (asynctest.helpers.exhaust_callbacks).

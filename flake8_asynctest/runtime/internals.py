@@ -10,9 +10,11 @@ future Python moves it. ``tests/runtime/test_internals.py`` asserts they all exi
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import os
+import site
 import sys
-import types
+import sysconfig
 import unittest
 import warnings
 from asyncio.selector_events import BaseSelectorEventLoop
@@ -104,7 +106,8 @@ def selector_callbacks(loop: asyncio.AbstractEventLoop) -> list[tuple[int, str, 
     if selector is None:
         return []
     found = []
-    for key in list(selector.get_map().values()):
+    # The selector's own fd -> key dict: get_map()'s Mapping view costs more than the check.
+    for key in list(_get(selector, "_fd_to_key").values()):
         data = key.data
         if not (isinstance(data, tuple) and len(data) == 2):
             raise PrivateAPIError(
@@ -131,38 +134,60 @@ def exception_unretrieved(future: asyncio.Future) -> bool:
     return bool(_get(future, "_log_traceback"))
 
 
+def live_tasks(loop: asyncio.AbstractEventLoop) -> list[asyncio.Task]:
+    """Every task of ``loop`` still alive, finished ones too (``asyncio.all_tasks()`` skips those).
+
+    Covers tasks built with ``asyncio.Task(coro)``, which no ``create_task`` hook sees.
+    """
+    tasks = asyncio.tasks
+    registry = _get(tasks, "_scheduled_tasks") if sys.version_info >= (3, 12) else _get(tasks, "_all_tasks")
+    for _ in range(1000):  # a collection may change the WeakSet while we copy it, as in all_tasks()
+        try:
+            return [t for t in list(registry) if t.get_loop() is loop]
+        except RuntimeError:
+            continue
+    return []
+
+
 def awaited_future(task: asyncio.Task) -> asyncio.Future | None:
     """The future a pending task is blocked on."""
     return _get(task, "_fut_waiter")
 
 
-def creation_site(obj: object) -> str | None:
-    """``file:line in function`` where a future, task or handle was created, outside asyncio.
-
-    Only known in asyncio debug mode (always on in IsolatedAsyncioTestCase).
-    """
-    frames = getattr(obj, "_source_traceback", None)  # optional: only debug mode fills it
-    if not frames:
-        return None
-    outside = [f for f in frames if not f.filename.startswith((ASYNCIO_DIR, RUNTIME_DIR))]
-    frame = (outside or frames)[-1]
-    return f"{short_path(frame.filename)}:{frame.lineno} in {frame.name}"
+def handle_context(handle: asyncio.Handle) -> contextvars.Context:
+    """The context a Handle's callback runs in (a copy of its creator's)."""
+    return _get(handle, "_context")
 
 
-def caller_site() -> tuple[str, int, str] | None:
-    """(file, line, function) of the nearest caller outside asyncio and this package."""
-    frame: types.FrameType | None = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith((ASYNCIO_DIR, RUNTIME_DIR)):
-        frame = frame.f_back
-    if frame is None:
-        return None
-    return frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name
+#: The frame of ``Handle._run`` is the loop running a callback: nothing above it made it.
+HANDLE_RUN_CODE = _get(asyncio.Handle, "_run").__code__
+
+#: Methods a selector loop registers every reader and writer through (transports too).
+SELECTOR_REGISTRATION = ("_add_reader", "_add_writer")
+
+
+def _library_dirs() -> tuple[str, ...]:
+    paths = sysconfig.get_paths()
+    dirs = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths}
+    dirs.update(getattr(site, "getsitepackages", list)())
+    dirs.add(site.getusersitepackages())
+    # Longest first, so that site-packages wins over the standard library it lies in.
+    return tuple(sorted((os.path.join(d, "") for d in dirs if d), key=len, reverse=True))
+
+
+#: The standard library and installed packages: code that is not the user's.
+LIBRARY_DIRS = _library_dirs()
 
 
 def short_path(filename: str) -> str:
-    """A path relative to the working directory when under it, else as given."""
+    """A path relative to the working directory, or to its library directory, else as given."""
     cwd = os.getcwd() + os.sep
-    return filename[len(cwd) :] if filename.startswith(cwd) else filename
+    if filename.startswith(cwd):
+        return filename[len(cwd) :]
+    for directory in LIBRARY_DIRS:
+        if filename.startswith(directory):
+            return filename[len(directory) :]
+    return filename
 
 
 # --- warnings ------------------------------------------------------------------------
@@ -176,6 +201,11 @@ def unawaited_coroutine_hook() -> Callable[[Any], None]:
 def set_unawaited_coroutine_hook(hook: Callable[[Any], None]) -> None:
     unawaited_coroutine_hook()  # fail loudly rather than install a hook nobody calls
     warnings._warn_unawaited_coroutine = hook  # type: ignore[attr-defined]
+
+
+def warning_filters_changed() -> None:
+    """Tell the warnings machinery its filter list was edited in place (as filterwarnings() does)."""
+    _get(warnings, "_filters_mutated")()
 
 
 def missing_private_names() -> list[str]:
@@ -192,11 +222,16 @@ def missing_private_names() -> list[str]:
             (loop, "_scheduled"),
             (loop, "_ready"),
             (loop, "_selector"),
+            (loop._selector, "_fd_to_key"),
             (handle, "_callback"),
             (handle, "_args"),
+            (handle, "_context"),
+            *((loop, name) for name in SELECTOR_REGISTRATION),
             (task, "_log_traceback"),
             (task, "_fut_waiter"),
+            (asyncio.tasks, "_scheduled_tasks" if sys.version_info >= (3, 12) else "_all_tasks"),
             (warnings, "_warn_unawaited_coroutine"),
+            (warnings, "_filters_mutated"),
         ]
         missing = [
             f"{getattr(obj, '__name__', type(obj).__name__)}.{name}" for obj, name in probes if not hasattr(obj, name)

@@ -1,4 +1,4 @@
-"""pytest plugin: the runtime checks and a virtual clock for pytest-asyncio 1.x tests.
+"""pytest plugin: the runtime checks and a virtual clock for pytest-asyncio 1.x and anyio tests.
 
 Load it with ``-p flake8_asynctest.runtime.pytest_plugin`` (or the ``pytest11`` entry
 point). The checks are opt-in: mark a test, class or module with
@@ -6,33 +6,50 @@ point). The checks are opt-in: mark a test, class or module with
 ``enabled=False`` turns them all off), or set ``asynctest_checks = true`` in the ini
 file for every async test.
 
-The checks run in the teardown of an autouse fixture that is set up before the test's
-other function-scoped fixtures: so after their teardown (a task cancelled there is not a
-leak) and before pytest-asyncio closes the loop. A failure is reported as an error at
+A test that did not opt in sees no change: at collection the checking fixture is added
+to the tests that opted in only, before their other function-scoped fixtures (so it is
+torn down after them: a task cancelled there is not a leak) and after the wider-scoped
+ones (their tasks and timers are not the test's). A failure is reported as an error at
 teardown, and not at all when the test itself already failed or was skipped.
-Only async tests run by pytest-asyncio are checked (so ``unused_loop`` never fails here).
+
+Only async tests are checked: those pytest-asyncio runs, and anyio's on its asyncio
+backend (the checks read asyncio's loop; trio has none).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import inspect
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
-from .checks import LoopMonitor
+from .checks import OWNER, LoopMonitor
 from .clock import VirtualClock
 from .decorators import DEFAULT_CHECKS, validate_checks
 
 MARKER = "asynctest_checks"
-_NOT_PASSED = pytest.StashKey[bool]()
+CLOCK_MARKER = "virtual_clock"
+FIXTURE = "_asynctest_runtime_checks"
+
+
+class _Plan(NamedTuple):
+    """What to check for one test, worked out at collection."""
+
+    checks: dict[str, bool]
+    kind: str  # "asyncio" (pytest-asyncio) or "anyio"
+    loop_scope: str  # pytest-asyncio's loop scope ("" for anyio)
+
+
+_PLAN = pytest.StashKey[_Plan]()
+_WATCHER = pytest.StashKey["_OutcomeWatcher"]()
+_TRIO_WARNED = pytest.StashKey[bool]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addini(
-        MARKER, type="bool", default=False, help="run flake8_asynctest's runtime checks on every pytest-asyncio test"
-    )
+    parser.addini(MARKER, type="bool", default=False, help="run flake8_asynctest's runtime checks on every async test")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -41,31 +58,77 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{MARKER}(enabled=True, **checks): run flake8_asynctest's runtime checks after this "
         f"async test; keyword arguments turn checks on or off ({', '.join(DEFAULT_CHECKS)})",
     )
+    config.addinivalue_line(
+        "markers", f"{CLOCK_MARKER}(autojump=True): options of the virtual_clock fixture for this test"
+    )
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    outcome: Any = yield
-    if outcome.get_result().outcome != "passed":  # failed, skipped or xfailed: no report
-        item.stash[_NOT_PASSED] = True
+@pytest.hookimpl(trylast=True)  # after pytest-asyncio and anyio have made their items
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    everywhere = config.getini(MARKER)
+    for item in items:
+        if not isinstance(item, pytest.Function) or not (everywhere or item.get_closest_marker(MARKER)):
+            continue
+        checks = _checks_for(item)
+        kind = _kind(item)
+        if checks is None or kind is None:
+            continue
+        item.stash[_PLAN] = _Plan(checks, kind, _loop_scope(item) if kind == "asyncio" else "")
+        _use_first_among_function_fixtures(item, FIXTURE)
+        if _WATCHER not in config.stash:
+            config.stash[_WATCHER] = _OutcomeWatcher()
+            config.pluginmanager.register(config.stash[_WATCHER], "flake8_asynctest-outcomes")
 
 
-@pytest.fixture(autouse=True)
+class _OutcomeWatcher:
+    """Notes which checked tests did not pass (registered only when some test opted in)."""
+
+    def __init__(self) -> None:
+        self.not_passed: set[str] = set()
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.outcome != "passed":  # failed, skipped, xfailed: the test's own report is the one
+            self.not_passed.add(report.nodeid)
+
+
+@pytest.fixture
 def _asynctest_runtime_checks(request: pytest.FixtureRequest) -> Iterator[None]:
-    item = request.node
-    checks = _checks_for(item)
-    if checks is None or not _is_async_test(item):
-        yield
-        return
-    monitor = LoopMonitor(_test_loop(request), checks, silence_hint=f"mark the test @pytest.mark.{MARKER}({{}})")
+    """Added by the plugin to the tests that opted in: checks the loop after the test."""
+    plan = request.node.stash[_PLAN]
+    if plan.kind == "anyio":
+        with _anyio_runner(request) as runner:
+            if runner is None:  # trio
+                yield
+            else:
+                yield from _check(request, plan, runner.get_loop(), shared=True, runner=runner)
+    else:
+        yield from _check(request, plan, _asyncio_loop(request, plan.loop_scope), shared=plan.loop_scope != "function")
+
+
+def _check(
+    request: pytest.FixtureRequest, plan: _Plan, loop: asyncio.AbstractEventLoop, shared: bool, runner: Any = None
+) -> Iterator[None]:
+    """Watch ``loop`` over the rest of the test's setup, its call and its teardown."""
+    monitor = LoopMonitor(loop, plan.checks, silence_hint=f"mark the test @pytest.mark.{MARKER}({{}})", shared=shared)
+    if runner is not None:  # anyio runs tests in one long-lived task: mark its context as the test's
+        runner.run_fixture(_claim, {"owner": monitor})
     monitor.start()
+    not_passed = request.config.stash[_WATCHER].not_passed
+    nodeid = request.node.nodeid
     try:
         yield
-        report = "" if item.stash.get(_NOT_PASSED, False) else monitor.finish()
+        report = "" if nodeid in not_passed else monitor.finish()
     finally:
+        not_passed.discard(nodeid)
+        if runner is not None:
+            runner.run_fixture(_claim, {"owner": None})
         monitor.stop()
     if report:
         pytest.fail(report, pytrace=False)
+
+
+async def _claim(owner: LoopMonitor | None) -> None:
+    OWNER.set(owner)
 
 
 @pytest.fixture
@@ -73,26 +136,34 @@ def virtual_clock(request: pytest.FixtureRequest) -> Iterator[VirtualClock]:
     """Virtual time on the test's loop: sleeps and timeouts complete at once, in order.
 
     ``await virtual_clock.advance(seconds)`` steps time by hand; ``virtual_clock.time()``
-    is ``loop.time()``. Request it before fixtures whose timers should be virtual.
+    is ``loop.time()``. ``@pytest.mark.virtual_clock(autojump=False)`` (or setting
+    ``virtual_clock.autojump``) leaves time to ``advance()`` and the real clock. Request
+    it before fixtures whose timers should be virtual.
     """
-    if not _is_async_test(request.node):
-        pytest.fail("virtual_clock works only in async tests run by pytest-asyncio", pytrace=False)
-    loop = _test_loop(request)
-    clock = VirtualClock(loop, start=loop.time())
-    clock.install()
-    try:
-        yield clock
-    finally:
-        clock.uninstall()
+    if _kind(request.node) is None:
+        pytest.fail("virtual_clock works only in async tests run by pytest-asyncio or anyio", pytrace=False)
+    marker = request.node.get_closest_marker(CLOCK_MARKER)
+    options = dict(marker.kwargs) if marker else {}
+    autojump = options.pop("autojump", True)
+    if options or marker and marker.args or not isinstance(autojump, bool):
+        raise pytest.UsageError(f"{request.node.nodeid}: @pytest.mark.{CLOCK_MARKER} takes only autojump=True/False")
+    kind = _kind(request.node)
+    with _anyio_runner(request) if kind == "anyio" else contextlib.nullcontext() as runner:
+        if kind == "anyio" and runner is None:
+            pytest.fail("virtual_clock needs asyncio: anyio's trio backend has a clock of its own", pytrace=False)
+        loop = runner.get_loop() if runner is not None else _asyncio_loop(request, _loop_scope(request.node))
+        clock = VirtualClock(loop, autojump=autojump)
+        clock.install()
+        try:
+            yield clock
+        finally:
+            clock.uninstall()
 
 
 def _checks_for(item: pytest.Item) -> dict[str, bool] | None:
     """The checks for a test (closest marker wins), or None when they are off for it."""
-    markers = list(item.iter_markers(MARKER))  # closest first
-    if not markers and not item.config.getini(MARKER):
-        return None
     checks, enabled = dict(DEFAULT_CHECKS), True
-    for mark in reversed(markers):
+    for mark in reversed(list(item.iter_markers(MARKER))):  # farthest first
         if mark.args:
             raise pytest.UsageError(
                 f"{item.nodeid}: @pytest.mark.{MARKER} takes only keyword arguments, e.g. {MARKER}(pending_tasks=False)"
@@ -107,29 +178,78 @@ def _checks_for(item: pytest.Item) -> dict[str, bool] | None:
     return checks if enabled else None
 
 
-def _is_async_test(item: pytest.Item) -> bool:
+def _kind(item: pytest.Item) -> str | None:
+    """Who runs the test: "asyncio" (pytest-asyncio), "anyio", or None (not an async test)."""
     try:
         from pytest_asyncio import is_async_test
-    except ImportError:  # without pytest-asyncio no async test runs at all
-        return False
-    return is_async_test(item)
+    except ImportError:
+        is_async_test = None
+    if is_async_test is not None and is_async_test(item):
+        return "asyncio"
+    function = getattr(item, "function", None)
+    if inspect.iscoroutinefunction(function) and (
+        item.get_closest_marker("anyio") or "anyio_backend" in getattr(item, "fixturenames", ())
+    ):
+        return "anyio"
+    return None
 
 
-def _test_loop(request: pytest.FixtureRequest) -> asyncio.AbstractEventLoop:
-    """The loop pytest-asyncio runs this test in.
+def _use_first_among_function_fixtures(item: pytest.Function, name: str) -> None:
+    """Make ``item`` use fixture ``name``, set up after wider-scoped ones and before the rest."""
+    names = item.fixturenames  # the closure, widest scope first: pytest sets fixtures up in this order
+    if name in names:
+        return
+    definitions = item._fixtureinfo.name2fixturedefs
+    position = next(
+        (i for i, n in enumerate(names) if n not in definitions or definitions[n][-1].scope == "function"),
+        len(names),
+    )
+    names.insert(position, name)
 
-    pytest-asyncio 1.x exposes it only through the asyncio.Runner in its private fixture
-    ``_<scope>_scoped_runner``, the scope being the test's loop scope.
-    """
-    item = request.node
+
+def _loop_scope(item: pytest.Item) -> str:
+    """The scope of the loop pytest-asyncio runs the test in (its asyncio marker, or the ini default)."""
     marker = item.get_closest_marker("asyncio")
     scope = marker and (marker.kwargs.get("loop_scope") or marker.kwargs.get("scope"))
     try:
-        scope = scope or item.config.getini("asyncio_default_test_loop_scope")
+        return scope or item.config.getini("asyncio_default_test_loop_scope")
+    except ValueError:
+        return "function"  # pytest-asyncio before 1.0: _asyncio_loop() says it is unsupported
+
+
+def _asyncio_loop(request: pytest.FixtureRequest, scope: str) -> asyncio.AbstractEventLoop:
+    """The loop of the asyncio.Runner that pytest-asyncio 1.x keeps in ``_<scope>_scoped_runner``."""
+    try:
         runner = request.getfixturevalue(f"_{scope}_scoped_runner")
-    except (ValueError, pytest.FixtureLookupError) as exc:
+    except pytest.FixtureLookupError as exc:
         raise RuntimeError(
             "flake8_asynctest's pytest plugin supports pytest-asyncio 1.x, which has the "
             f"asyncio_default_test_loop_scope option and _<scope>_scoped_runner fixtures: {exc}"
         ) from None
     return runner.get_loop()
+
+
+@contextlib.contextmanager
+def _anyio_runner(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """anyio's test runner, held open (a lease) until the checks are done; None on trio.
+
+    Everything anyio runs shares one task, and wider-scoped async fixtures keep the runner
+    (and its loop) across tests: what counts is what ran in the test's context.
+    """
+    from anyio.pytest_plugin import extract_backend_and_options, get_runner
+
+    name, options = extract_backend_and_options(request.getfixturevalue("anyio_backend"))
+    if name != "asyncio":
+        config = request.config
+        if not config.stash.get(_TRIO_WARNED, False):
+            config.stash[_TRIO_WARNED] = True
+            request.node.warn(
+                pytest.PytestWarning(
+                    f"flake8_asynctest's runtime checks apply to asyncio only: anyio tests on the {name} "
+                    f"backend are not checked"
+                )
+            )
+        yield None
+        return
+    with get_runner(name, options) as runner:
+        yield runner

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import sys
 import time
 
@@ -166,15 +167,43 @@ def test_leaks_are_still_reported_under_the_clock(run):
 
 
 def test_the_loop_gets_its_real_clock_back_after_the_test(run):
-    loops = []
+    clocks = []
 
     class Case(ClockedTestCase):
         async def test_it(self):
-            loops.append(self.loop)
+            clocks.append(self.clock)
             await asyncio.sleep(10)
 
     assert_passes(run(Case))
-    assert "time" not in vars(loops[0]) and "run_in_executor" not in vars(loops[0])
+    loop = clocks[0].loop
+    assert getattr(loop.time, "__self__", None) is not clocks[0]  # real time (maybe shifted forward)
+    assert "run_in_executor" not in vars(loop) and "subprocess_exec" not in vars(loop)
+
+
+def test_clocked_test_case_runs_without_debug_mode_and_still_names_creation_sites(run):
+    class Case(ClockedTestCase):
+        async def test_it(self):
+            self.assertFalse(self.loop.get_debug())
+            self.loop.call_later(100, print)
+
+    outcome = run(Case)
+    assert "created at" in outcome.failures[0] and "in test_it" in outcome.failures[0]
+
+
+def test_a_subprocess_holds_the_clock_while_it_runs(run):
+    class Case(ClockedTestCase):
+        async def test_it(self):
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-c", "import time; time.sleep(0.2); print('ready')", stdout=subprocess.PIPE
+            )
+            # Under a plain autojump the 30 s timeout would expire at once: nothing is ready.
+            line = await asyncio.wait_for(proc.stdout.readline(), timeout=30)
+            self.assertEqual(line.strip(), b"ready")
+            self.assertLess(self.loop.time(), 30)
+            await proc.wait()
+            await asyncio.sleep(3600)  # the process has exited: time jumps again
+
+    assert_passes(run(Case))
 
 
 class NotASelectorLoop(asyncio.AbstractEventLoop):
@@ -196,7 +225,39 @@ def test_virtual_clock_uninstall_restores_the_loop():
         assert loop.time() == 150.0
         clock.uninstall()
         clock.uninstall()
-        assert abs(loop.time() - time.monotonic()) < 1
+        assert "select" not in vars(loop._selector) and "run_in_executor" not in vars(loop)
+        assert loop.time() >= 150.0
+    finally:
+        loop.close()
+
+
+def test_time_never_goes_back_and_no_timer_is_stranded_when_the_clock_leaves():
+    loop = asyncio.new_event_loop()
+    fired = []
+    try:
+        for _ in range(2):  # a second clock on the same loop (the next test on a shared loop)
+            clock = VirtualClock(loop)
+            clock.install()
+            loop.run_until_complete(asyncio.sleep(3600))  # far ahead of the real clock
+            left_at = loop.time()
+            loop.call_later(0.001, fired.append, "virtual timer")
+            clock.uninstall()
+            assert loop.time() >= left_at
+            loop.run_until_complete(asyncio.sleep(0.01))  # due after the timer, in real time
+            assert fired.pop() == "virtual timer"
+        assert not hasattr(loop.time, "clock") or not hasattr(loop.time.clock, "clock")  # not nested
+    finally:
+        loop.close()
+
+
+def test_a_start_behind_the_loop_s_timers_is_refused():
+    loop = asyncio.new_event_loop()
+    try:
+        handle = loop.call_later(10, print)
+        with pytest.raises(ValueError, match="would fire late"):
+            VirtualClock(loop, start=0.0).install()
+        handle.cancel()
+        VirtualClock(loop, start=0.0).install()  # nothing to strand
     finally:
         loop.close()
 

@@ -31,6 +31,7 @@ def test_defaults():
         "active_selector_callbacks",
         "unawaited_coroutines",
         "lost_exceptions",
+        "unclosed_resources",
     }
     assert DEFAULT_CHECKS["slow_callbacks"] is False and DEFAULT_CHECKS["unused_loop"] is False
 

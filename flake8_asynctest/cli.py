@@ -350,10 +350,12 @@ def run(
         files = list(_unique(file for path in named if path not in missing for file in python_files(path, exclusion)))
         if Progress.wanted(len(files), sys.stderr, formatter.quiet):
             progress = Progress(len(files), sys.stderr)
+        reports = check_files(files, plan, jobs or default_jobs(), fixing)
         try:
-            for found in check_files(files, plan, jobs or default_jobs(), fixing):
+            for found in reports:
                 report(found)
         finally:
+            reports.close()  # an interrupt met here ends the pool of workers too, before we exit
             if progress is not None:
                 progress.clear()
     formatter.finish(summary, statistics)

@@ -36,15 +36,35 @@ class _State:
     deferring = 0  # depth of deferred() blocks
     forward_to: int | None = None  # a worker tells the main process, so that the whole run stops
     parent_stopping: Any = None  # ...unless the main process is the one stopping it (shared flag)
+    working = False  # a worker is in our own code (not in the pool's queue code)
 
 
 def _handle(signum: int, frame: object) -> None:
-    first = _State.received is None
-    if first:
+    if _State.forward_to is not None:
+        _in_worker(signum)
+        return
+    if _State.received is None:
         _State.received = signum
-        if _State.forward_to is not None and not (_State.parent_stopping and _State.parent_stopping.value):
-            os.kill(_State.forward_to, signum)
-    if first and not _State.deferring:
+        if not _State.deferring:
+            raise Interrupted(signum)
+
+
+def _in_worker(signum: int) -> None:
+    """A pool worker raises only in our own code (``working()``): raised inside the pool's queue
+    code, the exception could leave a lock taken or a message half read. Ended by the main
+    process while it waits in the queue, it has nothing of ours to finish and leaves at once;
+    signalled otherwise, it tells the main process, which ends the pool, and stops at its next
+    safe point."""
+    ended_by_parent = bool(_State.parent_stopping is not None and _State.parent_stopping.value)
+    first = _State.received is None
+    _State.received = _State.received or signum
+    if first and not ended_by_parent:
+        os.kill(_State.forward_to, signum)  # type: ignore[arg-type]
+    if not _State.working:
+        if ended_by_parent:
+            os._exit(128 + signum)
+        return
+    if not _State.deferring and (first or ended_by_parent):
         raise Interrupted(signum)
 
 
@@ -72,13 +92,42 @@ def handled() -> Iterator[None]:
 
 def in_worker(parent: int, stopping: Any) -> None:
     """In a pool worker: a signal ends the worker and, passed on to ``parent``, the run, unless
-    ``stopping.value`` says the parent is the one ending the pool."""
+    ``stopping.value`` says the parent is the one ending the pool. Signals held back while the
+    worker started (``held``) arrive now."""
     _State.received = None
     _State.deferring = 0
     _State.forward_to = parent
     _State.parent_stopping = stopping
     for signum in SIGNALS:
         signal.signal(signum, _handle)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
+
+
+@contextmanager
+def held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait in this block (where the platform can hold them), and so they do in
+    the threads and processes it starts, until those let them through."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+@contextmanager
+def working() -> Iterator[None]:
+    """A pool worker's own code: a signal may raise here (see ``_in_worker``)."""
+    _State.working = True
+    try:
+        raise_if_received()
+        yield
+    finally:
+        _State.working = False
+    raise_if_received()
 
 
 @contextmanager

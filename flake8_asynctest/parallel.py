@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
+from typing import Any
 
 from .checker import FileResult, check_source, collect_if_due
 from .config.plan import Plan
 from .fixes.options import FixOptions
+from . import interrupts
 from .interrupts import in_worker, raise_if_received
 from .report import Diagnostic, FileReport, diagnostics
 from .settings import Settings
@@ -93,7 +96,7 @@ def unreadable(path: str, reason: str) -> FileReport:
 
 def check_files(
     paths: Sequence[str], plan: Plan, jobs: int, fixing: FixOptions | None = None
-) -> Iterator[FileReport]:
+) -> Generator[FileReport, None, None]:
     """Each file's report, in the order of ``paths`` (each file fixed by the process that checks it)."""
     if jobs <= 1 or len(paths) < 2 or (len(paths) < POOL_MIN_FILES and _size(paths) < POOL_MIN_BYTES):
         for path in paths:
@@ -122,14 +125,50 @@ def _in_pool(paths: Sequence[str], plan: Plan, jobs: int, fixing: FixOptions | N
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
     chunksize = max(1, min(32, len(paths) // (jobs * 8)))
     stopping = context.Value("b", 0, lock=False)  # set when this process ends the pool, as it always does
-    pool = context.Pool(jobs, initializer=_start_worker, initargs=(plan, fixing, os.getpid(), stopping))
+    # A worker starts with SIGINT and SIGTERM held back until it handles them itself: one arriving
+    # while it forks would meet this process's handler in the child and be lost there. The pool's
+    # own thread, which replaces a worker that died, is started here and keeps them held too.
+    pool = None
     try:
+        with interrupts.held():  # a signal held back here arrives as the block ends: the pool is made
+            pool = context.Pool(jobs, initializer=_start_worker, initargs=(plan, fixing, os.getpid(), stopping))
         yield from pool.imap(_check_in_worker, paths, chunksize)
-    finally:
+    except BaseException:  # interrupted, here or in the caller (closing us), or an error
+        stopping.value = 1  # before any worker is told to end: it must not wait for a safe point
+        if pool is not None:
+            _end_now(pool)
+        raise
+    else:
         stopping.value = 1
-        pool.terminate()  # waits for the workers: one writing a file finishes it first
+        with interrupts.held():  # the work is done: a signal now waits until the workers are gone
+            pool.terminate()
 
 
+def _end_now(pool: Any) -> None:
+    """End an interrupted pool's workers and wait for them: a worker writing a file finishes it
+    first, one waiting in the pool's queue leaves at once. The pool's own ending is skipped: it
+    waits on the queue a worker may have left half read, and would hang."""
+    import multiprocessing
+    from multiprocessing.pool import TERMINATE
+
+    # the pool's thread replaces a worker that ends: stop it first (CPython's Pool, 3.8 to 3.14)
+    pool._worker_handler._state = TERMINATE
+    pool._change_notifier.put(None)
+    pool._worker_handler.join(_GRACE)
+    workers = list(pool._pool)
+    for worker in workers:
+        if worker.exitcode is None:
+            worker.terminate()
+    deadline = time.monotonic() + _GRACE
+    for worker in workers:
+        worker.join(max(0.0, deadline - time.monotonic()))
+    for worker in multiprocessing.active_children():  # past the grace, or forked as the pool ended
+        worker.kill()
+        worker.join()
+    pool._terminate.cancel()  # no finaliser at exit either
+
+
+_GRACE = 10.0  # seconds an interrupted worker has to finish the file it is writing
 _worker: tuple[Plan, FixOptions | None] | None = None
 
 
@@ -141,6 +180,5 @@ def _start_worker(plan: Plan, fixing: FixOptions | None, parent: int, stopping: 
 
 def _check_in_worker(path: str) -> FileReport:
     assert _worker is not None
-    report = check_file(path, *_worker)
-    raise_if_received()
-    return report
+    with interrupts.working():
+        return check_file(path, *_worker)

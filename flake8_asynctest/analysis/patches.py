@@ -6,9 +6,9 @@ import ast
 from typing import TYPE_CHECKING
 
 from . import known
-from .model import Scope
+from .model import FunctionInfo, Module, Scope, parent
 from .usage import describe
-from .values import UNKNOWN, Obj, Value
+from .values import UNKNOWN, Func, Obj, Value
 
 if TYPE_CHECKING:
     from .resolve import Resolver
@@ -95,3 +95,50 @@ def installed_mock(resolver: Resolver, patch: Patch, scope: Scope) -> Value:
     if resolver.is_coroutine_function(patch.target):
         return Obj(known.ASYNC_MOCK)
     return UNKNOWN
+
+
+def sync_stand_ins(resolver: Resolver, module: Module) -> dict[FunctionInfo, list[tuple[ast.AST | None, Scope]]]:
+    """The ``async def``s this module replaces with something that makes no coroutine (a MagicMock,
+    a lambda, a plain function): ``patch``/``patch.object`` with ``new``/``new_callable``,
+    ``monkeypatch.setattr(obj, "name", value)``, ``obj.name = value``. Each with where it holds:
+    the ``with`` block or the decorated function or class of a patch, else None (from that point
+    on, in the scope given). A plain ``patch`` of an ``async def`` installs an AsyncMock: it makes
+    coroutines still."""
+    found: dict[FunctionInfo, list[tuple[ast.AST | None, Scope]]] = {}
+
+    def replaced(target: Value, replacement: Value, node: ast.AST, scope: Scope) -> None:
+        makes_coroutines = (
+            isinstance(replacement, Obj) and replacement.cls == known.ASYNC_MOCK
+        ) or resolver.is_coroutine_function(replacement)
+        if isinstance(target, Func) and target.info.is_coroutine_function and not makes_coroutines:
+            found.setdefault(target.info, []).append((_extent(node), scope))
+
+    for call, scope in module.calls_named("patch", "object"):
+        patch = patch_of(resolver, call, scope)
+        if patch is not None and (patch.new is not None or patch.new_callable is not None):
+            replaced(patch.target, installed_mock(resolver, patch, scope), call, scope)
+    for call, scope in module.calls_named("setattr"):
+        if len(call.args) == 3 and isinstance(call.args[1], ast.Constant) and isinstance(call.args[1].value, str):
+            target = resolver.attribute(resolver.value(call.args[0], scope), call.args[1].value)
+            replaced(target, resolver.value(call.args[2], scope), call, scope)
+    for assign, scope in module.nodes.get(ast.Assign, ()):
+        for target in assign.targets:
+            if isinstance(target, ast.Attribute):
+                replaced(
+                    resolver.attribute(resolver.value(target.value, scope), target.attr),
+                    resolver.value(assign.value, scope),
+                    assign,
+                    scope,
+                )
+    return found
+
+
+def _extent(node: ast.AST) -> ast.AST | None:
+    """The code a replacement made at ``node`` holds for: a ``with`` block, a decorated function or
+    class; None for a replacement that holds from there on (``patcher.start()``, an assignment)."""
+    holder = parent(node)
+    if isinstance(holder, ast.withitem):
+        return parent(holder)
+    if isinstance(holder, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node in holder.decorator_list:
+        return holder
+    return None

@@ -8,8 +8,9 @@ from typing import Any
 from ..analysis import known
 from ..analysis.known import Runner
 from ..analysis.model import FunctionInfo, Scope, parent, scope_of
-from ..analysis.usage import callee_name, describe, enclosing_with_calls, own_nodes
-from ..analysis.values import Coro, Func
+from ..analysis.patches import sync_stand_ins
+from ..analysis.usage import callee_name, describe, enclosing_with_calls, inside, own_nodes
+from ..analysis.values import UNKNOWN, Coro, Func
 from ..context import Context
 from ..fix import Edit, Fix, add_await
 from ..rule import Rule
@@ -19,14 +20,26 @@ ATC101 = Rule(
     code="ATC101",
     summary="Coroutine created and never awaited",
     name="coroutine-never-awaited",
-    message="{callee}() makes a coroutine that is never awaited, so its body never runs; {advice}",
+    message="{callee}() {what}; {advice}",
     fix="add `await` (in a coroutine)",
     what="""
         Finds calls to coroutine functions whose coroutine is dropped: the call is a statement of
-        its own, or its result goes into a name that is never read. Not reported: a coroutine a
-        test drops on purpose to see Python's "never awaited" RuntimeWarning (deleted with
-        `del`, or made inside `assertWarns(RuntimeWarning)`, `pytest.warns(RuntimeWarning)` or
-        `warnings.catch_warnings()`).
+        its own, or its result goes into a name that is never read. A coroutine function is an
+        `async def`, a function named in the `coroutine-functions` option (also when the checker
+        can read it), or a plain `def` that hands back an `async def`'s coroutine on every path
+        that does not `return None` (a wrapper such as `def fetch(self): return self.get(url)`; a
+        body that can run to its end does its work itself there, as a helper serving sync and
+        async connections does). Also reported: a method call on an untyped parameter that the
+        same function awaits elsewhere (`await client.send(a)` ... `client.send(b)`): evidence in
+        one function, not a guess; and a bare call of a generator-based coroutine (a `def` whose
+        body delegates with `yield from`, bare or under `@asyncio.coroutine`): the call makes a
+        generator and runs nothing. Not reported: a coroutine a test drops on purpose to see
+        Python's "never awaited" RuntimeWarning (deleted with `del`, or made inside
+        `assertWarns(RuntimeWarning)`, `pytest.warns(RuntimeWarning)` or
+        `warnings.catch_warnings()`); a call whose `async def` the test replaces with something
+        that makes no coroutine (`patch.object(Client, "fetch", new_callable=MagicMock)`,
+        `monkeypatch.setattr`, `client.fetch = Mock()`) in the same test class or function, at
+        module level or in a fixture.
         """,
     why="""
         Calling an `async def` function only creates a coroutine object; nothing in its body runs
@@ -49,11 +62,17 @@ ATC102 = Rule(
     code="ATC102",
     summary="Coroutine object tested as a value (`assert coro()`, `assertTrue(coro())`)",
     name="coroutine-used-as-value",
-    message="{callee}() is a coroutine object here, always true and equal to nothing, and never awaited; add `await`",
+    message="{subject}: {effect}; {advice}",
     fix="add `await`",
     what="""
         Finds a coroutine used where its value is tested: `assert coro()`, `if coro():`,
         `self.assertTrue(coro())`, `self.assertEqual(coro(), x)`, `self.assertIsNotNone(coro())`...
+        And a coroutine bound to a name and then used as if the name held its result, reported at
+        the first such use: an attribute read (`resp = client.get(url)` ... `resp.status`, or
+        `async with conn.transaction()`), subscripting, iterating or unpacking it, or testing its
+        truth. A coroutine's own API (`close()`, `send()`, `cr_frame`...), identity and equality
+        checks, and handing the name on (to `gather`, `create_task`, a helper) are not reported:
+        tests of coroutine objects do those on purpose.
         """,
     why="""
         A coroutine object is always truthy and never equal to a result, so `assert` and
@@ -98,6 +117,13 @@ ATC106 = Rule(
         """,
 )
 
+_COROUTINE = "makes a coroutine that is never awaited, so its body never runs"
+_GENERATOR = (
+    "makes a generator that nothing iterates (its body delegates with `yield from`, as a generator-based "
+    "coroutine does), so its body never runs"
+)
+_LEGACY_ADVICE = "drive it with `yield from`, or port it to `async def` and await it"
+_TRUTH = "always true and equal to nothing, and never awaited"
 _TRUTHY_PARENTS = (ast.If, ast.While, ast.IfExp, ast.Assert)
 _EQUALITY_OPS = (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)
 _SYNC_CLEANUPS = {"addCleanup": (Runner.SYNC,), "addClassCleanup": (Runner.SYNC, Runner.ISOLATED)}
@@ -106,7 +132,7 @@ _MODULE_CLEANUP = "unittest.addModuleCleanup"
 
 class Unawaited(Family):
     rules = (ATC101, ATC102, ATC106)
-    wanted = (ast.Call,)
+    wanted = (ast.Call, ast.Await, ast.Assign)
 
     def check(self, ctx: Context) -> None:
         if ctx.enabled(ATC106):
@@ -115,23 +141,24 @@ class Unawaited(Family):
                     self._cleanup(ctx, call, scope, call.func.attr)
             for call, scope, _ in ctx.resolver.calls_to(_MODULE_CLEANUP):
                 self._cleanup(ctx, call, scope, "addModuleCleanup")
-        resolver = ctx.resolver
         for call, scope in ctx.module.of_type(ast.Call):
             context = parent(call)
             if not _interesting(call, context):
                 continue
-            if not resolver.is_coroutine_call(call, scope):
-                continue
-            if _expects_never_awaited_warning(call):
+            dropped = _dropped(ctx, call, context, scope)
+            if dropped is None or _expects_never_awaited_warning(call):
                 continue  # the test makes the coroutine to see the "never awaited" warning
+            what, subject = dropped
             callee = describe(call.func)
-            fix = Fix(Edit(call, "Call", add_await)) if scope.is_coroutine else None
+            legacy = what is _GENERATOR
+            fix = Fix(Edit(call, "Call", add_await)) if scope.is_coroutine and not legacy else None
             if isinstance(context, ast.Expr):
-                ctx.report(ATC101, call, fix, callee=callee, advice=_advice(scope))
+                advice = _LEGACY_ADVICE if legacy else _advice(scope)
+                ctx.report(ATC101, call, fix, callee=callee, what=what, advice=advice)
             elif isinstance(context, (ast.Assign, ast.AnnAssign)):
-                self._assigned(ctx, call, context, scope, callee, fix)
-            else:
-                ctx.report(ATC102, call, fix, callee=callee)
+                self._assigned(ctx, call, context, scope, callee, what, fix)
+            elif subject is not None:
+                ctx.report(ATC102, call, fix, subject=subject, effect=_TRUTH, advice="add `await`")
 
     def _assigned(
         self,
@@ -140,6 +167,7 @@ class Unawaited(Family):
         stmt: ast.Assign | ast.AnnAssign,
         scope: Scope,
         callee: str,
+        what: str,
         fix: Fix | None,
     ) -> None:
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
@@ -148,8 +176,19 @@ class Unawaited(Family):
         if scope.kind not in ("function", "lambda"):
             return  # a module or class attribute can be read from anywhere
         name = targets[0].id
-        if not scope.reads(name) and not _deleted(scope, name):
-            ctx.report(ATC101, call, fix, callee=callee, advice="await it, or pass it to whoever must")
+        reads = scope.reads(name)
+        if not reads and not _deleted(scope, name):
+            ctx.report(ATC101, call, fix, callee=callee, what=what, advice="await it, or pass it to whoever must")
+            return
+        if what is not _COROUTINE:
+            return  # only a coroutine the resolver sees is known to stay one in the name
+        for read in sorted(reads, key=lambda node: (node.lineno, node.col_offset)):
+            effect = _result_use(read)
+            if effect is not None and isinstance(ctx.resolver.value(read, scope), Coro):
+                subject = f"{name} holds the coroutine {callee}() makes, not its result"
+                advice = f"await {callee}() where {name} is assigned"
+                ctx.report(ATC102, read, None, subject=subject, effect=effect, advice=advice)
+                return
 
     def _cleanup(self, ctx: Context, call: ast.Call, scope: Scope, method: str) -> None:
         if not call.args:
@@ -229,6 +268,146 @@ def _to_async_cleanup(node: Any, module: Any) -> Any:
     args = [cst.Arg(inner.func), *inner.args]
     args = [arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) for arg in args]
     return node.with_changes(func=node.func.with_changes(attr=cst.Name("addAsyncCleanup")), args=args)
+
+
+def _dropped(ctx: Context, call: ast.Call, context: ast.AST | None, scope: Scope) -> tuple[str, str | None] | None:
+    """What ``call`` makes that its caller drops (ATC101's account of it) and how to name the call
+    where its value is tested (ATC102's); None when it drops nothing we can show."""
+    resolver = ctx.resolver
+    if resolver.is_coroutine_call(call, scope):
+        if _patched_away(ctx, call, scope):
+            return None
+        return _COROUTINE, f"{describe(call.func)}() is a coroutine object here"
+    if isinstance(context, ast.Expr) and resolver.is_legacy_coroutine_call(call, scope):
+        return _GENERATOR, None
+    awaited = _awaited_elsewhere(ctx, call, scope)
+    if awaited is not None:
+        line = awaited.lineno
+        return (
+            f"is awaited on line {line} but not here: the awaitable it makes is dropped, so its work may never run",
+            f"{describe(call.func)}() is an awaitable here (line {line} awaits the same call)",
+        )
+    return None
+
+
+def _awaited_elsewhere(ctx: Context, call: ast.Call, scope: Scope) -> ast.Await | None:
+    """``param.method(...)`` on an untyped parameter of this function (not ``self``), when the
+    function awaits ``param.method(...)`` elsewhere: the same call on the same object, awaited
+    once, makes an awaitable here too. Evidence in one function, not a guess across the project."""
+    func = call.func
+    if func.__class__ is not ast.Attribute or func.value.__class__ is not ast.Name:  # type: ignore[attr-defined]
+        return None
+    name = func.value.id  # type: ignore[attr-defined]
+    awaited = _awaited_calls(ctx).get((scope, name, func.attr))  # type: ignore[attr-defined]
+    if not awaited or scope.kind != "function":
+        return None
+    bindings = scope.bindings.get(name, ())
+    if len(bindings) != 1 or bindings[0].kind != "param":
+        return None
+    if bindings[0].node.annotation is not None:  # type: ignore[attr-defined]
+        return None
+    function: FunctionInfo = scope.info  # type: ignore[assignment]
+    if function.owner is not None and name == function.self_name:
+        return None
+    return awaited[0] if ctx.resolver.value(func.value, scope) is UNKNOWN else None
+
+
+def _awaited_calls(ctx: Context) -> dict[tuple[Scope, str, str], list[ast.Await]]:
+    """``await name.method(...)`` in the module, by (scope, name, method), once per file."""
+    found = ctx.cache.get("awaited_method_calls")
+    if found is None:
+        found = {}
+        for await_, scope in ctx.module.of_type(ast.Await):
+            value = await_.value
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+                receiver = value.func.value
+                if isinstance(receiver, ast.Name):
+                    found.setdefault((scope, receiver.id, value.func.attr), []).append(await_)
+        ctx.cache["awaited_method_calls"] = found
+    return found  # type: ignore[return-value]
+
+
+def _patched_away(ctx: Context, call: ast.Call, scope: Scope) -> bool:
+    """The ``async def`` whose coroutine ``call`` makes (itself, or the one a plain def hands
+    back) is replaced, where the call runs, with something that makes no coroutine: by a patch
+    whose ``with`` block or decorated test holds the call, or earlier in the same function, or in
+    a set-up method of its class, a fixture or at module level. The call there makes none."""
+    makers = ctx.resolver.coroutine_makers(ctx.resolver.value(call.func, scope))
+    if not makers:
+        return False
+    stand_ins = ctx.cache.get("sync_stand_ins")
+    if stand_ins is None:
+        stand_ins = ctx.cache["sync_stand_ins"] = sync_stand_ins(ctx.resolver, ctx.module)
+    for maker in makers:
+        for extent, where in stand_ins.get(maker, ()):  # type: ignore[attr-defined]
+            if extent is not None:
+                if inside(call, extent):
+                    return True
+            elif _holds_for(ctx, where, call, scope):
+                return True
+    return False
+
+
+_SET_UP = frozenset({"setUp", "asyncSetUp", "setUpClass", "setup_method", "setup_class", "setup", "__init__"})
+
+
+def _holds_for(ctx: Context, where: Scope, call: ast.Call, scope: Scope) -> bool:
+    """A replacement made in ``where`` (by an assignment, ``monkeypatch.setattr``, a started
+    patcher) holds for ``call``: it is made at module level, in a fixture, in a set-up method of
+    the call's class, or earlier in the function that makes the call."""
+    function = where.function
+    if function is None or function in ctx.tests.fixtures:
+        return True
+    if function.name in _SET_UP and function.owner is not None:
+        caller = scope.function
+        owner = caller.owner if caller is not None else None
+        return owner is not None and function.owner in (ctx.resolver.mro(owner) or ())
+    return function is scope.function
+
+
+_COROUTINE_API = frozenset(
+    {"send", "throw", "close", "cr_await", "cr_code", "cr_frame", "cr_origin", "cr_running", "cr_suspended"}
+)
+
+
+def _result_use(read: ast.Name) -> str | None:
+    """How a read of a name holding a coroutine uses it as if it held the result, as the effect
+    to report; None for a use that suits a coroutine (awaited, handed on, closed, compared)."""
+    context = parent(read)
+    if isinstance(context, ast.Attribute):
+        attr = context.attr
+        if attr in _COROUTINE_API or attr.startswith(("__", "gi_")) or not isinstance(context.ctx, ast.Load):
+            return None
+        return f"reading .{attr} raises AttributeError"
+    if isinstance(context, ast.Subscript) and context.value is read:
+        return "subscripting it raises TypeError"
+    if isinstance(context, (ast.For, ast.AsyncFor, ast.comprehension)) and context.iter is read:
+        return "iterating it raises TypeError"
+    if isinstance(context, (ast.Assign, ast.AnnAssign)) and context.value is read:
+        targets = context.targets if isinstance(context, ast.Assign) else [context.target]
+        return "unpacking it raises TypeError" if isinstance(targets[0], (ast.Tuple, ast.List)) else None
+    if isinstance(context, ast.withitem) and context.context_expr is read:
+        return "it is no context manager: entering it raises"
+    if isinstance(context, _TRUTHY_PARENTS) and context.test is read:  # type: ignore[union-attr]
+        return "it is always true"
+    if isinstance(context, ast.UnaryOp) and isinstance(context.op, ast.Not):
+        return "it is always true"
+    if isinstance(context, ast.BoolOp) and isinstance(parent(context), (*_TRUTHY_PARENTS, ast.UnaryOp)):
+        return "it is always true"
+    if _asserted_truthy(read, context):
+        return "it is always true"
+    return None
+
+
+def _asserted_truthy(arg: ast.AST, call: ast.AST | None) -> bool:
+    """``arg`` is the checked argument of ``assertTrue``/``assertFalse``."""
+    return (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr in known.UNITTEST_ASSERTS_TRUTHY
+        and bool(call.args)
+        and call.args[0] is arg
+    )
 
 
 def _interesting(call: ast.AST, context: ast.AST | None) -> bool:

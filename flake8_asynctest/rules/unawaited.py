@@ -69,10 +69,12 @@ ATC102 = Rule(
         `self.assertTrue(coro())`, `self.assertEqual(coro(), x)`, `self.assertIsNotNone(coro())`...
         And a coroutine bound to a name and then used as if the name held its result, reported at
         the first such use: an attribute read (`resp = client.get(url)` ... `resp.status`, or
-        `async with conn.transaction()`), subscripting, iterating or unpacking it, or testing its
-        truth. A coroutine's own API (`close()`, `send()`, `cr_frame`...), identity and equality
-        checks, and handing the name on (to `gather`, `create_task`, a helper) are not reported:
-        tests of coroutine objects do those on purpose.
+        `async with conn.transaction()`), subscripting, iterating or unpacking it, testing its
+        truth, comparing it with literal data (`== 200`, `assertEqual(rows, [1])`), or handing it
+        to a builtin that takes a value (`len(rows)`). A coroutine's own API (`close()`, `send()`,
+        `cr_frame`...), identity checks, comparisons with other objects, and handing the name on
+        (to `gather`, `create_task`, a helper) are not reported: tests of coroutine objects do
+        those on purpose.
         """,
     why="""
         A coroutine object is always truthy and never equal to a result, so `assert` and
@@ -183,7 +185,7 @@ class Unawaited(Family):
         if what is not _COROUTINE:
             return  # only a coroutine the resolver sees is known to stay one in the name
         for read in sorted(reads, key=lambda node: (node.lineno, node.col_offset)):
-            effect = _result_use(read)
+            effect = _result_use(read, scope)
             if effect is not None and isinstance(ctx.resolver.value(read, scope), Coro):
                 subject = f"{name} holds the coroutine {callee}() makes, not its result"
                 advice = f"await {callee}() where {name} is assigned"
@@ -370,7 +372,7 @@ _COROUTINE_API = frozenset(
 )
 
 
-def _result_use(read: ast.Name) -> str | None:
+def _result_use(read: ast.Name, scope: Scope) -> str | None:
     """How a read of a name holding a coroutine uses it as if it held the result, as the effect
     to report; None for a use that suits a coroutine (awaited, handed on, closed, compared)."""
     context = parent(read)
@@ -396,7 +398,44 @@ def _result_use(read: ast.Name) -> str | None:
         return "it is always true"
     if _asserted_truthy(read, context):
         return "it is always true"
+    if isinstance(context, ast.Compare) and all(isinstance(op, _EQUALITY_OPS) for op in context.ops):
+        if any(_is_data(side) for side in (context.left, *context.comparators) if side is not read):
+            return "it equals no data"
+    if isinstance(context, ast.Call) and read in context.args:
+        return _passed_as_value(read, context, scope)
     return None
+
+
+# builtins that take a value: a coroutine given to any of them raises TypeError
+_VALUE_BUILTINS = frozenset({"len", "list", "tuple", "set", "dict", "sorted", "sum", "int", "float", "bytes"})
+_DATA = (ast.Constant, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.JoinedStr)
+
+
+def _passed_as_value(read: ast.Name, call: ast.Call, scope: Scope) -> str | None:
+    """A coroutine handed where data is expected: to a builtin that takes a value (``len(rows)``),
+    or to a unittest assertion that compares it with literal data (``assertEqual(status, 200)``).
+    Compared with another object it may be a test of coroutine objects (``assertIs(coro, c)``)."""
+    func = call.func
+    if isinstance(func, ast.Name) and func.id in _VALUE_BUILTINS and not _bound(func.id, scope):
+        return f"{func.id}() of it raises TypeError"
+    if isinstance(func, ast.Attribute) and func.attr in known.UNITTEST_ASSERTS_VALUE:
+        compared = call.args[:2]
+        if read in compared and any(_is_data(other) for other in compared if other is not read):
+            return "it equals no data"
+    return None
+
+
+def _is_data(expr: ast.expr) -> bool:
+    return isinstance(expr, _DATA) and not (isinstance(expr, ast.Constant) and expr.value is None)
+
+
+def _bound(name: str, scope: Scope) -> bool:
+    current: Scope | None = scope
+    while current is not None:
+        if name in current.bindings:
+            return True
+        current = current.parent
+    return False
 
 
 def _asserted_truthy(arg: ast.AST, call: ast.AST | None) -> bool:

@@ -22,6 +22,7 @@ from .model import Binding, ClassInfo, FunctionInfo, Module, Scope
 from .values import UNKNOWN, Cls, Coro, Ext, Func, Obj, Super, Tup, Value
 
 _MAX_BINDINGS = 8
+_MAX_RETURN_DEPTH = 16
 _BUILTIN_DECORATORS = frozenset({"staticmethod", "classmethod"})
 _MOCK_SPEC_KEYWORDS = frozenset({"spec", "spec_set", "wraps"})
 _OPTIONAL = frozenset({"typing.Optional", "typing_extensions.Optional"})
@@ -54,6 +55,7 @@ class Resolver:
         self._coroutine_names: frozenset[str] | None = None
         self._own_name: str | None = None
         self._returned: dict[FunctionInfo, Value] = {}
+        self._returning = 0  # how many functions' returns are being worked out, one inside another
         self._unquoted: dict[ast.Constant, ast.expr | None] = {}
         self._aliases: dict[FunctionInfo | ClassInfo, set[str]] = {}
         self._plain_defs: dict[str, list[FunctionInfo]] | None = None
@@ -575,8 +577,14 @@ class Resolver:
         async one's coroutine)."""
         found = self._returned.get(info)
         if found is None:
+            if self._returning >= _MAX_RETURN_DEPTH:
+                return UNKNOWN  # a chain of wrappers this deep is not worth the stack it takes
             self._returned[info] = UNKNOWN  # a function that returns its own call's result
-            found = self._returned[info] = self._compute_returned(info)
+            self._returning += 1
+            try:
+                found = self._returned[info] = self._compute_returned(info)
+            finally:
+                self._returning -= 1
         return found
 
     def _compute_returned(self, info: FunctionInfo) -> Value:

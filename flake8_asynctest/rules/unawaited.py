@@ -9,7 +9,7 @@ from ..analysis import known
 from ..analysis.known import Runner
 from ..analysis.model import FunctionInfo, Scope, parent, scope_of
 from ..analysis.patches import sync_stand_ins
-from ..analysis.usage import callee_name, describe, enclosing_with_calls, inside, own_nodes
+from ..analysis.usage import callee_name, describe, enclosing_with_calls, inside
 from ..analysis.values import UNKNOWN, Coro, Func
 from ..context import Context
 from ..fix import Edit, Fix, add_await
@@ -232,8 +232,8 @@ def _dropped_by_cleanup(
         if runner in _SYNC_CLEANUPS.get(method, (Runner.SYNC, Runner.ISOLATED)):
             return f"coroutine function {describe(target)}", None, advice
         return None
-    if returns_dropped and isinstance(value, Func) and _returns_coroutine(ctx, value.info):
-        return f"the coroutine returned by {describe(target)}", None, advice
+    if returns_dropped and isinstance(value, Func) and isinstance(resolver.call_result(value), Coro):
+        return f"the coroutine returned by {describe(target)}", None, advice  # a plain def that hands one back
     return None
 
 
@@ -528,16 +528,6 @@ def _runner_for(ctx: Context, scope: Scope) -> Runner | None:
     if function is None or function.owner is None:
         return None
     return ctx.tests.runner(function.owner)
-
-
-def _returns_coroutine(ctx: Context, info: FunctionInfo) -> bool:
-    """A plain ``def`` whose every ``return`` hands back a coroutine."""
-    if info.is_async or not ctx.resolver.plain_decorators(info):
-        return False
-    returns = [n for n in own_nodes(info.node) if isinstance(n, ast.Return) and n.value is not None]
-    if not returns:
-        return False
-    return all(isinstance(r.value, ast.Call) and ctx.resolver.is_coroutine_call(r.value, info.scope) for r in returns)
 
 
 def _cleanup_advice(runner: Runner | None, method: str) -> str:

@@ -234,7 +234,8 @@ class Resolver:
             bindings = self.bindings(expr.id, scope)
             if not bindings:
                 return UNKNOWN
-            bindings = _import_world(bindings, expr.id)
+            if len(bindings) > 1:
+                bindings = _import_world(bindings, expr.id)
             return self._merge(self._binding_value(b, expr.id, scope) for b in bindings[: _MAX_BINDINGS + 1])
         if isinstance(expr, ast.Attribute):
             return self.attribute(self.value(expr.value, scope), expr.attr)

@@ -20,7 +20,7 @@ from ..context import Context
 
 FACTORIES = ("asyncio.create_task", "asyncio.ensure_future", "asyncio.Task")
 # calls whose result a helper's caller could drop or keep: statements and single assignments
-_KEPT_OR_DROPPED = (ast.Expr, ast.Assign)
+_KEPT_OR_DROPPED = frozenset({ast.Expr, ast.Assign})
 
 
 def creations(ctx: Context) -> list[tuple[ast.Call, Scope, str]]:
@@ -56,12 +56,23 @@ def _creations(ctx: Context) -> list[tuple[ast.Call, Scope, str]]:
             found.append((call, scope, describe(func)))
             coroutines[call] = _factory_coroutine(call)
     if resolver.project is not None or any(name in ctx.source for name in ("create_task", "ensure_future")):
+        helpers: dict[FunctionInfo, ast.Call | None] = {}
         for call, scope in ctx.module.of_type(ast.Call):
-            if call not in coroutines and isinstance(parent(call), _KEPT_OR_DROPPED):
-                helper = _task_helper(ctx, call, scope)
-                if helper is not None:
-                    found.append((call, scope, describe(call.func)))
-                    coroutines[call] = _handed_on(call, *helper)
+            if parent(call).__class__ not in _KEPT_OR_DROPPED or call in coroutines:
+                continue
+            func = call.func
+            if func.__class__ is ast.Attribute and func.attr.startswith("assert"):  # type: ignore[attr-defined]
+                continue  # the commonest statements of a test: never worth resolving here
+            callee = resolver.value(func, scope)
+            if callee.__class__ is not Func:
+                continue
+            info: FunctionInfo = callee.info  # type: ignore[attr-defined]
+            if info not in helpers:
+                helpers[info] = _handed_over(ctx, info)
+            factory = helpers[info]
+            if factory is not None:
+                found.append((call, scope, describe(func)))
+                coroutines[call] = _handed_on(call, info, factory, callee.bound)  # type: ignore[attr-defined]
     found.sort(key=lambda item: (item[0].lineno, item[0].col_offset))
     return found
 
@@ -88,21 +99,13 @@ def _factory_coroutine(call: ast.Call) -> ast.expr | None:
     return next((k.value for k in call.keywords if k.arg in ("coro", "coro_or_future")), None)
 
 
-def _task_helper(ctx: Context, call: ast.Call, scope: Scope) -> tuple[FunctionInfo, ast.Call, bool] | None:
-    """The helper ``call`` calls, the factory call it hands the task of, and whether the call is
-    bound (``self.spawn(...)``): when the helper returns, on every path, a task it started and
-    keeps no hold on (whatever it is annotated to return: ``Task[None]``, ``Future``, nothing)."""
-    func = call.func
-    if isinstance(func, ast.Attribute) and func.attr.startswith("assert"):
-        return None  # the commonest statements of a test: never worth resolving here
-    callee = ctx.resolver.value(func, scope)
-    if not isinstance(callee, Func) or callee.info.is_async or callee.info.is_generator:
+def _handed_over(ctx: Context, helper: FunctionInfo) -> ast.Call | None:
+    """The factory call whose task the plain def ``helper`` hands back on every path, keeping no
+    hold on it (whatever it is annotated to return: ``Task[None]``, ``Future``, nothing)."""
+    if helper.is_async or helper.is_generator or not helper.returns:
         return None
-    info = callee.info
-    made = [_started(ctx, node.value, info) for node in info.returns]
-    if not made or any(factory is None for factory in made):
-        return None
-    return info, made[0], callee.bound  # type: ignore[return-value]
+    made = [_started(ctx, node.value, helper) for node in helper.returns]
+    return None if any(factory is None for factory in made) else made[0]
 
 
 def _started(ctx: Context, value: ast.expr | None, helper: FunctionInfo) -> ast.Call | None:

@@ -299,8 +299,11 @@ def _awaited_elsewhere(ctx: Context, call: ast.Call, scope: Scope) -> ast.Await 
     func = call.func
     if func.__class__ is not ast.Attribute or func.value.__class__ is not ast.Name:  # type: ignore[attr-defined]
         return None
+    awaited_calls = ctx.cache.get("awaited_method_calls")
+    if awaited_calls is None:
+        awaited_calls = ctx.cache["awaited_method_calls"] = _awaited_calls(ctx)
     name = func.value.id  # type: ignore[attr-defined]
-    awaited = _awaited_calls(ctx).get((scope, name, func.attr))  # type: ignore[attr-defined]
+    awaited = awaited_calls.get((scope, name, func.attr))  # type: ignore[attr-defined]
     if not awaited or scope.kind != "function":
         return None
     bindings = scope.bindings.get(name, ())
@@ -315,18 +318,15 @@ def _awaited_elsewhere(ctx: Context, call: ast.Call, scope: Scope) -> ast.Await 
 
 
 def _awaited_calls(ctx: Context) -> dict[tuple[Scope, str, str], list[ast.Await]]:
-    """``await name.method(...)`` in the module, by (scope, name, method), once per file."""
-    found = ctx.cache.get("awaited_method_calls")
-    if found is None:
-        found = {}
-        for await_, scope in ctx.module.of_type(ast.Await):
-            value = await_.value
-            if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
-                receiver = value.func.value
-                if isinstance(receiver, ast.Name):
-                    found.setdefault((scope, receiver.id, value.func.attr), []).append(await_)
-        ctx.cache["awaited_method_calls"] = found
-    return found  # type: ignore[return-value]
+    """``await name.method(...)`` in the module, by (scope, name, method)."""
+    found: dict[tuple[Scope, str, str], list[ast.Await]] = {}
+    for await_, scope in ctx.module.of_type(ast.Await):
+        value = await_.value
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+            receiver = value.func.value
+            if isinstance(receiver, ast.Name):
+                found.setdefault((scope, receiver.id, value.func.attr), []).append(await_)
+    return found
 
 
 def _patched_away(ctx: Context, call: ast.Call, scope: Scope) -> bool:

@@ -71,10 +71,11 @@ ATC102 = Rule(
         the first such use: an attribute read (`resp = client.get(url)` ... `resp.status`, or
         `async with conn.transaction()`), subscripting, iterating or unpacking it, testing its
         truth, comparing it with literal data (`== 200`, `assertEqual(rows, [1])`), or handing it
-        to a builtin that takes a value (`len(rows)`). A coroutine's own API (`close()`, `send()`,
-        `cr_frame`...), identity checks, comparisons with other objects, and handing the name on
-        (to `gather`, `create_task`, a helper) are not reported: tests of coroutine objects do
-        those on purpose.
+        to a builtin that takes a value (`len(rows)`). Not reported: a name the test also uses as
+        a coroutine (`coro.close()`, `send()`, `cr_frame`: a test of coroutine objects, which
+        misuses them on purpose), a use inside `assertRaises`/`pytest.raises`, identity checks,
+        comparisons with other objects, and handing the name on (to `gather`, `create_task`, a
+        helper).
         """,
     why="""
         A coroutine object is always truthy and never equal to a result, so `assert` and
@@ -182,9 +183,11 @@ class Unawaited(Family):
         if not reads and not _deleted(scope, name):
             ctx.report(ATC101, call, fix, callee=callee, what=what, advice="await it, or pass it to whoever must")
             return
-        if what is not _COROUTINE:
-            return  # only a coroutine the resolver sees is known to stay one in the name
+        if what is not _COROUTINE or any(_coroutine_api(read) for read in reads):
+            return  # a test of the coroutine object itself (it closes it, sends to it...)
         for read in sorted(reads, key=lambda node: (node.lineno, node.col_offset)):
+            if _expects_an_error(read):
+                continue  # the test checks that using the coroutine so raises
             effect = _result_use(read, scope)
             if effect is not None and isinstance(ctx.resolver.value(read, scope), Coro):
                 subject = f"{name} holds the coroutine {callee}() makes, not its result"
@@ -367,9 +370,23 @@ def _holds_for(ctx: Context, where: Scope, call: ast.Call, scope: Scope) -> bool
     return function is scope.function
 
 
-_COROUTINE_API = frozenset(
-    {"send", "throw", "close", "cr_await", "cr_code", "cr_frame", "cr_origin", "cr_running", "cr_suspended"}
-)
+_COROUTINE_API = frozenset({"send", "throw", "close"})
+
+
+def _coroutine_api(read: ast.Name) -> bool:
+    """``coro.close()``, ``coro.send(None)``, ``coro.cr_frame``: the coroutine used as one."""
+    context = parent(read)
+    return isinstance(context, ast.Attribute) and (
+        context.attr in _COROUTINE_API or context.attr.startswith(("cr_", "gi_"))
+    )
+
+
+_RAISES = frozenset({"assertRaises", "assertRaisesRegex", "assertRaisesRegexp", "raises"})
+
+
+def _expects_an_error(node: ast.AST) -> bool:
+    """``node`` sits in a ``with self.assertRaises(...)``/``pytest.raises(...)`` block."""
+    return any(callee_name(manager) in _RAISES for manager in enclosing_with_calls(node))
 
 
 def _result_use(read: ast.Name, scope: Scope) -> str | None:
@@ -378,7 +395,7 @@ def _result_use(read: ast.Name, scope: Scope) -> str | None:
     context = parent(read)
     if isinstance(context, ast.Attribute):
         attr = context.attr
-        if attr in _COROUTINE_API or attr.startswith(("__", "gi_")) or not isinstance(context.ctx, ast.Load):
+        if attr.startswith("__") or not isinstance(context.ctx, ast.Load):
             return None
         return f"reading .{attr} raises AttributeError"
     if isinstance(context, ast.Subscript) and context.value is read:

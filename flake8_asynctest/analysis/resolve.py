@@ -592,8 +592,8 @@ class Resolver:
         values = [
             self.value(node.value, info.scope) for node in info.returns if not _is_none(node.value)
         ]
-        if not values:
-            return UNKNOWN
+        if not values or any(_holds_a_mock(value) for value in values):
+            return UNKNOWN  # a mock handed out of the function that configured it is not followed
         if any(isinstance(value, Coro) for value in values):
             if not all(isinstance(value, Coro) for value in values) or _falls_off(info.node.body):
                 return UNKNOWN  # a coroutine on some paths, something else (or work done in sync) on others
@@ -980,12 +980,14 @@ def _external_attribute(base: Obj, name: str) -> Value:
 
 
 def _import_world(bindings: list[Binding], name: str) -> list[Binding]:
-    """The bindings of ``name`` as the code sees it where its imports work: a fallback bound in the
-    ``except ImportError`` of a ``try`` that imports the name (``asyncio = None``, another module
-    under the same alias) is left out, so the name still means the module the ``try`` imports."""
+    """The bindings of ``name`` as the code sees it where its imports work: a placeholder bound in
+    the ``except ImportError`` of a ``try`` that imports the name (``asyncio = None``, a stub) is
+    left out, so the name still means the module the ``try`` imports. A fallback that imports
+    another module under the name stays: both are real, each on the Pythons where it runs (a
+    shim for asynctest before 3.8, say)."""
     if len(bindings) < 2 or not any(b.kind == "import" for b in bindings):
         return bindings
-    kept = [b for b in bindings if name not in getattr(b.node, "_atc_import_fallback", ())]
+    kept = [b for b in bindings if b.kind == "import" or name not in getattr(b.node, "_atc_import_fallback", ())]
     return kept or bindings
 
 
@@ -999,6 +1001,15 @@ def _result_value(result: str | tuple[str, ...] | None) -> Value:
     if isinstance(result, tuple):
         return Tup(tuple(Obj(item) for item in result))
     return Obj(result)
+
+
+def _holds_a_mock(value: Value) -> bool:
+    """A mock, or a tuple holding one: what the function set on it (``obj.pairing = Handler()``)
+    the resolver does not follow, so its children there are not the mock's own."""
+    if isinstance(value, Tup):
+        return any(_holds_a_mock(item) for item in value.items)
+    inner = value.result if isinstance(value, Coro) else value
+    return isinstance(inner, Obj) and inner.cls in _MOCKS
 
 
 def _is_none(expr: ast.expr | None) -> bool:

@@ -68,7 +68,8 @@ ATC502 = Rule(
         `self.<attr>`, the same class): what those return may well be awaitable. Nor is a child
         the test set by hand to anything but another plain Mock (`m.fetch = AsyncMock()`,
         `Mock(fetch=...)`, `configure_mock`, `attach_mock`): it is no longer the Mock the parent
-        makes. Also finds a coroutine object made `return_value` of a Mock, and a coroutine
+        makes, and nor are its own children (`obj.pairing = Handler()` ... `await
+        obj.pairing.begin()`). Also finds a coroutine object made `return_value` of a Mock, and a coroutine
         function that a factory made for it (`return_value=async_return(rows)`, where
         `async_return` returns a nested `async def`): awaiting what the mock returns, a function,
         raises TypeError (a coroutine function named directly, `return_value=handler`, may be
@@ -251,6 +252,12 @@ class Mocks(Family):
                 return  # no longer the mock's own child: an AsyncMock, an async def, a future...
             if called and _may_return_awaitable(ctx, replacement, where):
                 return
+        holder = awaited.value if isinstance(awaited, ast.Attribute) else None
+        while isinstance(holder, ast.Attribute):
+            for replacement, where in _replacements(ctx, holder, scope):
+                if not _is_sync_mock(ctx.resolver.value(replacement, where)):
+                    return  # ``obj.pairing = Handler(...)``: obj.pairing.begin is the handler's
+            holder = holder.value
         ctx.report(
             ATC502,
             await_,
@@ -505,7 +512,7 @@ def _hand_made_awaitable(ctx: Context, given: ast.expr, value: Value) -> str | N
     (``return_value=async_return(rows)``: awaiting what the mock returns, a function, raises)."""
     if isinstance(value, Coro):
         return "a coroutine as return_value (it can be awaited only once)"
-    if isinstance(given, ast.Call) and ctx.resolver.is_coroutine_function(value):
+    if isinstance(given, ast.Call) and isinstance(value, Func) and ctx.resolver.is_coroutine_function(value):
         return (
             f"a coroutine function as return_value ({describe(given.func)}() makes one): awaiting what the mock "
             "returns, the function itself, raises TypeError"

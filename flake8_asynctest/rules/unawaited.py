@@ -39,7 +39,9 @@ ATC101 = Rule(
         `warnings.catch_warnings()`); a call whose `async def` the test replaces with something
         that makes no coroutine (`patch.object(Client, "fetch", new_callable=MagicMock)`,
         `monkeypatch.setattr`, `client.fetch = Mock()`) in the same test class or function, at
-        module level or in a fixture.
+        module level or in a fixture; the last statement of an `assertRaises`/`pytest.raises`
+        block, which is expected to raise before it makes anything (a wrapper that checks its
+        context first, a call with the wrong arguments).
         """,
     why="""
         Calling an `async def` function only creates a coroutine object; nothing in its body runs
@@ -148,6 +150,8 @@ class Unawaited(Family):
             context = parent(call)
             if not _interesting(call, context):
                 continue
+            if isinstance(context, ast.Expr) and _expected_to_raise(context):
+                continue  # the call is expected to raise before it makes anything
             dropped = _dropped(ctx, call, context, scope)
             if dropped is None or _expects_never_awaited_warning(call):
                 continue  # the test makes the coroutine to see the "never awaited" warning
@@ -382,6 +386,21 @@ def _coroutine_api(read: ast.Name) -> bool:
 
 
 _RAISES = frozenset({"assertRaises", "assertRaisesRegex", "assertRaisesRegexp", "raises"})
+
+
+def _expected_to_raise(statement: ast.stmt) -> bool:
+    """The last statement of a ``with self.assertRaises(...)``/``pytest.raises(...)`` block: it is
+    expected to raise (a wrapper's own check, a call with the wrong arguments) before it makes a
+    coroutine (as ATC301 judges a task started there)."""
+    holder = parent(statement)
+    return (
+        isinstance(holder, (ast.With, ast.AsyncWith))
+        and holder.body[-1] is statement
+        and any(
+            isinstance(item.context_expr, ast.Call) and callee_name(item.context_expr) in _RAISES
+            for item in holder.items
+        )
+    )
 
 
 def _expects_an_error(node: ast.AST) -> bool:

@@ -54,8 +54,8 @@ class Resolver:
         self._runner: dict[ClassInfo, Runner | None] = {}
         self._coroutine_names: frozenset[str] | None = None
         self._own_name: str | None = None
-        self._returned: dict[FunctionInfo, Value] = {}
-        self._returning = 0  # how many functions' returns are being worked out, one inside another
+        self._body_results: dict[FunctionInfo, Value] = {}
+        self._body_depth = 0  # how many functions' returns are being worked out, one inside another
         self._unquoted: dict[ast.Constant, ast.expr | None] = {}
         self._aliases: dict[FunctionInfo | ClassInfo, set[str]] = {}
         self._plain_defs: dict[str, list[FunctionInfo]] | None = None
@@ -345,7 +345,7 @@ class Resolver:
         returns = [n.value for n in enter.info.returns]
         if returns and all(isinstance(r, ast.Name) and r.id == enter.info.self_name for r in returns):
             return manager
-        if self.returns_receiver(enter.info):
+        if self._returns_receiver(enter.info):
             return manager
         return self._annotation_instance(enter.info)
 
@@ -564,10 +564,10 @@ class Resolver:
         annotated = self._annotation_instance(info)
         if annotated is not UNKNOWN and annotated != Obj(known.FUTURE):
             return annotated
-        returned = self.returned(info)
+        returned = self._body_result(info)
         return returned if returned is not UNKNOWN else annotated
 
-    def returned(self, info: FunctionInfo) -> Value:
+    def _body_result(self, info: FunctionInfo) -> Value:
         """What ``info``'s body returns, when every ``return`` with a value agrees: one instance
         (``return Session(...)`` on every path), one function (a factory's nested ``async def``),
         or coroutines (``return self.client.get(url)``: a plain def that hands back an async def's
@@ -576,19 +576,19 @@ class Resolver:
         on every path that does not say ``return None``: a body that can run to its end does its
         work itself there (``insert_row(conn)`` that runs a sync connection's query and returns an
         async one's coroutine)."""
-        found = self._returned.get(info)
+        found = self._body_results.get(info)
         if found is None:
-            if self._returning >= _MAX_RETURN_DEPTH:
+            if self._body_depth >= _MAX_RETURN_DEPTH:
                 return UNKNOWN  # a chain of wrappers this deep is not worth the stack it takes
-            self._returned[info] = UNKNOWN  # a function that returns its own call's result
-            self._returning += 1
+            self._body_results[info] = UNKNOWN  # a function that returns its own call's result
+            self._body_depth += 1
             try:
-                found = self._returned[info] = self._compute_returned(info)
+                found = self._body_results[info] = self._compute_body_result(info)
             finally:
-                self._returning -= 1
+                self._body_depth -= 1
         return found
 
-    def _compute_returned(self, info: FunctionInfo) -> Value:
+    def _compute_body_result(self, info: FunctionInfo) -> Value:
         values = [
             self.value(node.value, info.scope) for node in info.returns if not _is_none(node.value)
         ]
@@ -675,7 +675,7 @@ class Resolver:
         kept = [member for member in members if not _is_none(self._unquote(member))]
         return kept[0] if len(kept) == 1 else None
 
-    def returns_receiver(self, info: FunctionInfo) -> bool:
+    def _returns_receiver(self, info: FunctionInfo) -> bool:
         """A method annotated to return the object it is called on: ``-> Self``, or the TypeVar its
         ``self`` is annotated with (``def __aenter__(self: _T) -> _T``)."""
         returns = self._unquote(info.node.returns) if info.node.returns is not None else None

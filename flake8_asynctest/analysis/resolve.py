@@ -61,6 +61,8 @@ class Resolver:
         self._plain_defs: dict[str, list[FunctionInfo]] | None = None
         self._subclasses: dict[ClassInfo, list[ClassInfo]] | None = None
         self._delegates: dict[FunctionInfo, bool] = {}
+        self._generator_names: set[str] | None = None
+        self._returns_coroutine: dict[str, bool] = {}
 
     # -- names -----------------------------------------------------------------------------
 
@@ -879,9 +881,16 @@ class Resolver:
         delegates with ``yield from`` (undecorated, or under ``@asyncio.coroutine``/
         ``@types.coroutine``)? The call makes a generator: nothing of the body runs until it is
         iterated (``yield from`` it, or ``await`` it where the decorator made it awaitable)."""
-        if self._unittest_method(call) or (self.project is None and not self._may_make_coroutine(call)):
+        func = call.func
+        if self.project is None:  # only this module's generators can be read: a cheap test of the name first
+            generators = self._generator_names
+            if generators is None:
+                generators = self._generator_names = {f.name for f in self.module.functions if f.is_generator}
+            if (func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)) not in generators:
+                return False
+        elif self._unittest_method(call):
             return False
-        callee = self.value(call.func, scope)
+        callee = self.value(func, scope)
         if not isinstance(callee, Func):
             return False
         info = callee.info
@@ -934,21 +943,20 @@ class Resolver:
         return name not in self._own_coroutine_names()
 
     def _own_coroutine_names(self) -> frozenset[str]:
-        """The known coroutine functions' names, and those of this module's async defs and
-        generators (a generator may be a generator-based coroutine)."""
+        """The known coroutine functions' names, and those of this module's async defs."""
         names = self._coroutine_names
         if names is None:
             names = self._coroutine_names = self.knowledge.coroutine_names | {
-                f.name for f in self.module.functions if f.is_async or f.is_generator
+                f.name for f in self.module.functions if f.is_async
             }
         return names
 
     def _may_make_coroutine(self, call: ast.Call) -> bool:
         """Without cross-file resolution, a filter true for every call the resolver could prove
-        makes a coroutine (or a generator-based one): the callee's last name is an ``async def`` or
-        a generator of this module, a plain def of it that hands back a coroutine, or a known
-        coroutine function, or the module uses async mocks (whose children can have any name). (Any
-        name may be an ``async def`` elsewhere once imports are followed.)"""
+        makes a coroutine: the callee's last name is an ``async def`` of this module, a plain def of
+        it that hands back a coroutine, or a known coroutine function, or the module uses async mocks
+        (whose children can have any name). (Any name may be an ``async def`` elsewhere once imports
+        are followed.)"""
         func = call.func
         name = func.attr if func.__class__ is ast.Attribute else getattr(func, "id", None)
         if name is None:
@@ -960,8 +968,16 @@ class Resolver:
         if plain is None:
             plain = self._plain_defs = {}
             for function in self.module.functions:
-                plain.setdefault(function.name, []).append(function)
-        return any(isinstance(self._result_of(function), Coro) for function in plain.get(name, ()))
+                if function.returns and not function.is_async:
+                    plain.setdefault(function.name, []).append(function)
+        if name not in plain:
+            return False
+        found = self._returns_coroutine.get(name)
+        if found is None:
+            found = self._returns_coroutine[name] = any(
+                isinstance(self._result_of(function), Coro) for function in plain[name]
+            )
+        return found
 
 
 _MOCKS = frozenset({known.ASYNC_MOCK, *known.SYNC_MOCKS})

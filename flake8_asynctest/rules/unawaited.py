@@ -150,10 +150,10 @@ class Unawaited(Family):
             context = parent(call)
             if not _interesting(call, context):
                 continue
-            if isinstance(context, ast.Expr) and _expected_to_raise(context):
-                continue  # the call is expected to raise before it makes anything
             dropped = _dropped(ctx, call, context, scope)
-            if dropped is None or _expects_never_awaited_warning(call):
+            if dropped is None or isinstance(context, ast.Expr) and _expected_to_raise(context):
+                continue  # nothing dropped, or the call is expected to raise before it makes anything
+            if _expects_never_awaited_warning(call):
                 continue  # the test makes the coroutine to see the "never awaited" warning
             what, subject = dropped
             callee = describe(call.func)
@@ -289,6 +289,9 @@ def _dropped(ctx: Context, call: ast.Call, context: ast.AST | None, scope: Scope
         return _COROUTINE, f"{describe(call.func)}() is a coroutine object here"
     if isinstance(context, ast.Expr) and resolver.is_legacy_coroutine_call(call, scope):
         return _GENERATOR, None
+    func = call.func
+    if func.__class__ is not ast.Attribute or func.value.__class__ is not ast.Name:  # type: ignore[attr-defined]
+        return None  # only a method call on a name can be awaited elsewhere
     awaited = _awaited_elsewhere(ctx, call, scope)
     if awaited is not None:
         line = awaited.lineno
@@ -300,12 +303,11 @@ def _dropped(ctx: Context, call: ast.Call, context: ast.AST | None, scope: Scope
 
 
 def _awaited_elsewhere(ctx: Context, call: ast.Call, scope: Scope) -> ast.Await | None:
-    """``param.method(...)`` on an untyped parameter of this function (not ``self``), when the
-    function awaits ``param.method(...)`` elsewhere: the same call on the same object, awaited
-    once, makes an awaitable here too. Evidence in one function, not a guess across the project."""
-    func = call.func
-    if func.__class__ is not ast.Attribute or func.value.__class__ is not ast.Name:  # type: ignore[attr-defined]
-        return None
+    """``param.method(...)`` (the caller checked the shape) on an untyped parameter of this
+    function (not ``self``), when the function awaits ``param.method(...)`` elsewhere: the same
+    call on the same object, awaited once, makes an awaitable here too. Evidence in one function,
+    not a guess across the project."""
+    func: ast.Attribute = call.func  # type: ignore[assignment]
     awaited_calls = ctx.cache.get("awaited_method_calls")
     if awaited_calls is None:
         awaited_calls = ctx.cache["awaited_method_calls"] = _awaited_calls(ctx)
@@ -344,11 +346,12 @@ def _patched_away(ctx: Context, call: ast.Call, scope: Scope) -> bool:
     makers = ctx.resolver.coroutine_makers(ctx.resolver.value(call.func, scope))
     if not makers:
         return False
-    stand_ins = ctx.cache.get("sync_stand_ins")
-    if stand_ins is None:
-        stand_ins = ctx.cache["sync_stand_ins"] = sync_stand_ins(ctx.resolver, ctx.module)
+    by_name: dict[str, dict] = ctx.cache.setdefault("sync_stand_ins", {})  # type: ignore[assignment]
     for maker in makers:
-        for extent, where in stand_ins.get(maker, ()):  # type: ignore[attr-defined]
+        stand_ins = by_name.get(maker.name)
+        if stand_ins is None:
+            stand_ins = by_name[maker.name] = sync_stand_ins(ctx.resolver, ctx.module, maker.name)
+        for extent, where in stand_ins.get(maker, ()):
             if extent is not None:
                 if inside(call, extent):
                     return True

@@ -170,6 +170,63 @@ def test_knowledge_keys(project, capsys):
     assert codes_reported(capsys, "--asynctest-runner-decorators", "x.y", "suite")[1] == ["ATC105"]
 
 
+READABLE_CLIENT = """\
+    import functools
+
+
+    def to_async(fn):  # runs fn in a thread and returns a coroutine: the checker cannot tell
+        @functools.wraps(fn)
+        def wrapper(*args):
+            return run_in_thread(fn, *args)
+
+        return wrapper
+
+
+    class Client:
+        @to_async
+        def fetch(self, key):
+            return key
+
+        @to_async
+        def close(self):
+            pass
+
+
+    @to_async
+    def connect():
+        return Client()
+    """
+
+READABLE_CLIENT_SUITE = """\
+    import unittest
+
+    from inhouse.client import Client, connect
+
+
+    class TestClient(unittest.IsolatedAsyncioTestCase):
+        async def test_x(self):
+            Client().fetch(1)
+            connect()
+            self.assertTrue(Client().close())
+    """
+
+
+def test_coroutine_functions_name_code_the_checker_reads(project, capsys):
+    """A function the user names is a coroutine function even where the checker reads its source
+    and sees nothing async (a decorator it cannot follow): the user means it."""
+    write(project / "inhouse" / "__init__.py", "")
+    write(project / "inhouse" / "client.py", READABLE_CLIENT)
+    write(project / "tests" / "test_client.py", READABLE_CLIENT_SUITE)
+    configure(project, "")
+    assert codes_reported(capsys, "tests") == (0, [])
+    configure(project, 'coroutine-functions = ["inhouse.client.Client.fetch", "inhouse.client.connect"]')
+    assert main(["tests"]) == 1
+    lines = [line.split(":")[1] for line in capsys.readouterr().out.splitlines()]
+    assert lines == ["8", "9"]  # close() is not named: assertTrue() on it is not judged
+    configure(project, 'coroutine-functions = ["inhouse.client.Client"]')  # a class is no function
+    assert codes_reported(capsys, "tests") == (0, [])
+
+
 def test_rule_options_reach_the_settings(project):
     configure(project, "max-sleep = 2\nresolve = 'file'")
     assert load() == {"max_sleep": 2.0, "resolve": "file"}

@@ -254,6 +254,17 @@ def test_deep_nesting_gives_one_syntax_diagnostic_or_the_normal_result(tmp_path,
         assert set(BUG_FINDINGS) <= set(findings) <= {*BUG_FINDINGS, (1, "ATC000")}
 
 
+def test_a_long_chain_of_wrappers_costs_no_findings(tmp_path):
+    """Plain defs that each return the next one's call, the last an async def's coroutine: what a
+    call returns is worked out so many functions deep and no deeper, never past the stack; a call
+    near the end of the chain is still known to make a coroutine."""
+    wrappers = "".join(f"def f{i}():\n    return f{i + 1}()\n\n\n" for i in range(DEEP))
+    test = "class TestChain(unittest.IsolatedAsyncioTestCase):\n    async def test_x(self):\n        f995()\n"
+    source = f"import asyncio\nimport unittest\n\n{wrappers}def f{DEEP}():\n    return asyncio.sleep(0)\n\n\n{test}"
+    status, findings = check_bytes(tmp_path, source.encode())
+    assert (status, findings) == (1, [(len(source.splitlines()), "ATC101")])
+
+
 @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="peak memory is read from Linux's /proc")
 def test_a_10_mb_file_is_checked_in_memory_that_grows_with_its_size(tmp_path):
     comments = ("# " + "x" * 97 + "\n") * 98_000

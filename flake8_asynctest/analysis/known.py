@@ -366,6 +366,8 @@ class Knowledge:
         runner_decorators: tuple[str, ...] = (),
     ) -> None:
         self.coroutine_functions = {**COROUTINE_FUNCTIONS, **{canonical(q): None for q in coroutine_functions}}
+        # the user's own names: they hold for code the checker can read too
+        self.named_coroutine_functions = frozenset(canonical(q) for q in coroutine_functions)
         # a configured base runs coroutines its own way: we do not judge its tests
         self.test_case_bases = {**TEST_CASE_BASES, **{canonical(q): Runner.OTHER for q in runner_bases}}
         self.runner_decorators = frozenset(canonical(q) for q in runner_decorators)

@@ -107,7 +107,7 @@ class Scope:
 
 
 class FunctionInfo:
-    __slots__ = ("node", "scope", "parent", "is_generator", "awaits")
+    __slots__ = ("node", "scope", "parent", "is_generator", "awaits", "returns")
 
     def __init__(self, node: FunctionNode, scope: Scope, parent: Scope) -> None:
         self.node = node
@@ -115,6 +115,7 @@ class FunctionInfo:
         self.parent = parent  # where the def statement is
         self.is_generator = False
         self.awaits = False
+        self.returns: list[ast.Return] = []  # the return statements of its own body
 
     def __repr__(self) -> str:
         return f"<function {self.node.name} line {self.node.lineno}>"

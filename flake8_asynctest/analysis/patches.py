@@ -6,9 +6,9 @@ import ast
 from typing import TYPE_CHECKING
 
 from . import known
-from .model import Scope
+from .model import FunctionInfo, Module, Scope, parent
 from .usage import describe
-from .values import UNKNOWN, Obj, Value
+from .values import UNKNOWN, Func, Obj, Value
 
 if TYPE_CHECKING:
     from .resolve import Resolver
@@ -95,3 +95,66 @@ def installed_mock(resolver: Resolver, patch: Patch, scope: Scope) -> Value:
     if resolver.is_coroutine_function(patch.target):
         return Obj(known.ASYNC_MOCK)
     return UNKNOWN
+
+
+def sync_stand_ins(
+    resolver: Resolver, module: Module, name: str
+) -> dict[FunctionInfo, list[tuple[ast.AST | None, Scope]]]:
+    """The ``async def``s called ``name`` that this module replaces with something that makes no
+    coroutine (a MagicMock, a lambda, a plain function): ``patch``/``patch.object`` with
+    ``new``/``new_callable``, ``monkeypatch.setattr(obj, "name", value)``, ``obj.name = value``.
+    Each with where it holds: the ``with`` block or the decorated function or class of a patch,
+    else None (from that point on, in the scope given). A plain ``patch`` of an ``async def``
+    installs an AsyncMock: it makes coroutines still. Only replacements spelt with ``name`` are
+    resolved."""
+    found: dict[FunctionInfo, list[tuple[ast.AST | None, Scope]]] = {}
+
+    def replaced(target: Value, replacement: Value, node: ast.AST, scope: Scope) -> None:
+        makes_coroutines = (
+            isinstance(replacement, Obj) and replacement.cls == known.ASYNC_MOCK
+        ) or resolver.is_coroutine_function(replacement)
+        if isinstance(target, Func) and target.info.is_coroutine_function and not makes_coroutines:
+            found.setdefault(target.info, []).append((_extent(node), scope))
+
+    for call, scope in module.calls_named("patch", "object"):
+        if _names(call, name):
+            patch = patch_of(resolver, call, scope)
+            if patch is not None and (patch.new is not None or patch.new_callable is not None):
+                replaced(patch.target, installed_mock(resolver, patch, scope), call, scope)
+    for call, scope in module.calls_named("setattr"):
+        if len(call.args) == 3 and isinstance(call.args[1], ast.Constant) and call.args[1].value == name:
+            target = resolver.attribute(resolver.value(call.args[0], scope), name)
+            replaced(target, resolver.value(call.args[2], scope), call, scope)
+    for assign, scope in module.nodes.get(ast.Assign, ()):
+        for target in assign.targets:
+            if isinstance(target, ast.Attribute) and target.attr == name:
+                replaced(
+                    resolver.attribute(resolver.value(target.value, scope), name),
+                    resolver.value(assign.value, scope),
+                    assign,
+                    scope,
+                )
+    return found
+
+
+def _names(call: ast.Call, name: str) -> bool:
+    """Could this patch call's target be something called ``name`` (``"pkg.Client.fetch"``,
+    ``patch.object(Client, "fetch")``)? A target it builds at run time may be anything."""
+    for argument in call.args[:2]:
+        if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+            if argument.value == name or argument.value.endswith("." + name):
+                return True
+        elif isinstance(argument, ast.JoinedStr):
+            return True
+    return False
+
+
+def _extent(node: ast.AST) -> ast.AST | None:
+    """The code a replacement made at ``node`` holds for: a ``with`` block, a decorated function or
+    class; None for a replacement that holds from there on (``patcher.start()``, an assignment)."""
+    holder = parent(node)
+    if isinstance(holder, ast.withitem):
+        return parent(holder)
+    if isinstance(holder, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node in holder.decorator_list:
+        return holder
+    return None

@@ -22,8 +22,15 @@ from .model import Binding, ClassInfo, FunctionInfo, Module, Scope
 from .values import UNKNOWN, Cls, Coro, Ext, Func, Obj, Super, Tup, Value
 
 _MAX_BINDINGS = 8
+_MAX_RETURN_DEPTH = 16
 _BUILTIN_DECORATORS = frozenset({"staticmethod", "classmethod"})
 _MOCK_SPEC_KEYWORDS = frozenset({"spec", "spec_set", "wraps"})
+_OPTIONAL = frozenset({"typing.Optional", "typing_extensions.Optional"})
+_UNION = frozenset({"typing.Union", "typing_extensions.Union"})
+_COROUTINE_TYPES = frozenset({"typing.Coroutine", "collections.abc.Coroutine"})
+_SELF_TYPES = frozenset({"typing.Self", "typing_extensions.Self"})
+# what makes a plain generator function a generator-based coroutine (or leaves it one)
+_LEGACY_COROUTINE_DECORATORS = frozenset({"asyncio.coroutine", "types.coroutine"})
 
 
 class Resolver:
@@ -47,6 +54,15 @@ class Resolver:
         self._runner: dict[ClassInfo, Runner | None] = {}
         self._coroutine_names: frozenset[str] | None = None
         self._own_name: str | None = None
+        self._body_results: dict[FunctionInfo, Value] = {}
+        self._body_depth = 0  # how many functions' returns are being worked out, one inside another
+        self._unquoted: dict[ast.Constant, ast.expr | None] = {}
+        self._aliases: dict[FunctionInfo | ClassInfo, set[str]] = {}
+        self._plain_defs: dict[str, list[FunctionInfo]] | None = None
+        self._subclasses: dict[ClassInfo, list[ClassInfo]] | None = None
+        self._delegates: dict[FunctionInfo, bool] = {}
+        self._generator_names: set[str] | None = None
+        self._returns_coroutine: dict[str, bool] = {}
 
     # -- names -----------------------------------------------------------------------------
 
@@ -93,7 +109,7 @@ class Resolver:
             bindings = self.module.scope.bindings.get(head)
             if not bindings:
                 return UNKNOWN
-            value = self._merge(self._binding_value(b, head, self.module.scope) for b in bindings)
+            value = self._merge(self._binding_value(b, head, self.module.scope) for b in _import_world(bindings, head))
             for attr in rest:
                 value = self.attribute(value, attr)
             return value
@@ -132,6 +148,8 @@ class Resolver:
         if found is None:
             self._external[qualname] = Ext(qualname)  # a re-export cycle resolves to "only a name"
             found = self._external[qualname] = self._locate(qualname)
+            if isinstance(found, (Func, Cls)):
+                self._aliases.setdefault(found.info, set()).add(qualname)  # a name it is imported by
         return found
 
     def _locate(self, qualname: str) -> Value:
@@ -158,7 +176,7 @@ class Resolver:
         """``name`` in another module's namespace: a binding, or one from a ``*`` import."""
         bindings = module.scope.bindings.get(name)
         if bindings:
-            return self._merge(self._binding_value(b, name, module.scope) for b in bindings)
+            return self._merge(self._binding_value(b, name, module.scope) for b in _import_world(bindings, name))
         for star in reversed(module.star_imports):
             value = self.external(f"{self._absolute(star + '.' + name, module.scope)}")
             if not isinstance(value, Ext):
@@ -218,6 +236,8 @@ class Resolver:
             bindings = self.bindings(expr.id, scope)
             if not bindings:
                 return UNKNOWN
+            if len(bindings) > 1:
+                bindings = _import_world(bindings, expr.id)
             return self._merge(self._binding_value(b, expr.id, scope) for b in bindings[: _MAX_BINDINGS + 1])
         if isinstance(expr, ast.Attribute):
             return self.attribute(self.value(expr.value, scope), expr.attr)
@@ -324,11 +344,12 @@ class Resolver:
         enter = self.class_attribute(manager.cls, "__aenter__" if asynchronous else "__enter__", instance=True)
         if not isinstance(enter, Func) or enter.info.is_async != asynchronous:
             return UNKNOWN
-        returns = [n.value for n in own_nodes(enter.info.node) if isinstance(n, ast.Return)]
+        returns = [n.value for n in enter.info.returns]
         if returns and all(isinstance(r, ast.Name) and r.id == enter.info.self_name for r in returns):
             return manager
-        result = self._annotation_instance(enter.info)
-        return result
+        if self._returns_receiver(enter.info):
+            return manager
+        return self._annotation_instance(enter.info)
 
     def _param(self, arg: ast.arg, scope: Scope) -> Value:
         function = scope.info if scope.kind == "function" else None
@@ -350,17 +371,12 @@ class Resolver:
 
     def _instance_of(self, annotation: ast.expr, scope: Scope) -> Value:
         """An instance of the class an annotation names (the item type of an iterator annotation)."""
-        if isinstance(annotation, ast.Subscript):
-            if self.qualname(annotation.value, scope) not in known.ITERATOR_TYPES:
-                return UNKNOWN
-            item = annotation.slice
-            annotation = item.elts[0] if isinstance(item, ast.Tuple) and item.elts else item
-        annotated = self.value(annotation, scope)
-        if isinstance(annotated, Cls):
-            return Obj(annotated.info)
-        if isinstance(annotated, Ext) and annotated.qualname in known.KNOWN_CLASSES:
-            return Obj(annotated.qualname, plain=annotated.qualname not in _MOCKS)
-        return UNKNOWN
+        unquoted = self._unquote(annotation)
+        if isinstance(unquoted, ast.Subscript) and self.qualname(unquoted.value, scope) in known.ITERATOR_TYPES:
+            item = unquoted.slice
+            unquoted = item.elts[0] if isinstance(item, ast.Tuple) and item.elts else item
+        annotated = self._annotated(unquoted, scope) if unquoted is not None else UNKNOWN
+        return annotated if isinstance(annotated, Obj) else UNKNOWN
 
     def _fixture(self, name: str, requester: FunctionInfo) -> FunctionInfo | None:
         """The pytest fixture a test or fixture parameter ``name`` receives: in the requester's
@@ -424,7 +440,10 @@ class Resolver:
             return self.external(f"{base.qualname}.{name}")
         if isinstance(base, Obj):
             if isinstance(base.cls, ClassInfo):
-                return self.class_attribute(base.cls, name, instance=True)
+                found = self.class_attribute(base.cls, name, instance=True)
+                if isinstance(found, Func) and self._overridden_otherwise(base.cls, name, found.info):
+                    return UNKNOWN
+                return found
             return _external_attribute(base, name)
         if isinstance(base, Cls):
             return self.class_attribute(base.info, name, instance=False)
@@ -432,6 +451,23 @@ class Resolver:
             mro = self.mro(base.cls)
             return self._mro_attribute(mro[1:] if mro else None, name, instance=True)
         return UNKNOWN
+
+    def _overridden_otherwise(self, cls: ClassInfo, name: str, method: FunctionInfo) -> bool:
+        """A subclass of ``cls`` in this module overrides ``method`` as the other kind (a plain
+        ``def read`` for an ``async def read``): an object known as a ``cls`` may be one of those
+        (a test hands a custom response class to the code that makes the object)."""
+        subclasses = self._subclasses
+        if subclasses is None:
+            subclasses = self._subclasses = {}
+            for klass in self.module.classes:
+                for entry in (self.mro(klass) or [])[1:]:
+                    if isinstance(entry, ClassInfo):
+                        subclasses.setdefault(entry, []).append(klass)
+        for klass in subclasses.get(cls, ()):
+            override = klass.methods.get(name)
+            if override is not None and override.is_coroutine_function != method.is_coroutine_function:
+                return True
+        return False
 
     def class_attribute(self, cls: ClassInfo, name: str, instance: bool) -> Value:
         return self._mro_attribute(self.mro(cls), name, instance)
@@ -478,19 +514,24 @@ class Resolver:
             return self._call_result(callee, call)
         found = self._call_results.get(callee)
         if found is None:
+            self._call_results[callee] = UNKNOWN  # a function that returns its own call's result
             found = self._call_results[callee] = self._call_result(callee, call)
         return found
 
     def _call_result(self, callee: Value, call: ast.Call | None) -> Value:
         if isinstance(callee, Func):
             info = callee.info
+            if self._named_coroutine_function(info):
+                return Coro()
             if not self.plain_decorators(info):
                 return UNKNOWN
             if info.is_coroutine_function:
-                return Coro(self._annotation_instance(info))
+                return Coro(self._result_of(info))
             if info.is_async:
                 return UNKNOWN  # an async generator
-            return self._annotation_instance(info)
+            if info.is_generator:
+                return self._annotation_instance(info)
+            return self._result_of(info)
         if isinstance(callee, Cls):
             return Obj(callee.info)
         if isinstance(callee, Ext):
@@ -516,9 +557,137 @@ class Resolver:
 
     def _annotation_instance(self, info: FunctionInfo) -> Value:
         returns = info.node.returns
-        if returns is None or isinstance(returns, ast.Subscript):
+        return UNKNOWN if returns is None else self._annotated(returns, info.parent)
+
+    def _result_of(self, info: FunctionInfo) -> Value:
+        """What a call of the plain def ``info`` gives (for an ``async def``: what awaiting it gives):
+        its annotated type, else what its body returns. A body that builds a task refines an
+        annotated Future."""
+        annotated = self._annotation_instance(info)
+        if annotated is not UNKNOWN and annotated != Obj(known.FUTURE):
+            return annotated
+        returned = self._body_result(info)
+        return returned if returned is not UNKNOWN else annotated
+
+    def _body_result(self, info: FunctionInfo) -> Value:
+        """What ``info``'s body returns, when every ``return`` with a value agrees: one instance
+        (``return Session(...)`` on every path), one function (a factory's nested ``async def``),
+        or coroutines (``return self.client.get(url)``: a plain def that hands back an async def's
+        coroutine). A ``return None``, a bare ``return`` or the end of the body is left aside (an
+        ``Optional``): where the call gives something, it is that. Coroutines must be handed back
+        on every path that does not say ``return None``: a body that can run to its end does its
+        work itself there (``insert_row(conn)`` that runs a sync connection's query and returns an
+        async one's coroutine)."""
+        found = self._body_results.get(info)
+        if found is None:
+            if self._body_depth >= _MAX_RETURN_DEPTH:
+                return UNKNOWN  # a chain of wrappers this deep is not worth the stack it takes
+            self._body_results[info] = UNKNOWN  # a function that returns its own call's result
+            self._body_depth += 1
+            try:
+                found = self._body_results[info] = self._compute_body_result(info)
+            finally:
+                self._body_depth -= 1
+        return found
+
+    def _compute_body_result(self, info: FunctionInfo) -> Value:
+        values = [
+            self.value(node.value, info.scope) for node in info.returns if not _is_none(node.value)
+        ]
+        if not values or any(_holds_a_mock(value) for value in values):
+            return UNKNOWN  # a mock handed out of the function that configured it is not followed
+        if any(isinstance(value, Coro) for value in values):
+            if not all(isinstance(value, Coro) for value in values) or _falls_off(info.node.body):
+                return UNKNOWN  # a coroutine on some paths, something else (or work done in sync) on others
+            results = {value.result for value in values}  # type: ignore[attr-defined]
+            return Coro(results.pop() if len(results) == 1 else UNKNOWN)
+        return self._merge(iter(values))
+
+    def _named_coroutine_function(self, info: FunctionInfo) -> bool:
+        """The user named this function in ``coroutine-functions``: they mean it, whatever its
+        body or decorators seem to say (a decorator that makes it async, a C accelerator...)."""
+        named = self.knowledge.named_coroutine_functions
+        return bool(named) and not named.isdisjoint(self._qualnames(info))
+
+    def _qualnames(self, info: FunctionInfo | ClassInfo) -> set[str]:
+        """The dotted names ``info`` is known by: where it is defined, and the names it was
+        reached through (a package's re-export)."""
+        found = set(self._aliases.get(info, ()))
+        scope = info.parent
+        if scope.kind == "module":
+            module = scope.root
+            if module.name is None:
+                module.name = module_name_for(module.filename)
+            found.add(f"{module.name}.{info.name}" if module.name else info.name)
+        elif scope.kind == "class":
+            found.update(f"{owner}.{info.name}" for owner in self._qualnames(scope.info))  # type: ignore[arg-type]
+        return found
+
+    def _annotated(self, annotation: ast.expr, scope: Scope) -> Value:
+        """The value an annotation describes: an instance of the class it names, also quoted
+        (``-> "Pipeline"``), optional (``Optional[X]``, ``X | None``) or generic (``Task[None]``);
+        a coroutine for ``Coroutine[..., ..., X]``."""
+        annotation = self._unquote(annotation)  # type: ignore[assignment]
+        if annotation is None:
             return UNKNOWN
-        return self._instance_of(returns, info.parent)
+        member = self._non_optional(annotation, scope)
+        if member is not annotation:
+            return UNKNOWN if member is None else self._annotated(member, scope)
+        if isinstance(annotation, ast.Subscript):
+            origin = self.value(annotation.value, scope)
+            if isinstance(origin, Ext) and origin.qualname in _COROUTINE_TYPES:
+                arguments = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+                return Coro(self._annotated(arguments[-1], scope) if len(arguments) == 3 else UNKNOWN)
+        else:
+            origin = self.value(annotation, scope)
+        if isinstance(origin, Cls):
+            return Obj(origin.info)
+        if isinstance(origin, Ext):
+            if origin.qualname in known.KNOWN_CLASSES:
+                return Obj(origin.qualname, plain=origin.qualname not in _MOCKS)
+            if origin.qualname in _COROUTINE_TYPES:
+                return Coro()
+        return UNKNOWN
+
+    def _unquote(self, annotation: ast.expr) -> ast.expr | None:
+        """A string annotation (a forward reference) parsed, once; None if it does not parse."""
+        if not (isinstance(annotation, ast.Constant) and isinstance(annotation.value, str)):
+            return annotation
+        if annotation not in self._unquoted:
+            try:
+                self._unquoted[annotation] = ast.parse(annotation.value.strip(), mode="eval").body
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                self._unquoted[annotation] = None
+        return self._unquoted[annotation]
+
+    def _non_optional(self, annotation: ast.expr, scope: Scope) -> ast.expr | None:
+        """``X`` for ``Optional[X]``, ``Union[X, None]`` and ``X | None``; None for a union of
+        several types; ``annotation`` itself when it is no union."""
+        if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+            members = _union_members(annotation)
+        elif isinstance(annotation, ast.Subscript) and isinstance(annotation.value, (ast.Name, ast.Attribute)):
+            origin = self.qualname(annotation.value, scope)
+            if origin in _OPTIONAL:
+                return annotation.slice
+            if origin not in _UNION:
+                return annotation
+            members = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+        else:
+            return annotation
+        kept = [member for member in members if not _is_none(self._unquote(member))]
+        return kept[0] if len(kept) == 1 else None
+
+    def _returns_receiver(self, info: FunctionInfo) -> bool:
+        """A method annotated to return the object it is called on: ``-> Self``, or the TypeVar its
+        ``self`` is annotated with (``def __aenter__(self: _T) -> _T``)."""
+        returns = self._unquote(info.node.returns) if info.node.returns is not None else None
+        if not isinstance(returns, (ast.Name, ast.Attribute)):
+            return False
+        if self.qualname(returns, info.parent) in _SELF_TYPES:
+            return True
+        first = _first_param(info.node)
+        own = self._unquote(first.annotation) if first is not None and first.annotation is not None else None
+        return isinstance(own, ast.Name) and isinstance(returns, ast.Name) and own.id == returns.id
 
     # -- functions and classes ---------------------------------------------------------------
 
@@ -555,7 +724,7 @@ class Resolver:
         if not isinstance(value, Func) or value.info.is_async or not value.info.node.args.args:
             return False
         wrapped = value.info.node.args.args[0].arg
-        returns = [n for n in own_nodes(value.info.node) if isinstance(n, ast.Return)]
+        returns = value.info.returns
         if len(returns) != 1 or not isinstance(returns[0].value, ast.Name):
             return False
         wrappers = value.info.scope.bindings.get(returns[0].value.id, [])
@@ -566,7 +735,7 @@ class Resolver:
             return False  # the wrapper is decorated itself (asyncssh's sftp_test: @asynctest runs it)
         if wrapper.is_async:
             return decorated.is_async and not wrapper.is_generator
-        results = [n.value for n in own_nodes(wrapper.node) if isinstance(n, ast.Return)]
+        results = [n.value for n in wrapper.returns]
         return bool(results) and all(
             isinstance(r, ast.Call) and isinstance(r.func, ast.Name) and r.func.id == wrapped for r in results
         )
@@ -662,26 +831,84 @@ class Resolver:
         return None
 
     def is_plain_sync_function(self, value: Value) -> bool:
-        """A plain ``def`` whose calls give no awaitable: every ``return`` is a literal or nothing.
-        (A plain def returning a call result might return a coroutine: we do not judge it.)"""
+        """A plain ``def`` whose calls give no awaitable: every ``return`` is a literal, nothing, or
+        what the resolver knows is none (an instance of a class without ``__await__``, a class, a
+        function). (A plain def returning an unknown call's result might return a coroutine: we
+        do not judge it.)"""
         if not isinstance(value, Func):
             return False
         info = value.info
         if info.is_async or info.is_generator or not self.plain_decorators(info):
             return False
+        if self._named_coroutine_function(info):
+            return False
         names = self.decorator_names(info)
         if any(name not in (None, "staticmethod", "classmethod") for name in names):
             return False
         return all(
-            node.value is None or isinstance(node.value, _LITERALS)
-            for node in own_nodes(info.node)
-            if isinstance(node, ast.Return)
+            node.value is None
+            or isinstance(node.value, _LITERALS)
+            or self._not_awaitable(self.value(node.value, info.scope))
+            for node in info.returns
         )
+
+    def _not_awaitable(self, value: Value) -> bool:
+        if isinstance(value, Tup):
+            return all(self._not_awaitable(item) for item in value.items)
+        if isinstance(value, Obj) and isinstance(value.cls, ClassInfo):
+            return self.class_attribute(value.cls, "__await__", instance=True) is UNKNOWN and all(
+                isinstance(entry, ClassInfo) or entry in ("object", "builtins.object")
+                for entry in self.mro(value.cls) or [None]
+            )
+        return isinstance(value, (Cls, Func))
+
+    def coroutine_makers(self, callee: Value, seen: frozenset[FunctionInfo] = frozenset()) -> set[FunctionInfo]:
+        """The ``async def``s whose coroutine a call of ``callee`` hands back: the function itself,
+        or, for a plain def that returns a coroutine, those of the calls it returns."""
+        if not isinstance(callee, Func) or callee.info in seen:
+            return set()
+        info = callee.info
+        if info.is_coroutine_function:
+            return {info}
+        found: set[FunctionInfo] = set()
+        for node in info.returns:
+            if isinstance(node.value, ast.Call):
+                found |= self.coroutine_makers(self.value(node.value.func, info.scope), seen | {info})
+        return found
+
+    def is_legacy_coroutine_call(self, call: ast.Call, scope: Scope) -> bool:
+        """Is ``call`` a call of a generator-based coroutine function: a plain ``def`` that
+        delegates with ``yield from`` (undecorated, or under ``@asyncio.coroutine``/
+        ``@types.coroutine``)? The call makes a generator: nothing of the body runs until it is
+        iterated (``yield from`` it, or ``await`` it where the decorator made it awaitable)."""
+        func = call.func
+        if self.project is None:  # only this module's generators can be read: a cheap test of the name first
+            generators = self._generator_names
+            if generators is None:
+                generators = self._generator_names = {f.name for f in self.module.functions if f.is_generator}
+            if (func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)) not in generators:
+                return False
+        elif self._unittest_method(call):
+            return False
+        callee = self.value(func, scope)
+        if not isinstance(callee, Func):
+            return False
+        info = callee.info
+        if info.is_async or not info.is_generator:
+            return False
+        for name in self.decorator_names(info):
+            if name not in _LEGACY_COROUTINE_DECORATORS and name not in _BUILTIN_DECORATORS:
+                return False
+        delegates = self._delegates.get(info)
+        if delegates is None:
+            delegates = self._delegates[info] = any(node.__class__ is ast.YieldFrom for node in own_nodes(info.node))
+        return delegates
 
     def is_coroutine_function(self, value: Value) -> bool:
         """Is ``value`` a function that returns a coroutine when called?"""
         if isinstance(value, Func):
-            return value.info.is_coroutine_function and self.plain_decorators(value.info)
+            info = value.info
+            return info.is_coroutine_function and self.plain_decorators(info) or self._named_coroutine_function(info)
         if isinstance(value, Ext):
             return value.qualname in self.knowledge.coroutine_functions
         return isinstance(value, Obj) and value.cls == known.ASYNC_MOCK
@@ -713,30 +940,44 @@ class Resolver:
         name = func.attr
         if not (name.startswith(("assert", "fail")) or name in known.UNITTEST_METHODS):
             return False
+        return name not in self._own_coroutine_names()
+
+    def _own_coroutine_names(self) -> frozenset[str]:
+        """The known coroutine functions' names, and those of this module's async defs."""
         names = self._coroutine_names
         if names is None:
             names = self._coroutine_names = self.knowledge.coroutine_names | {
                 f.name for f in self.module.functions if f.is_async
             }
-        return name not in names
+        return names
 
     def _may_make_coroutine(self, call: ast.Call) -> bool:
-        """Without cross-file resolution, a syntactic filter true for every call the resolver could
-        prove makes a coroutine: the callee's last name is an ``async def`` of this module or a known
-        coroutine function, or the module uses async mocks (whose children can have any name). (Any
-        name may be an ``async def`` elsewhere once imports are followed.)"""
+        """Without cross-file resolution, a filter true for every call the resolver could prove
+        makes a coroutine: the callee's last name is an ``async def`` of this module, a plain def of
+        it that hands back a coroutine, or a known coroutine function, or the module uses async mocks
+        (whose children can have any name). (Any name may be an ``async def`` elsewhere once imports
+        are followed.)"""
         func = call.func
         name = func.attr if func.__class__ is ast.Attribute else getattr(func, "id", None)
         if name is None:
             return True
-        names = self._coroutine_names
-        if names is None:
-            names = self._coroutine_names = self.knowledge.coroutine_names | {
-                f.name for f in self.module.functions if f.is_async
-            }
-        if "__call__" in names or self.module.uses_async_mocks:
+        names = self._own_coroutine_names()
+        if "__call__" in names or self.module.uses_async_mocks or name in names:
             return True
-        return name in names
+        plain = self._plain_defs
+        if plain is None:
+            plain = self._plain_defs = {}
+            for function in self.module.functions:
+                if function.returns and not function.is_async:
+                    plain.setdefault(function.name, []).append(function)
+        if name not in plain:
+            return False
+        found = self._returns_coroutine.get(name)
+        if found is None:
+            found = self._returns_coroutine[name] = any(
+                isinstance(self._result_of(function), Coro) for function in plain[name]
+            )
+        return found
 
 
 _MOCKS = frozenset({known.ASYNC_MOCK, *known.SYNC_MOCKS})
@@ -754,6 +995,18 @@ def _external_attribute(base: Obj, name: str) -> Value:
     return Ext(known.canonical(f"{cls}.{name}"))
 
 
+def _import_world(bindings: list[Binding], name: str) -> list[Binding]:
+    """The bindings of ``name`` as the code sees it where its imports work: a placeholder bound in
+    the ``except ImportError`` of a ``try`` that imports the name (``asyncio = None``, a stub) is
+    left out, so the name still means the module the ``try`` imports. A fallback that imports
+    another module under the name stays: both are real, each on the Pythons where it runs (a
+    shim for asynctest before 3.8, say)."""
+    if len(bindings) < 2 or not any(b.kind == "import" for b in bindings):
+        return bindings
+    kept = [b for b in bindings if b.kind == "import" or name not in getattr(b.node, "_atc_import_fallback", ())]
+    return kept or bindings
+
+
 def _has_spec(call: ast.Call) -> bool:
     return bool(call.args) or any(k.arg in _MOCK_SPEC_KEYWORDS or k.arg is None for k in call.keywords)
 
@@ -764,6 +1017,45 @@ def _result_value(result: str | tuple[str, ...] | None) -> Value:
     if isinstance(result, tuple):
         return Tup(tuple(Obj(item) for item in result))
     return Obj(result)
+
+
+def _holds_a_mock(value: Value) -> bool:
+    """A mock, or a tuple holding one: what the function set on it (``obj.pairing = Handler()``)
+    the resolver does not follow, so its children there are not the mock's own."""
+    if isinstance(value, Tup):
+        return any(_holds_a_mock(item) for item in value.items)
+    inner = value.result if isinstance(value, Coro) else value
+    return isinstance(inner, Obj) and inner.cls in _MOCKS
+
+
+def _is_none(expr: ast.expr | None) -> bool:
+    return expr is None or isinstance(expr, ast.Constant) and expr.value is None
+
+
+def _falls_off(body: list[ast.stmt]) -> bool:
+    """Can running ``body`` reach its end (not every path returns or raises)?"""
+    if not body:
+        return True
+    last = body[-1]
+    if isinstance(last, (ast.Return, ast.Raise)):
+        return False
+    if isinstance(last, ast.If):
+        return _falls_off(last.body) or _falls_off(last.orelse)
+    if isinstance(last, (ast.With, ast.AsyncWith)):
+        return _falls_off(last.body)
+    if isinstance(last, ast.Try):
+        if last.finalbody and not _falls_off(last.finalbody):
+            return False
+        through = _falls_off(last.body) and (not last.orelse or _falls_off(last.orelse))
+        return through or any(_falls_off(handler.body) for handler in last.handlers)
+    return True
+
+
+def _union_members(annotation: ast.expr) -> list[ast.expr]:
+    """``A | B | None`` as ``[A, B, None]``."""
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        return [*_union_members(annotation.left), *_union_members(annotation.right)]
+    return [annotation]
 
 
 def _first_param(node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.arg | None:

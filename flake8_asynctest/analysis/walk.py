@@ -212,6 +212,24 @@ class _Walker:
             scope.bind(node.name, Binding("other", node))
         return False
 
+    def _try(self, node: ast.Try, scope: Scope) -> bool:
+        """Mark what an ``except ImportError`` handler runs with the names the ``try`` imports: the
+        resolver leaves out the fallbacks it binds to them (``asyncio = None``). (Names, not the
+        ``try`` node: a link back up would make the tree a reference cycle.)"""
+        handlers = [handler for handler in node.handlers if _catches_import_error(handler.type)]
+        if handlers:
+            imported = frozenset(
+                alias.asname or alias.name.partition(".")[0]
+                for statement in node.body
+                if isinstance(statement, (ast.Import, ast.ImportFrom))
+                for alias in statement.names
+            )
+            if imported:
+                for handler in handlers:
+                    for statement in handler.body:
+                        statement._atc_import_fallback = imported  # type: ignore[attr-defined]
+        return False
+
     def _match_capture(self, node: ast.AST, scope: Scope) -> bool:
         name = getattr(node, "name", None) or getattr(node, "rest", None)
         if name:
@@ -221,6 +239,11 @@ class _Walker:
     def _yield(self, node: ast.AST, scope: Scope) -> bool:
         if scope.kind == "function":
             scope.info.is_generator = True  # type: ignore[union-attr]
+        return False
+
+    def _return(self, node: ast.Return, scope: Scope) -> bool:
+        if scope.kind == "function":
+            scope.info.returns.append(node)  # type: ignore[union-attr]
         return False
 
     def _await(self, node: ast.Await, scope: Scope) -> bool:
@@ -246,13 +269,31 @@ _HANDLERS: dict[type, Callable[[_Walker, Any, Scope], bool]] = {
     ast.Global: _Walker._global,
     ast.Nonlocal: _Walker._global,
     ast.ExceptHandler: _Walker._except_handler,
+    ast.Try: _Walker._try,
     ast.Yield: _Walker._yield,
     ast.YieldFrom: _Walker._yield,
     ast.Await: _Walker._await,
+    ast.Return: _Walker._return,
     ast.MatchAs: _Walker._match_capture,
     ast.MatchStar: _Walker._match_capture,
     ast.MatchMapping: _Walker._match_capture,
 }
+
+if hasattr(ast, "TryStar"):  # ``try/except*`` from Python 3.11
+    _HANDLERS[ast.TryStar] = _Walker._try
+
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
+
+
+def _catches_import_error(caught: ast.expr | None) -> bool:
+    """``except ImportError``, ``except (ImportError, AttributeError)``, ``except builtins.ImportError``."""
+    items = caught.elts if isinstance(caught, ast.Tuple) else [caught]
+    return any(
+        isinstance(item, ast.Name) and item.id in _IMPORT_ERRORS
+        or isinstance(item, ast.Attribute) and item.attr in _IMPORT_ERRORS
+        for item in items
+    )
+
 
 # Fields that never hold a child worth visiting: names, flags, and the shared singleton nodes for
 # contexts and operators.

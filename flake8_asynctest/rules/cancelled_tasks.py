@@ -20,6 +20,7 @@ import ast
 from ..analysis.known import Runner
 from ..analysis.model import Scope, parent
 from ..context import Context
+from .task_creations import coroutine_of
 from .task_state import (
     NEW_SCOPES,
     coroutine_functions,
@@ -155,7 +156,8 @@ def _earlier_in(statement: ast.AST, holder: ast.AST, chain: dict[int, ast.AST]) 
 
 
 def _keys_of(ctx: Context, creation: ast.Call, scope: Scope) -> set[str]:
-    return task_keys(ctx, creation.args[0], scope) if creation.args else set()
+    coroutine = coroutine_of(ctx, creation)
+    return task_keys(ctx, coroutine, scope) if coroutine is not None else set()
 
 
 def _waited_keys(ctx: Context, waited: ast.expr, scope: Scope, creations: dict[ast.Call, Scope]) -> set[str]:
@@ -173,9 +175,7 @@ def _waited_keys(ctx: Context, waited: ast.expr, scope: Scope, creations: dict[a
 def _cleanup_awaits(ctx: Context, creation: ast.Call, scope: Scope) -> bool:
     """The task runs a coroutine function the checker can read whose cancellation has to await
     on its way out: an ``async with`` exit, or an await in a ``finally`` or ``except`` block."""
-    if not creation.args:
-        return False
-    for function in coroutine_functions(ctx, creation.args[0], scope):
+    for function in coroutine_functions(ctx, coroutine_of(ctx, creation), scope):
         for node in own_subnodes(function.node)[1:]:
             if isinstance(node, ast.AsyncWith):
                 return True

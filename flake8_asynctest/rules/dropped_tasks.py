@@ -16,6 +16,7 @@ from ..analysis.model import FunctionInfo, Scope, parent
 from ..analysis.usage import after, source_key
 from ..analysis.values import Func
 from ..context import Context
+from .task_creations import coroutine_of
 from .task_state import (
     coroutine_functions,
     following,
@@ -32,9 +33,11 @@ _RAISES_METHODS = frozenset({"assertRaises", "assertRaisesRegex", "assertRaisesR
 _LOOP_RUNNERS = frozenset({"run_until_complete", "run_forever"})
 
 
-def harmless(ctx: Context, call: ast.Call, scope: Scope, statement: ast.Expr, creations: Collection[ast.AST]) -> bool:
+def harmless(
+    ctx: Context, call: ast.Call, scope: Scope, statement: ast.Expr, creations: dict[ast.Call, Scope]
+) -> bool:
     """Is the task that ``call`` starts and ``statement`` drops one the test does not lose?
-    ``creations``: every call in the module that starts a task."""
+    ``creations``: every call in the module that starts a task, with the scope it runs in."""
     return (
         _expected_to_raise(ctx, statement, scope)
         or _started_by_callback(ctx, scope)
@@ -87,24 +90,24 @@ def _called(read: ast.expr) -> bool:
     return isinstance(context, ast.Call) and context.func is read
 
 
-def _reschedules_itself(ctx: Context, call: ast.Call, scope: Scope, creations: Collection[ast.AST]) -> bool:
+def _reschedules_itself(ctx: Context, call: ast.Call, scope: Scope, creations: dict[ast.Call, Scope]) -> bool:
     """A coroutine function that starts a task of itself: a chain of tasks standing in for a loop
     (CPython's tests leave an async generator unfinalised this way). Neither its links nor the
     start of the chain can keep a reference without changing what is tested."""
-    functions = coroutine_functions(ctx, call.args[0], scope) if call.args else []
+    functions = coroutine_functions(ctx, coroutine_of(ctx, call), scope)
     if not functions:
         return False
-    for inner, inner_scope in ctx.module.calls_named("create_task", "ensure_future"):
-        if inner in creations and inner.args and inner_scope.function in functions:
-            if inner_scope.function in coroutine_functions(ctx, inner.args[0], inner_scope):
-                return True
-    return False
+    return any(
+        inner_scope.function in functions
+        and inner_scope.function in coroutine_functions(ctx, coroutine_of(ctx, inner), inner_scope)
+        for inner, inner_scope in creations.items()
+    )
 
 
 def _acts_on_its_creator(ctx: Context, call: ast.Call, scope: Scope) -> bool:
     """The task is handed ``asyncio.current_task()``: a watchdog that cancels or interrupts the
     code that started it, whose next await is where the task's work shows."""
-    coroutine = call.args[0] if call.args else None
+    coroutine = coroutine_of(ctx, call)
     if not isinstance(coroutine, ast.Call):
         return False
     return any(
@@ -117,7 +120,7 @@ def _cannot_fail(ctx: Context, call: ast.Call, scope: Scope) -> bool:
     """The task runs a coroutine function the checker can read that only stores constants and
     sleeps (a switch turned off for a while, then on again): there is no exception to lose, and
     the sleeping task is held by the loop's timer until it ends by itself."""
-    functions = coroutine_functions(ctx, call.args[0], scope) if call.args else []
+    functions = coroutine_functions(ctx, coroutine_of(ctx, call), scope)
     sleeps = sleep_calls(ctx)
     return bool(functions) and all(
         _stores_or_sleeps(statement, sleeps) for function in functions for statement in function.node.body
@@ -142,9 +145,10 @@ def _observed(ctx: Context, call: ast.Call, scope: Scope, statement: ast.stmt, c
     after the start, where the task first runs) is on the state the task works on (a future it
     resolves, a stream it feeds), or a later assertion checks that state."""
     function = scope.function
-    if not call.args or function is None or _runs_until_stopped(ctx, call, scope, statement):
+    coroutine = coroutine_of(ctx, call)
+    if coroutine is None or function is None or _runs_until_stopped(ctx, call, scope, statement):
         return False
-    keys = spread(ctx, task_keys(ctx, call.args[0], scope), function.scope, creations)
+    keys = spread(ctx, task_keys(ctx, coroutine, scope), function.scope, creations)
     if not keys:
         return False
     waiting = _next_wait(statement, function, creations)
@@ -164,7 +168,7 @@ def _runs_until_stopped(ctx: Context, call: ast.Call, scope: Scope, statement: a
     is a reader whose end the test awaits: after its loop it resolves a future or sets an event
     (``fut.set_result(None)``) that the test then waits for."""
     test = scope.function
-    for function in coroutine_functions(ctx, call.args[0], scope):
+    for function in coroutine_functions(ctx, coroutine_of(ctx, call), scope):
         if any(
             isinstance(node, ast.AsyncFor) or (isinstance(node, ast.While) and _endless(node))
             for node in own_subnodes(function.node)[1:]

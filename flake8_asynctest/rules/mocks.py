@@ -10,7 +10,7 @@ from ..analysis.known import Runner
 from ..analysis.model import Scope, parent, scope_of
 from ..analysis.patches import Patch, patch_of
 from ..analysis.usage import attribute_loads, describe, identifiers
-from ..analysis.values import Coro, Ext, Func, Obj, Value
+from ..analysis.values import Cls, Coro, Ext, Func, Obj, Value
 from ..context import Context
 from ..fix import Edit, Fix, rename, renamed
 from ..rule import Rule
@@ -30,7 +30,8 @@ ATC501 = Rule(
         reported; nor is a mock with a spec, which follows the spec; nor a configured stand-in, as
         ATC502 judges one: a mock given a `side_effect` (a coroutine function, such as the real
         method it spies on, or an exception: anything but literal data) or a `return_value` that is
-        not plain data, as keywords or assigned later, in the function that made it, a closure of
+        not plain data, a function or a class, as keywords or assigned later, in the function that
+        made it, a closure of
         it, or (for `self.<attr>`) the class; also keywords of the patch call, which it hands to the
         mock it makes. Each call of a coroutine function as `side_effect` makes a fresh coroutine,
         so awaiting works. A mock that returns plain data (`Mock(return_value=1)`,
@@ -62,12 +63,18 @@ ATC502 = Rule(
     what="""
         Finds `await m` and `await m(...)` on a Mock or MagicMock (or one of its attributes) in a
         test, unless the called mock was given a `side_effect` (anything but literal data) or a
-        `return_value` that is not plain data (with `Mock(side_effect=...)` or `m.side_effect = ...`
-        in the function that made it, a closure of it or, for `self.<attr>`, the same class): what
-        those return may well be awaitable. Nor is a child the test set by hand to anything but
-        another plain Mock (`m.fetch = AsyncMock()`, `Mock(fetch=...)`, `configure_mock`,
-        `attach_mock`): it is no longer the Mock the parent makes. Also finds a coroutine object
-        made `return_value` of a Mock. Deliberately not reported: a coroutine function as
+        `return_value` that is not plain data, a function or a class (with `Mock(side_effect=...)`
+        or `m.side_effect = ...` in the function that made it, a closure of it or, for
+        `self.<attr>`, the same class): what those return may well be awaitable. Nor is a child
+        the test set by hand to anything but another plain Mock (`m.fetch = AsyncMock()`,
+        `Mock(fetch=...)`, `configure_mock`, `attach_mock`): it is no longer the Mock the parent
+        makes, and nor are its own children (`obj.pairing = Handler()` ... `await
+        obj.pairing.begin()`). Also finds a coroutine object made `return_value` of a Mock, and a coroutine
+        function that a factory made for it (`return_value=async_return(rows)`, where
+        `async_return` returns a nested `async def`): awaiting what the mock returns, a function,
+        raises TypeError (a coroutine function named directly, `return_value=handler`, may be
+        what a mocked factory of handlers must return: reported only where the mock's result is
+        awaited). Deliberately not reported: a coroutine function as
         `side_effect` (each call makes a fresh coroutine, so every await works), and a Future as
         `return_value` (a done Future can be awaited any number of times; a pending one is a gate
         the test opens with `set_result`): both work, and only lack AsyncMock's `assert_awaited*`. A
@@ -99,7 +106,13 @@ ATC503 = Rule(
     fix="`MagicMock`",
     what="""
         Finds an explicit `AsyncMock` (`new=AsyncMock()`, `new_callable=AsyncMock`,
-        `obj.name = AsyncMock()`) put in place of a plain `def` that returns no awaitable.
+        `obj.name = AsyncMock()`) put in place of a plain `def` that returns no awaitable: every
+        `return` gives a literal, nothing, or what the checker knows is no awaitable (an instance
+        of a class it reads that has no `__await__`, `self`, a class, a function). The target is
+        named by a string (`patch("app.codec.Codec.encode")`) or by the object that holds it
+        (`patch.object(Codec, "encode")`, `Codec` defined in the test module or imported). Not
+        reported: a plain def that returns what an unknown call returns (it may hand back a
+        coroutine), or a coroutine (an AsyncMock stands in for it well).
         """,
     why="""
         The code under test calls the function without `await`; an AsyncMock returns a coroutine
@@ -239,10 +252,16 @@ class Mocks(Family):
                 return  # no longer the mock's own child: an AsyncMock, an async def, a future...
             if called and _may_return_awaitable(ctx, replacement, where):
                 return
+        holder = awaited.value if isinstance(awaited, ast.Attribute) else None
+        while isinstance(holder, ast.Attribute):
+            for replacement, where in _replacements(ctx, holder, scope):
+                if not _is_sync_mock(ctx.resolver.value(replacement, where)):
+                    return  # ``obj.pairing = Handler(...)``: obj.pairing.begin is the handler's
+            holder = holder.value
         ctx.report(
             ATC502,
             await_,
-            _awaited_mock_fix(awaited, scope),
+            _awaited_mock_fix(ctx, awaited, scope),
             what=f"awaiting {describe(value)} raises TypeError: "
             + ("what a Mock returns is not awaitable" if called else "a Mock is not awaitable"),
         )
@@ -251,7 +270,7 @@ class Mocks(Family):
         self, ctx: Context, assign: ast.Assign, target: ast.Attribute, value: Value, scope: Scope
     ) -> None:
         if ctx.enabled(ATC502) and _is_sync_mock(ctx.resolver.value(target.value, scope)):
-            made = _hand_made_awaitable(value)
+            made = _hand_made_awaitable(ctx, assign.value, value)
             if made:
                 ctx.report(ATC502, assign, what=f"{describe(target.value)} is made awaitable by hand with {made}")
 
@@ -260,7 +279,9 @@ class Mocks(Family):
         if not _is_sync_mock(resolver.value(call, scope)):
             return
         for keyword in call.keywords:
-            made = _hand_made_awaitable(resolver.value(keyword.value, scope)) if keyword.arg == "return_value" else None
+            made = None
+            if keyword.arg == "return_value":
+                made = _hand_made_awaitable(ctx, keyword.value, resolver.value(keyword.value, scope))
             if made:
                 ctx.report(ATC502, call, what=f"{describe(call.func)}() is made awaitable by hand with {made}")
 
@@ -303,10 +324,10 @@ def _may_return_awaitable(ctx: Context, mock: ast.expr, scope: Scope) -> bool:
     calling it may well give something awaitable, so it may stand in for a coroutine function.
     ATC501 and ATC502 both ask this."""
     if isinstance(mock, ast.Call):
-        configured = [(kind, value) for text, kind, value in _keyword_settings("", mock.keywords) if not text]
+        configured = [(kind, value, scope) for text, kind, value in _keyword_settings("", mock.keywords) if not text]
     else:
-        configured = [(kind, value) for kind, value, _ in _settings(ctx, mock, scope) if kind in _CONFIGURED]
-    return any(_may_make_awaitable(kind, value) for kind, value in configured)
+        configured = [(kind, value, where) for kind, value, where in _settings(ctx, mock, scope) if kind in _CONFIGURED]
+    return any(_may_make_awaitable(ctx, kind, value, where) for kind, value, where in configured)
 
 
 def _replacements(ctx: Context, attribute: ast.expr, scope: Scope) -> list[tuple[ast.expr, Scope]]:
@@ -315,9 +336,10 @@ def _replacements(ctx: Context, attribute: ast.expr, scope: Scope) -> list[tuple
     return [(value, where) for kind, value, where in _settings(ctx, attribute, scope) if kind == "replaced"]
 
 
-def _may_make_awaitable(kind: str, value: ast.expr) -> bool:
+def _may_make_awaitable(ctx: Context, kind: str, value: ast.expr, scope: Scope) -> bool:
     if kind == "return_value":
-        return not isinstance(value, _DATA)
+        # a function or a class (a coroutine function a factory made, say) is no awaitable either
+        return not isinstance(value, _DATA) and not isinstance(ctx.resolver.value(value, scope), (Func, Cls))
     # side_effect = None undoes it; a literal list of data is returned call by call
     return not (isinstance(value, ast.Constant) and value.value is None) and not _is_data(value)
 
@@ -442,15 +464,23 @@ def _awaits_checked(mock: ast.expr, scope: Scope) -> bool:
     return False
 
 
-def _awaited_mock_fix(awaited: ast.expr, scope: Scope) -> Fix | None:
+def _awaited_mock_fix(ctx: Context, awaited: ast.expr, scope: Scope) -> Fix | None:
     """``m = Mock(); await m()`` -> ``m = AsyncMock()``, when ``m`` is a local made once and only
-    ever awaited or asked mock questions (``m.assert_called...``): any other use might need it sync."""
+    ever awaited or asked mock questions (``m.assert_called...``): any other use might need it sync.
+    Not when it returns a function: an AsyncMock would hand the function to ``await`` (the test
+    means ``side_effect=``)."""
     if not isinstance(awaited, ast.Name) or scope.kind != "function":
         return None
     bindings = scope.bindings.get(awaited.id, [])
     if len(bindings) != 1 or bindings[0].kind != "assign" or bindings[0].index is not None:
         return None
     made = bindings[0].value
+    returned = [value for kind, value, _ in _settings(ctx, awaited, scope) if kind == "return_value"]
+    if isinstance(made, ast.Call):
+        keywords = _keyword_settings("", made.keywords)
+        returned += [value for text, kind, value in keywords if not text and kind == "return_value"]
+    if any(isinstance(ctx.resolver.value(value, scope), (Func, Cls)) for value in returned):
+        return None
     for read in scope.reads(awaited.id):
         context = parent(read)
         if isinstance(context, ast.Call) and context.func is read and isinstance(parent(context), ast.Await):
@@ -476,7 +506,15 @@ def _is_async_mock(value: Value) -> bool:
     return isinstance(value, Obj) and value.cls == known.ASYNC_MOCK
 
 
-def _hand_made_awaitable(value: Value) -> str | None:
+def _hand_made_awaitable(ctx: Context, given: ast.expr, value: Value) -> str | None:
+    """How ``given``, set as a sync mock's ``return_value``, was meant to make the mock awaitable:
+    a coroutine (awaitable once), or a coroutine function a factory made for the purpose
+    (``return_value=async_return(rows)``: awaiting what the mock returns, a function, raises)."""
     if isinstance(value, Coro):
         return "a coroutine as return_value (it can be awaited only once)"
+    if isinstance(given, ast.Call) and isinstance(value, Func) and ctx.resolver.is_coroutine_function(value):
+        return (
+            f"a coroutine function as return_value ({describe(given.func)}() makes one): awaiting what the mock "
+            "returns, the function itself, raises TypeError"
+        )
     return None

@@ -75,7 +75,7 @@ def _is_local(name: str, scope: Scope) -> bool:
     return False
 
 
-def coroutine_functions(ctx: Context, coroutine: ast.expr, scope: Scope) -> list[FunctionInfo]:
+def coroutine_functions(ctx: Context, coroutine: ast.expr | None, scope: Scope) -> list[FunctionInfo]:
     """The functions the checker can read whose call ``coroutine`` is: the one the resolver
     finds, else every def of the name in reach (a test may define ``cb`` twice)."""
     if not isinstance(coroutine, ast.Call):

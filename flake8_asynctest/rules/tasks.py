@@ -5,15 +5,14 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from ..analysis import known
 from ..analysis.model import ClassInfo, Scope, parent
 from ..analysis.usage import after, describe, inside, is_self
-from ..analysis.values import Obj
 from ..context import Context
 from ..fix import Edit, Fix
 from ..rule import Rule
 from . import cancelled_tasks, dropped_tasks
 from .family import Family
+from .task_creations import creations
 
 ATC301 = Rule(
     code="ATC301",
@@ -23,12 +22,17 @@ ATC301 = Rule(
     message="the task made by {creator}() is dropped: it can be garbage-collected mid-run, its exception is "
     "lost and it outlives the test; keep it and await or cancel it",
     what="""
-        Finds `asyncio.create_task(...)`, `asyncio.ensure_future(...)` and `loop.create_task(...)`
-        used as a statement, the task thrown away, when nothing the test goes on to wait on or
+        Finds `asyncio.create_task(...)`, `asyncio.ensure_future(...)`, `loop.create_task(...)`,
+        `asyncio.Task(...)` and a project's helper that wraps one of them and hands the task to
+        its caller (`def spawn(coro): return asyncio.create_task(coro)`, whatever its return
+        annotation says: `-> asyncio.Task[None]`, `-> asyncio.Future`, none) used as a
+        statement, the task thrown away, when nothing the test goes on to wait on or
         check depends on it: its assertions are on mock calls or on other state, or it only polls
         a flag while the task runs. `await asyncio.create_task(...)` and
         `return asyncio.create_task(...)` are fine (unlike RUF006/ASYNC300), and so is
-        `TaskGroup.create_task`, whose group keeps and awaits the task.
+        `TaskGroup.create_task`, whose group keeps and awaits the task, and a helper that also
+        keeps, awaits or watches the task it made (adds it to a set, awaits it, gives it a done
+        callback): it looks after its task itself.
 
         Deliberately not reported (RUF006/ASYNC300 report every dropped task, for those who want
         that): a task whose work the test depends on. The test's next wait (its first await
@@ -90,7 +94,8 @@ ATC302 = Rule(
     what="""
         Finds a task stored in a name or on `self` that nothing awaits, cancels, gathers, hands
         on or registers for cleanup: not in the test, not in tearDown/asyncTearDown, not in a
-        cleanup.
+        cleanup. Tasks are those ATC301 knows: made by `create_task`, `ensure_future`,
+        `asyncio.Task(...)` or a helper that hands its task over.
         """,
     why="""
         A task that outlives its test keeps running while the next test starts: it races with it,
@@ -121,8 +126,9 @@ ATC303 = Rule(
         cleanup, when the code that goes on after it may run alongside the unfinished unwinding:
         a sleep stands in for the await, what follows awaits something the task has no part in,
         or the exit of an enclosing `async with` closes what the task still uses. Only names
-        known to hold asyncio Tasks (results of `create_task`/`ensure_future`) are checked: never
-        a CancelScope, a Future, a TimerHandle or an unknown object.
+        known to hold asyncio Tasks (results of `create_task`/`ensure_future`, `asyncio.Task(...)`
+        or a helper that hands its task over) are checked: never a CancelScope, a Future, a
+        TimerHandle or an unknown object.
 
         Deliberately not reported: a cancel that ends a test (nothing after it in the test awaits:
         no later statement, no `async with` exit, no `finally` that awaits; sync checks may
@@ -171,7 +177,6 @@ ATC303 = Rule(
         """,
 )
 
-_FACTORIES = ("asyncio.create_task", "asyncio.ensure_future")
 # Uses of a task that deal with its outcome: cancel it, read its result, or check that it finished
 # (a test asserting `task.done()` or `task.cancelled()` is about the task's life cycle).
 _HANDLING_METHODS = frozenset({"cancel", "result", "exception", "add_done_callback", "done", "cancelled"})
@@ -198,11 +203,10 @@ _ESCAPES = (
 
 class Tasks(Family):
     rules = (ATC301, ATC302, ATC303)
-    triggers = ("create_task", "ensure_future")
-    wanted = (ast.Call,)
+    wanted = (ast.Call,)  # no trigger words: a helper in another module starts tasks under any name
 
     def check(self, ctx: Context) -> None:
-        for call, scope, creator in _task_creations_cached(ctx):
+        for call, scope, creator in creations(ctx):
             context = parent(call)
             if isinstance(context, ast.Expr):
                 if ctx.enabled(ATC301) and not dropped_tasks.harmless(ctx, call, scope, context, _creation_scopes(ctx)):
@@ -245,22 +249,6 @@ class Tasks(Family):
         earlier = [r for r in reads if r is not task and not after(r, call) and inside(r, function.node)]
         if not cancelled_tasks.takes_effect(ctx, call, scope, earlier, made_by, _creation_scopes(ctx)):
             ctx.report(ATC303, call, _await_cancelled_fix(call, task), name=describe(task))
-
-
-def _task_creations(ctx: Context) -> list[tuple[ast.Call, Scope, str]]:
-    """Calls that start a task the caller must look after (not a TaskGroup's)."""
-    found = []
-    for call, scope, name in ctx.resolver.calls_to(*_FACTORIES):
-        if name == "asyncio.ensure_future" and call.args:
-            wrapped = ctx.resolver.value(call.args[0], scope)
-            if isinstance(wrapped, Obj) and wrapped.cls in (known.TASK, known.FUTURE):
-                continue  # ensure_future of a future returns it: nothing new was started
-        found.append((call, scope, describe(call.func)))
-    for call, scope in ctx.module.calls_named("create_task"):
-        func = call.func
-        if isinstance(func, ast.Attribute) and ctx.resolver.is_event_loop(func.value, scope):
-            found.append((call, scope, describe(func)))
-    return found
 
 
 def _handles(read: ast.expr) -> bool:
@@ -312,14 +300,7 @@ def _creation_scopes(ctx: Context) -> dict[ast.Call, Scope]:
     """Every call in the module that starts a task, with the scope it runs in."""
     cached = ctx.cache.get("task_creation_scopes")
     if cached is None:
-        cached = ctx.cache["task_creation_scopes"] = {call: scope for call, scope, _ in _task_creations_cached(ctx)}
-    return cached  # type: ignore[return-value]
-
-
-def _task_creations_cached(ctx: Context) -> list[tuple[ast.Call, Scope, str]]:
-    cached = ctx.cache.get("task_creations")
-    if cached is None:
-        cached = ctx.cache["task_creations"] = _task_creations(ctx)
+        cached = ctx.cache["task_creation_scopes"] = {call: scope for call, scope, _ in creations(ctx)}
     return cached  # type: ignore[return-value]
 
 

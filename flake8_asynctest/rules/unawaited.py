@@ -8,8 +8,9 @@ from typing import Any
 from ..analysis import known
 from ..analysis.known import Runner
 from ..analysis.model import FunctionInfo, Scope, parent, scope_of
-from ..analysis.usage import callee_name, describe, enclosing_with_calls, own_nodes
-from ..analysis.values import Coro, Func
+from ..analysis.patches import sync_stand_ins
+from ..analysis.usage import callee_name, describe, enclosing_with_calls, inside
+from ..analysis.values import UNKNOWN, Coro, Func
 from ..context import Context
 from ..fix import Edit, Fix, add_await
 from ..rule import Rule
@@ -19,14 +20,28 @@ ATC101 = Rule(
     code="ATC101",
     summary="Coroutine created and never awaited",
     name="coroutine-never-awaited",
-    message="{callee}() makes a coroutine that is never awaited, so its body never runs; {advice}",
+    message="{callee}() {what}; {advice}",
     fix="add `await` (in a coroutine)",
     what="""
         Finds calls to coroutine functions whose coroutine is dropped: the call is a statement of
-        its own, or its result goes into a name that is never read. Not reported: a coroutine a
-        test drops on purpose to see Python's "never awaited" RuntimeWarning (deleted with
-        `del`, or made inside `assertWarns(RuntimeWarning)`, `pytest.warns(RuntimeWarning)` or
-        `warnings.catch_warnings()`).
+        its own, or its result goes into a name that is never read. A coroutine function is an
+        `async def`, a function named in the `coroutine-functions` option (also when the checker
+        can read it), or a plain `def` that hands back an `async def`'s coroutine on every path
+        that does not `return None` (a wrapper such as `def fetch(self): return self.get(url)`; a
+        body that can run to its end does its work itself there, as a helper serving sync and
+        async connections does). Also reported: a method call on an untyped parameter that the
+        same function awaits elsewhere (`await client.send(a)` ... `client.send(b)`): evidence in
+        one function, not a guess; and a bare call of a generator-based coroutine (a `def` whose
+        body delegates with `yield from`, bare or under `@asyncio.coroutine`): the call makes a
+        generator and runs nothing. Not reported: a coroutine a test drops on purpose to see
+        Python's "never awaited" RuntimeWarning (deleted with `del`, or made inside
+        `assertWarns(RuntimeWarning)`, `pytest.warns(RuntimeWarning)` or
+        `warnings.catch_warnings()`); a call whose `async def` the test replaces with something
+        that makes no coroutine (`patch.object(Client, "fetch", new_callable=MagicMock)`,
+        `monkeypatch.setattr`, `client.fetch = Mock()`) in the same test class or function, at
+        module level or in a fixture; the last statement of an `assertRaises`/`pytest.raises`
+        block, which is expected to raise before it makes anything (a wrapper that checks its
+        context first, a call with the wrong arguments).
         """,
     why="""
         Calling an `async def` function only creates a coroutine object; nothing in its body runs
@@ -49,11 +64,20 @@ ATC102 = Rule(
     code="ATC102",
     summary="Coroutine object tested as a value (`assert coro()`, `assertTrue(coro())`)",
     name="coroutine-used-as-value",
-    message="{callee}() is a coroutine object here, always true and equal to nothing, and never awaited; add `await`",
+    message="{subject}: {effect}; {advice}",
     fix="add `await`",
     what="""
         Finds a coroutine used where its value is tested: `assert coro()`, `if coro():`,
         `self.assertTrue(coro())`, `self.assertEqual(coro(), x)`, `self.assertIsNotNone(coro())`...
+        And a coroutine bound to a name and then used as if the name held its result, reported at
+        the first such use: an attribute read (`resp = client.get(url)` ... `resp.status`, or
+        `async with conn.transaction()`), subscripting, iterating or unpacking it, testing its
+        truth, comparing it with literal data (`== 200`, `assertEqual(rows, [1])`), or handing it
+        to a builtin that takes a value (`len(rows)`). Not reported: a name the test also uses as
+        a coroutine (`coro.close()`, `send()`, `cr_frame`: a test of coroutine objects, which
+        misuses them on purpose), a use inside `assertRaises`/`pytest.raises`, identity checks,
+        comparisons with other objects, and handing the name on (to `gather`, `create_task`, a
+        helper).
         """,
     why="""
         A coroutine object is always truthy and never equal to a result, so `assert` and
@@ -98,6 +122,13 @@ ATC106 = Rule(
         """,
 )
 
+_COROUTINE = "makes a coroutine that is never awaited, so its body never runs"
+_GENERATOR = (
+    "makes a generator that nothing iterates (its body delegates with `yield from`, as a generator-based "
+    "coroutine does), so its body never runs"
+)
+_LEGACY_ADVICE = "drive it with `yield from`, or port it to `async def` and await it"
+_TRUTH = "always true and equal to nothing, and never awaited"
 _TRUTHY_PARENTS = (ast.If, ast.While, ast.IfExp, ast.Assert)
 _EQUALITY_OPS = (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)
 _SYNC_CLEANUPS = {"addCleanup": (Runner.SYNC,), "addClassCleanup": (Runner.SYNC, Runner.ISOLATED)}
@@ -106,7 +137,7 @@ _MODULE_CLEANUP = "unittest.addModuleCleanup"
 
 class Unawaited(Family):
     rules = (ATC101, ATC102, ATC106)
-    wanted = (ast.Call,)
+    wanted = (ast.Call, ast.Await, ast.Assign)
 
     def check(self, ctx: Context) -> None:
         if ctx.enabled(ATC106):
@@ -115,23 +146,26 @@ class Unawaited(Family):
                     self._cleanup(ctx, call, scope, call.func.attr)
             for call, scope, _ in ctx.resolver.calls_to(_MODULE_CLEANUP):
                 self._cleanup(ctx, call, scope, "addModuleCleanup")
-        resolver = ctx.resolver
         for call, scope in ctx.module.of_type(ast.Call):
             context = parent(call)
             if not _interesting(call, context):
                 continue
-            if not resolver.is_coroutine_call(call, scope):
-                continue
+            dropped = _dropped(ctx, call, context, scope)
+            if dropped is None or isinstance(context, ast.Expr) and _expected_to_raise(context):
+                continue  # nothing dropped, or the call is expected to raise before it makes anything
             if _expects_never_awaited_warning(call):
                 continue  # the test makes the coroutine to see the "never awaited" warning
+            what, subject = dropped
             callee = describe(call.func)
-            fix = Fix(Edit(call, "Call", add_await)) if scope.is_coroutine else None
+            legacy = what is _GENERATOR
+            fix = Fix(Edit(call, "Call", add_await)) if scope.is_coroutine and not legacy else None
             if isinstance(context, ast.Expr):
-                ctx.report(ATC101, call, fix, callee=callee, advice=_advice(scope))
+                advice = _LEGACY_ADVICE if legacy else _advice(scope)
+                ctx.report(ATC101, call, fix, callee=callee, what=what, advice=advice)
             elif isinstance(context, (ast.Assign, ast.AnnAssign)):
-                self._assigned(ctx, call, context, scope, callee, fix)
-            else:
-                ctx.report(ATC102, call, fix, callee=callee)
+                self._assigned(ctx, call, context, scope, callee, what, fix)
+            elif subject is not None:
+                ctx.report(ATC102, call, fix, subject=subject, effect=_TRUTH, advice="add `await`")
 
     def _assigned(
         self,
@@ -140,6 +174,7 @@ class Unawaited(Family):
         stmt: ast.Assign | ast.AnnAssign,
         scope: Scope,
         callee: str,
+        what: str,
         fix: Fix | None,
     ) -> None:
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
@@ -148,8 +183,21 @@ class Unawaited(Family):
         if scope.kind not in ("function", "lambda"):
             return  # a module or class attribute can be read from anywhere
         name = targets[0].id
-        if not scope.reads(name) and not _deleted(scope, name):
-            ctx.report(ATC101, call, fix, callee=callee, advice="await it, or pass it to whoever must")
+        reads = scope.reads(name)
+        if not reads and not _deleted(scope, name):
+            ctx.report(ATC101, call, fix, callee=callee, what=what, advice="await it, or pass it to whoever must")
+            return
+        if what is not _COROUTINE or any(_coroutine_api(read) for read in reads):
+            return  # a test of the coroutine object itself (it closes it, sends to it...)
+        for read in sorted(reads, key=lambda node: (node.lineno, node.col_offset)):
+            if _expects_an_error(read):
+                continue  # the test checks that using the coroutine so raises
+            effect = _result_use(read, scope)
+            if effect is not None and isinstance(ctx.resolver.value(read, scope), Coro):
+                subject = f"{name} holds the coroutine {callee}() makes, not its result"
+                advice = f"await {callee}() where {name} is assigned"
+                ctx.report(ATC102, read, None, subject=subject, effect=effect, advice=advice)
+                return
 
     def _cleanup(self, ctx: Context, call: ast.Call, scope: Scope, method: str) -> None:
         if not call.args:
@@ -191,8 +239,8 @@ def _dropped_by_cleanup(
         if runner in _SYNC_CLEANUPS.get(method, (Runner.SYNC, Runner.ISOLATED)):
             return f"coroutine function {describe(target)}", None, advice
         return None
-    if returns_dropped and isinstance(value, Func) and _returns_coroutine(ctx, value.info):
-        return f"the coroutine returned by {describe(target)}", None, advice
+    if returns_dropped and isinstance(value, Func) and isinstance(resolver.call_result(value), Coro):
+        return f"the coroutine returned by {describe(target)}", None, advice  # a plain def that hands one back
     return None
 
 
@@ -229,6 +277,215 @@ def _to_async_cleanup(node: Any, module: Any) -> Any:
     args = [cst.Arg(inner.func), *inner.args]
     args = [arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) for arg in args]
     return node.with_changes(func=node.func.with_changes(attr=cst.Name("addAsyncCleanup")), args=args)
+
+
+def _dropped(ctx: Context, call: ast.Call, context: ast.AST | None, scope: Scope) -> tuple[str, str | None] | None:
+    """What ``call`` makes that its caller drops (ATC101's account of it) and how to name the call
+    where its value is tested (ATC102's); None when it drops nothing we can show."""
+    resolver = ctx.resolver
+    if resolver.is_coroutine_call(call, scope):
+        if _patched_away(ctx, call, scope):
+            return None
+        return _COROUTINE, f"{describe(call.func)}() is a coroutine object here"
+    if isinstance(context, ast.Expr) and resolver.is_legacy_coroutine_call(call, scope):
+        return _GENERATOR, None
+    func = call.func
+    if func.__class__ is not ast.Attribute or func.value.__class__ is not ast.Name:  # type: ignore[attr-defined]
+        return None  # only a method call on a name can be awaited elsewhere
+    awaited = _awaited_elsewhere(ctx, call, scope)
+    if awaited is not None:
+        line = awaited.lineno
+        return (
+            f"is awaited on line {line} but not here: the awaitable it makes is dropped, so its work may never run",
+            f"{describe(call.func)}() is an awaitable here (line {line} awaits the same call)",
+        )
+    return None
+
+
+def _awaited_elsewhere(ctx: Context, call: ast.Call, scope: Scope) -> ast.Await | None:
+    """``param.method(...)`` (the caller checked the shape) on an untyped parameter of this
+    function (not ``self``), when the function awaits ``param.method(...)`` elsewhere: the same
+    call on the same object, awaited once, makes an awaitable here too. Evidence in one function,
+    not a guess across the project."""
+    func: ast.Attribute = call.func  # type: ignore[assignment]
+    awaited_calls = ctx.cache.get("awaited_method_calls")
+    if awaited_calls is None:
+        awaited_calls = ctx.cache["awaited_method_calls"] = _awaited_calls(ctx)
+    name = func.value.id  # type: ignore[attr-defined]
+    awaited = awaited_calls.get((scope, name, func.attr))  # type: ignore[attr-defined]
+    if not awaited or scope.kind != "function":
+        return None
+    bindings = scope.bindings.get(name, ())
+    if len(bindings) != 1 or bindings[0].kind != "param":
+        return None
+    if bindings[0].node.annotation is not None:  # type: ignore[attr-defined]
+        return None
+    function: FunctionInfo = scope.info  # type: ignore[assignment]
+    if function.owner is not None and name == function.self_name:
+        return None
+    return awaited[0] if ctx.resolver.value(func.value, scope) is UNKNOWN else None
+
+
+def _awaited_calls(ctx: Context) -> dict[tuple[Scope, str, str], list[ast.Await]]:
+    """``await name.method(...)`` in the module, by (scope, name, method)."""
+    found: dict[tuple[Scope, str, str], list[ast.Await]] = {}
+    for await_, scope in ctx.module.of_type(ast.Await):
+        value = await_.value
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+            receiver = value.func.value
+            if isinstance(receiver, ast.Name):
+                found.setdefault((scope, receiver.id, value.func.attr), []).append(await_)
+    return found
+
+
+def _patched_away(ctx: Context, call: ast.Call, scope: Scope) -> bool:
+    """The ``async def`` whose coroutine ``call`` makes (itself, or the one a plain def hands
+    back) is replaced, where the call runs, with something that makes no coroutine: by a patch
+    whose ``with`` block or decorated test holds the call, or earlier in the same function, or in
+    a set-up method of its class, a fixture or at module level. The call there makes none."""
+    makers = ctx.resolver.coroutine_makers(ctx.resolver.value(call.func, scope))
+    if not makers:
+        return False
+    by_name: dict[str, dict] = ctx.cache.setdefault("sync_stand_ins", {})  # type: ignore[assignment]
+    for maker in makers:
+        stand_ins = by_name.get(maker.name)
+        if stand_ins is None:
+            stand_ins = by_name[maker.name] = sync_stand_ins(ctx.resolver, ctx.module, maker.name)
+        for extent, where in stand_ins.get(maker, ()):
+            if extent is not None:
+                if inside(call, extent):
+                    return True
+            elif _holds_for(ctx, where, call, scope):
+                return True
+    return False
+
+
+_SET_UP = frozenset({"setUp", "asyncSetUp", "setUpClass", "setup_method", "setup_class", "setup", "__init__"})
+
+
+def _holds_for(ctx: Context, where: Scope, call: ast.Call, scope: Scope) -> bool:
+    """A replacement made in ``where`` (by an assignment, ``monkeypatch.setattr``, a started
+    patcher) holds for ``call``: it is made at module level, in a fixture, in a set-up method of
+    the call's class, or earlier in the function that makes the call."""
+    function = where.function
+    if function is None or function in ctx.tests.fixtures:
+        return True
+    if function.name in _SET_UP and function.owner is not None:
+        caller = scope.function
+        owner = caller.owner if caller is not None else None
+        return owner is not None and function.owner in (ctx.resolver.mro(owner) or ())
+    return function is scope.function
+
+
+_COROUTINE_API = frozenset({"send", "throw", "close"})
+
+
+def _coroutine_api(read: ast.Name) -> bool:
+    """``coro.close()``, ``coro.send(None)``, ``coro.cr_frame``: the coroutine used as one."""
+    context = parent(read)
+    return isinstance(context, ast.Attribute) and (
+        context.attr in _COROUTINE_API or context.attr.startswith(("cr_", "gi_"))
+    )
+
+
+_RAISES = frozenset({"assertRaises", "assertRaisesRegex", "assertRaisesRegexp", "raises"})
+
+
+def _expected_to_raise(statement: ast.stmt) -> bool:
+    """The last statement of a ``with self.assertRaises(...)``/``pytest.raises(...)`` block: it is
+    expected to raise (a wrapper's own check, a call with the wrong arguments) before it makes a
+    coroutine (as ATC301 judges a task started there)."""
+    holder = parent(statement)
+    return (
+        isinstance(holder, (ast.With, ast.AsyncWith))
+        and holder.body[-1] is statement
+        and any(
+            isinstance(item.context_expr, ast.Call) and callee_name(item.context_expr) in _RAISES
+            for item in holder.items
+        )
+    )
+
+
+def _expects_an_error(node: ast.AST) -> bool:
+    """``node`` sits in a ``with self.assertRaises(...)``/``pytest.raises(...)`` block."""
+    return any(callee_name(manager) in _RAISES for manager in enclosing_with_calls(node))
+
+
+def _result_use(read: ast.Name, scope: Scope) -> str | None:
+    """How a read of a name holding a coroutine uses it as if it held the result, as the effect
+    to report; None for a use that suits a coroutine (awaited, handed on, closed, compared)."""
+    context = parent(read)
+    if isinstance(context, ast.Attribute):
+        attr = context.attr
+        if attr.startswith("__") or not isinstance(context.ctx, ast.Load):
+            return None
+        return f"reading .{attr} raises AttributeError"
+    if isinstance(context, ast.Subscript) and context.value is read:
+        return "subscripting it raises TypeError"
+    if isinstance(context, (ast.For, ast.AsyncFor, ast.comprehension)) and context.iter is read:
+        return "iterating it raises TypeError"
+    if isinstance(context, (ast.Assign, ast.AnnAssign)) and context.value is read:
+        targets = context.targets if isinstance(context, ast.Assign) else [context.target]
+        return "unpacking it raises TypeError" if isinstance(targets[0], (ast.Tuple, ast.List)) else None
+    if isinstance(context, ast.withitem) and context.context_expr is read:
+        return "it is no context manager: entering it raises"
+    if isinstance(context, _TRUTHY_PARENTS) and context.test is read:  # type: ignore[union-attr]
+        return "it is always true"
+    if isinstance(context, ast.UnaryOp) and isinstance(context.op, ast.Not):
+        return "it is always true"
+    if isinstance(context, ast.BoolOp) and isinstance(parent(context), (*_TRUTHY_PARENTS, ast.UnaryOp)):
+        return "it is always true"
+    if _asserted_truthy(read, context):
+        return "it is always true"
+    if isinstance(context, ast.Compare) and all(isinstance(op, _EQUALITY_OPS) for op in context.ops):
+        if any(_is_data(side) for side in (context.left, *context.comparators) if side is not read):
+            return "it equals no data"
+    if isinstance(context, ast.Call) and read in context.args:
+        return _passed_as_value(read, context, scope)
+    return None
+
+
+# builtins that take a value: a coroutine given to any of them raises TypeError
+_VALUE_BUILTINS = frozenset({"len", "list", "tuple", "set", "dict", "sorted", "sum", "int", "float", "bytes"})
+_DATA = (ast.Constant, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.JoinedStr)
+
+
+def _passed_as_value(read: ast.Name, call: ast.Call, scope: Scope) -> str | None:
+    """A coroutine handed where data is expected: to a builtin that takes a value (``len(rows)``),
+    or to a unittest assertion that compares it with literal data (``assertEqual(status, 200)``).
+    Compared with another object it may be a test of coroutine objects (``assertIs(coro, c)``)."""
+    func = call.func
+    if isinstance(func, ast.Name) and func.id in _VALUE_BUILTINS and not _bound(func.id, scope):
+        return f"{func.id}() of it raises TypeError"
+    if isinstance(func, ast.Attribute) and func.attr in known.UNITTEST_ASSERTS_VALUE:
+        compared = call.args[:2]
+        if read in compared and any(_is_data(other) for other in compared if other is not read):
+            return "it equals no data"
+    return None
+
+
+def _is_data(expr: ast.expr) -> bool:
+    return isinstance(expr, _DATA) and not (isinstance(expr, ast.Constant) and expr.value is None)
+
+
+def _bound(name: str, scope: Scope) -> bool:
+    current: Scope | None = scope
+    while current is not None:
+        if name in current.bindings:
+            return True
+        current = current.parent
+    return False
+
+
+def _asserted_truthy(arg: ast.AST, call: ast.AST | None) -> bool:
+    """``arg`` is the checked argument of ``assertTrue``/``assertFalse``."""
+    return (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr in known.UNITTEST_ASSERTS_TRUTHY
+        and bool(call.args)
+        and call.args[0] is arg
+    )
 
 
 def _interesting(call: ast.AST, context: ast.AST | None) -> bool:
@@ -310,16 +567,6 @@ def _runner_for(ctx: Context, scope: Scope) -> Runner | None:
     if function is None or function.owner is None:
         return None
     return ctx.tests.runner(function.owner)
-
-
-def _returns_coroutine(ctx: Context, info: FunctionInfo) -> bool:
-    """A plain ``def`` whose every ``return`` hands back a coroutine."""
-    if info.is_async or not ctx.resolver.plain_decorators(info):
-        return False
-    returns = [n for n in own_nodes(info.node) if isinstance(n, ast.Return) and n.value is not None]
-    if not returns:
-        return False
-    return all(isinstance(r.value, ast.Call) and ctx.resolver.is_coroutine_call(r.value, info.scope) for r in returns)
 
 
 def _cleanup_advice(runner: Runner | None, method: str) -> str:

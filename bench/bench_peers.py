@@ -113,7 +113,7 @@ def rows(ours: str, peer: str, directory: str, files: list[str], repeat: int) ->
     ruff = os.path.join(os.path.dirname(ours), "ruff")
     flake8 = [ours, "-m", "flake8", "--isolated", "--select"]
     argvs = {
-        OURS: [ours, "-m", "flake8_asynctest"],
+        OURS: [ours, "-m", "flake8_asynctest", "--isolated"],  # as the peers: no configuration file decides
         FLAKE8_ATC: [*flake8, "ATC"],
         BASELINE: [*flake8, "E9,F"],
         FLAKE8_ALL: [*flake8, "E9,F,ATC"],
@@ -136,8 +136,8 @@ def fix_nothing(ours: str, directory: str, files: list[str], repeat: int) -> tup
         copy = os.path.join(tmp, os.path.basename(os.path.normpath(directory)))
         shutil.copytree(directory, copy, symlinks=True, ignore=shutil.ignore_patterns("*.tar.gz", "*.zip", "*.whl"))
         copies = [os.path.join(copy, os.path.relpath(path, directory)) for path in files]
-        check = [ours, "-m", "flake8_asynctest", *copies]
-        fix = [ours, "-m", "flake8_asynctest", "--fix", *copies]
+        check = [ours, "-m", "flake8_asynctest", "--isolated", *copies]
+        fix = [ours, "-m", "flake8_asynctest", "--isolated", "--fix", *copies]
         subprocess.run(fix, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         return best(command(check), repeat), best(command(fix), repeat)
 

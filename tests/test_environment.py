@@ -62,11 +62,24 @@ def project(tmp_path):
     return tmp_path
 
 
+def _dependency_paths():
+    """Where the checker's own runtime dependencies live: an installed checker (pipx's) has them.
+    Only tomli on Python 3.10; the checker needs neither flake8 nor libcst to report."""
+    if sys.version_info >= (3, 11):
+        return []
+    import tomli
+
+    return [os.path.dirname(os.path.dirname(tomli.__file__))]
+
+
+DEPENDENCIES = _dependency_paths()
+
+
 def check(project, *args, python=sys.executable, **env):
     """The checker run by ``python`` in ``project``; the environment variables of this process
     that choose an environment are replaced by ``env``."""
     base = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PRE_COMMIT")}
-    base["PYTHONPATH"] = str(ROOT)
+    base["PYTHONPATH"] = os.pathsep.join([str(ROOT), *DEPENDENCIES])
     return subprocess.run(
         [str(python), "-m", "flake8_asynctest", *map(str, args)],
         capture_output=True, text=True, cwd=project, env={**base, **env}, timeout=120,

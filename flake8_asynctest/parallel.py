@@ -8,10 +8,13 @@ A small run stays in this process: starting a pool would cost more than it saves
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Generator, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from .checker import FileResult, check_source, collect_if_due
@@ -141,14 +144,15 @@ def _in_pool(paths: Sequence[str], plan: Plan, jobs: int, fixing: FixOptions | N
     else:
         stopping.value = 1
         with interrupts.held():  # the work is done: a signal now waits until the workers are gone
-            pool.terminate()
+            with _signalling_stragglers(pool):
+                pool.terminate()
 
 
 def _end_now(pool: Any) -> None:
     """End an interrupted pool's workers and wait for them: a worker writing a file finishes it
     first, one waiting in the pool's queue leaves at once. The pool's own ending is skipped: it
     waits on the queue a worker may have left half read, and would hang."""
-    import multiprocessing
+    import multiprocessing.connection
     from multiprocessing.pool import TERMINATE
 
     # the pool's thread replaces a worker that ends: stop it first (CPython's Pool, 3.8 to 3.14)
@@ -156,18 +160,55 @@ def _end_now(pool: Any) -> None:
     pool._change_notifier.put(None)
     pool._worker_handler.join(_GRACE)
     workers = list(pool._pool)
-    for worker in workers:
-        if worker.exitcode is None:
-            worker.terminate()
     deadline = time.monotonic() + _GRACE
-    for worker in workers:
-        worker.join(max(0.0, deadline - time.monotonic()))
+    alive = _signal_alive(workers)
+    while alive and time.monotonic() < deadline:
+        multiprocessing.connection.wait([w.sentinel for w in alive], _RESEND)
+        alive = _signal_alive(alive)
     for worker in multiprocessing.active_children():  # past the grace, or forked as the pool ended
         worker.kill()
         worker.join()
     pool._terminate.cancel()  # no finaliser at exit either
 
 
+@contextmanager
+def _signalling_stragglers(pool: Any) -> Iterator[None]:
+    """While the pool ends its workers, SIGTERM again those still alive once it has signalled them.
+
+    A signal that lands just before a worker blocks on the queue's lock only marks the handler as
+    due (CPython runs it when the wait is interrupted): the wait never is, and the pool's ending
+    would wait for that worker for ever. The next signal interrupts the wait."""
+    done = threading.Event()
+
+    def resend() -> None:
+        while not done.wait(_RESEND):
+            if not pool._worker_handler.is_alive():  # past it, no worker is replaced any more
+                _signal_alive(list(pool._pool))
+
+    thread = threading.Thread(target=resend, name="flake8_asynctest-pool-ending", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
+def _signal_alive(workers: list[Any]) -> list[Any]:
+    """SIGTERM each worker that has not exited (none is reaped: the pool does that); those."""
+    import multiprocessing.connection
+
+    exited = multiprocessing.connection.wait([w.sentinel for w in workers], 0)
+    alive = [w for w in workers if w.sentinel not in exited]
+    for worker in alive:
+        try:
+            os.kill(worker.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    return alive
+
+
+_RESEND = 0.1  # seconds between two SIGTERMs to a worker that has not ended
 _GRACE = 10.0  # seconds an interrupted worker has to finish the file it is writing
 _worker: tuple[Plan, FixOptions | None] | None = None
 

@@ -12,20 +12,37 @@ _MAX_DESCRIPTION = 60
 
 def describe(expr: ast.AST) -> str:
     """Short source text for messages: ``self.client.close``."""
-    try:
-        text = ast.unparse(expr)
-    except (ValueError, RecursionError):  # pragma: no cover - pathological trees
-        return "<expression>"
+    text = _dotted(expr)
+    if text is None:
+        try:
+            text = ast.unparse(expr)
+        except (ValueError, RecursionError):  # pragma: no cover - pathological trees
+            return "<expression>"
     return text if len(text) <= _MAX_DESCRIPTION else text[: _MAX_DESCRIPTION - 3] + "..."
 
 
 def source_key(expr: ast.AST) -> str:
     """``expr``'s source text, to tell whether two expressions are written alike (``ast.dump``
     would leave a reference cycle behind on every call)."""
+    text = _dotted(expr)
+    if text is not None:
+        return text
     try:
         return ast.unparse(expr)
     except (ValueError, RecursionError):  # pragma: no cover - pathological trees
         return f"<node {id(expr)}>"  # equal to no other
+
+
+def _dotted(expr: ast.AST) -> str | None:
+    """``a.b.c`` spelt as ``ast.unparse`` would, without its visitor (most texts asked for are these)."""
+    attrs = []
+    while isinstance(expr, ast.Attribute):
+        attrs.append(expr.attr)
+        expr = expr.value
+    if not isinstance(expr, ast.Name):
+        return None
+    attrs.append(expr.id)
+    return ".".join(reversed(attrs))
 
 
 def attribute_loads(attr: str, root: ast.AST) -> list[ast.Attribute]:

@@ -213,6 +213,8 @@ def _doc_snippets(ctx: Context) -> list[tuple[int, int]]:
         spans = []
         opened: dict[str, int] = {}
         for number, line in enumerate(ctx.source.splitlines(), start=1):
+            if "#" not in line:  # a marker is a comment: most lines are no candidate
+                continue
             match = _SNIPPET_MARK.match(line.strip())
             if match is None:
                 continue

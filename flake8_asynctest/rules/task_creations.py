@@ -57,16 +57,18 @@ def _creations(ctx: Context) -> list[tuple[ast.Call, Scope, str]]:
             coroutines[call] = _factory_coroutine(call)
     if resolver.project is not None or any(name in ctx.source for name in ("create_task", "ensure_future")):
         helpers: dict[FunctionInfo, ast.Call | None] = {}
-        # without imports followed, a helper is a plain def of this module: only its name is worth resolving
-        local = None
         if resolver.project is None:
+            # without imports followed, a helper is a plain def of this module: only calls by its name count
             local = {f.name for f in ctx.module.functions if f.returns and not f.is_async}
-        for call, scope in ctx.module.of_type(ast.Call):
+            candidates = ctx.module.calls_named(*local) if local else []
+        else:
+            candidates = ctx.module.of_type(ast.Call)
+        for call, scope in candidates:
             if parent(call).__class__ not in _KEPT_OR_DROPPED or call in coroutines:
                 continue
             func = call.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-            if name is None or name.startswith("assert") or (local is not None and name not in local):
+            if name is None or name.startswith("assert"):
                 continue  # the commonest statements of a test, assertions, are never worth resolving here
             callee = resolver.value(func, scope)
             if callee.__class__ is not Func:

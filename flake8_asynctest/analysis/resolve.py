@@ -57,6 +57,7 @@ class Resolver:
         self._body_results: dict[FunctionInfo, Value] = {}
         self._body_depth = 0  # how many functions' returns are being worked out, one inside another
         self._unquoted: dict[ast.Constant, ast.expr | None] = {}
+        self._annotation_values: dict[tuple[ast.expr, Scope], Value] = {}
         self._aliases: dict[FunctionInfo | ClassInfo, set[str]] = {}
         self._plain_defs: dict[str, list[FunctionInfo]] | None = None
         self._subclasses: dict[ClassInfo, list[ClassInfo]] | None = None
@@ -626,7 +627,15 @@ class Resolver:
     def _annotated(self, annotation: ast.expr, scope: Scope) -> Value:
         """The value an annotation describes: an instance of the class it names, also quoted
         (``-> "Pipeline"``), optional (``Optional[X]``, ``X | None``) or generic (``Task[None]``);
-        a coroutine for ``Coroutine[..., ..., X]``."""
+        a coroutine for ``Coroutine[..., ..., X]``. Worked out once per annotation: a helper's
+        return annotation is asked for at each of its calls."""
+        key = (annotation, scope)
+        value = self._annotation_values.get(key)
+        if value is None:
+            value = self._annotation_values[key] = self._annotation_value(annotation, scope)
+        return value
+
+    def _annotation_value(self, annotation: ast.expr, scope: Scope) -> Value:
         annotation = self._unquote(annotation)  # type: ignore[assignment]
         if annotation is None:
             return UNKNOWN

@@ -102,8 +102,10 @@ class LoopMonitor:
         self._problems: dict[str, list[str]] = {}
         self._unawaited: list[tuple[str, Frame | None]] = []
         self._undo: list[Callable[[], None]] = []
-        self._tasks_before: weakref.WeakSet[asyncio.Task] = weakref.WeakSet()
-        self._timers_before: weakref.WeakSet[asyncio.TimerHandle] = weakref.WeakSet()
+        # What the loop held before the test (weakly: not kept alive for it). A new loop holds
+        # nothing: an empty set then, whose WeakSet would cost more than the rest of start().
+        self._tasks_before: weakref.WeakSet[asyncio.Task] | frozenset[asyncio.Task] = frozenset()
+        self._timers_before: weakref.WeakSet[asyncio.TimerHandle] | frozenset[asyncio.TimerHandle] = frozenset()
         self._io_before: set[tuple[int, str]] = set()
         # Tasks that finished as they were created (3.12+ eager tasks): in no task registry.
         self._done_at_birth: list[weakref.ref[asyncio.Task]] = []
@@ -123,9 +125,13 @@ class LoopMonitor:
             token = OWNER.set(self)
             self._undo.append(lambda: OWNER.reset(token))
         if checks & {"pending_tasks", "lost_exceptions"}:
-            self._tasks_before.update(internals.live_tasks(loop))
+            tasks = internals.live_tasks(loop)
+            if tasks:
+                self._tasks_before = weakref.WeakSet(tasks)
         if "active_handles" in checks:
-            self._timers_before.update(internals.scheduled_timers(loop))
+            timers = internals.scheduled_timers(loop)
+            if timers:
+                self._timers_before = weakref.WeakSet(timers)
         if "active_selector_callbacks" in checks:
             self._io_before = {(fd, kind) for fd, kind, _, _ in internals.selector_callbacks(loop)}
         if checks & {"lost_exceptions", "pending_tasks"}:

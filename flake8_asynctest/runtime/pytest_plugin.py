@@ -12,6 +12,11 @@ torn down after them: a task cancelled there is not a leak) and after the wider-
 ones (their tasks and timers are not the test's). A failure is reported as an error at
 teardown, and not at all when the test itself already failed or was skipped.
 
+There is one checking fixture per loop scope of pytest-asyncio, each with that scope's
+runner as a parameter, and none asks for ``request``: a dependency pytest resolves
+itself, rather than through ``getfixturevalue()`` and a ``request`` object made for each
+test, halves what the fixture costs a small test.
+
 Only async tests are checked: those pytest-asyncio runs, and anyio's on its asyncio
 backend (the checks read asyncio's loop; trio has none).
 """
@@ -32,7 +37,8 @@ from .decorators import DEFAULT_CHECKS, validate_checks
 
 MARKER = "asynctest_checks"
 CLOCK_MARKER = "virtual_clock"
-FIXTURE = "_asynctest_runtime_checks"
+FIXTURE = "_asynctest_runtime_checks"  # for function-scoped loops; other scopes add "_<scope>"
+_LOOP_SCOPES = ("function", "class", "module", "package", "session")  # pytest-asyncio 1.x's runners
 
 
 class _Plan(NamedTuple):
@@ -73,48 +79,84 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         kind = _kind(item)
         if checks is None or kind is None:
             continue
-        item.stash[_PLAN] = _Plan(checks, kind, _loop_scope(item) if kind == "asyncio" else "")
-        _use_first_among_function_fixtures(item, FIXTURE)
+        scope = _loop_scope(item) if kind == "asyncio" else ""
+        if kind == "asyncio" and scope not in _LOOP_SCOPES:
+            raise pytest.UsageError(
+                f"{item.nodeid}: flake8_asynctest's pytest plugin supports pytest-asyncio 1.x, whose "
+                f"loop scopes are {', '.join(_LOOP_SCOPES)}; this test's is {scope!r}"
+            )
+        item.stash[_PLAN] = _Plan(checks, kind, scope)
+        _use_first_among_function_fixtures(item, _fixture_name(kind, scope))
         if _WATCHER not in config.stash:
-            config.stash[_WATCHER] = _OutcomeWatcher()
+            config.stash[_WATCHER] = _Watcher()
             config.pluginmanager.register(config.stash[_WATCHER], "flake8_asynctest-outcomes")
 
 
-class _OutcomeWatcher:
-    """Notes which checked tests did not pass (registered only when some test opted in)."""
+class _Watcher:
+    """Notes the test being set up (the checking fixture asks for no ``request``) and which
+    checked tests did not pass. Registered only when some test opted in."""
+
+    item: pytest.Item | None = None
 
     def __init__(self) -> None:
         self.not_passed: set[str] = set()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        _Watcher.item = item
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.outcome != "passed":  # failed, skipped, xfailed: the test's own report is the one
             self.not_passed.add(report.nodeid)
 
 
-@pytest.fixture
-def _asynctest_runtime_checks(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Added by the plugin to the tests that opted in: checks the loop after the test."""
-    plan = request.node.stash[_PLAN]
-    if plan.kind == "anyio":
-        with _anyio_runner(request) as runner:
-            if runner is None:  # trio
-                yield
-            else:
-                yield from _check(request, plan, runner.get_loop(), shared=True, runner=runner)
-    else:
-        yield from _check(request, plan, _asyncio_loop(request, plan.loop_scope), shared=plan.loop_scope != "function")
+def _fixture_name(kind: str, scope: str) -> str:
+    if kind == "anyio":
+        return f"{FIXTURE}_anyio"
+    return FIXTURE if scope == "function" else f"{FIXTURE}_{scope}"
+
+
+def _asyncio_checks_fixture(scope: str) -> Any:
+    """The checking fixture for tests pytest-asyncio runs in a loop of ``scope``."""
+    runner_name = f"_{scope}_scoped_runner"
+
+    def checks(**runner: Any) -> Iterator[None]:
+        item = _Watcher.item
+        assert item is not None
+        yield from _check(item, item.stash[_PLAN], runner[runner_name].get_loop(), shared=scope != "function")
+
+    # the runner as a parameter: pytest sets it up first and tears it down after the checks
+    checks.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(runner_name, inspect.Parameter.KEYWORD_ONLY)]
+    )
+    checks.__doc__ = "Added by the plugin to the tests that opted in: checks the loop after the test."
+    return pytest.fixture(name=_fixture_name("asyncio", scope))(checks)
+
+
+for _scope in _LOOP_SCOPES:
+    globals()[_fixture_name("asyncio", _scope)] = _asyncio_checks_fixture(_scope)
+
+
+@pytest.fixture(name=_fixture_name("anyio", ""))
+def _anyio_checks(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Added by the plugin to the anyio tests that opted in: checks the loop after the test."""
+    with _anyio_runner(request) as runner:
+        if runner is None:  # trio
+            yield
+        else:
+            yield from _check(request.node, request.node.stash[_PLAN], runner.get_loop(), shared=True, runner=runner)
 
 
 def _check(
-    request: pytest.FixtureRequest, plan: _Plan, loop: asyncio.AbstractEventLoop, shared: bool, runner: Any = None
+    item: pytest.Item, plan: _Plan, loop: asyncio.AbstractEventLoop, shared: bool, runner: Any = None
 ) -> Iterator[None]:
     """Watch ``loop`` over the rest of the test's setup, its call and its teardown."""
     monitor = LoopMonitor(loop, plan.checks, silence_hint=f"mark the test @pytest.mark.{MARKER}({{}})", shared=shared)
     if runner is not None:  # anyio runs tests in one long-lived task: mark its context as the test's
         runner.run_fixture(_claim, {"owner": monitor})
     monitor.start()
-    not_passed = request.config.stash[_WATCHER].not_passed
-    nodeid = request.node.nodeid
+    not_passed = item.config.stash[_WATCHER].not_passed
+    nodeid = item.nodeid
     try:
         yield
         report = "" if nodeid in not_passed else monitor.finish()

@@ -80,10 +80,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if checks is None or kind is None:
             continue
         scope = _loop_scope(item) if kind == "asyncio" else ""
-        if kind == "asyncio" and scope not in _LOOP_SCOPES:
+        if kind == "asyncio" and not _has_runner(scope):
             raise pytest.UsageError(
-                f"{item.nodeid}: flake8_asynctest's pytest plugin supports pytest-asyncio 1.x, whose "
-                f"loop scopes are {', '.join(_LOOP_SCOPES)}; this test's is {scope!r}"
+                f"{item.nodeid}: flake8_asynctest's pytest plugin supports pytest-asyncio 1.x, which runs "
+                f"a test in the loop of its _<scope>_scoped_runner fixture; it has none for {scope!r}"
             )
         item.stash[_PLAN] = _Plan(checks, kind, scope)
         _use_first_among_function_fixtures(item, _fixture_name(kind, scope))
@@ -108,6 +108,13 @@ class _Watcher:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.outcome != "passed":  # failed, skipped, xfailed: the test's own report is the one
             self.not_passed.add(report.nodeid)
+
+
+def _has_runner(scope: str) -> bool:
+    """pytest-asyncio (1.x) has a runner fixture for loops of ``scope``."""
+    import pytest_asyncio.plugin
+
+    return scope in _LOOP_SCOPES and hasattr(pytest_asyncio.plugin, f"_{scope}_scoped_runner")
 
 
 def _fixture_name(kind: str, scope: str) -> str:

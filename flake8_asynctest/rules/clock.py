@@ -1,4 +1,5 @@
-"""What depends on the clock alone: a loop that ends at a deadline waits for no other task."""
+"""What depends on the clock alone: a loop that ends at a deadline (or after so many rounds) waits for
+no other task."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from ..context import Context
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _LOOPS = (ast.While, ast.For, ast.AsyncFor)
+_LEAVING: tuple[type[ast.stmt], ...] = (ast.Break, ast.Return)
 CLOCKS = frozenset(
     {
         "time.time",
@@ -42,25 +44,62 @@ def ends_on_the_clock(ctx: Context, loop: ast.While, scope: Scope) -> bool:
     return bool(exits) and all(clock_only(ctx, test, scope) for test in exits)
 
 
-def has_deadline(ctx: Context, loop: ast.While, scope: Scope) -> bool:
-    """Some way out of the loop depends on the clock alone: ``while not done and loop.time() <
-    deadline``, ``if done or time.monotonic() > deadline: break``. The loop waits at most that long."""
-    for test in exit_tests(loop):
+def is_bounded(ctx: Context, loop: ast.While, scope: Scope) -> bool:
+    """Some way out of the loop (its condition, or an ``if`` that breaks, returns or raises) depends
+    on the clock alone or on a count of its rounds: ``while not done and loop.time() < deadline``,
+    ``if loop.time() > deadline: raise TimeoutError``, ``if count > 100: raise``. The loop waits at
+    most that long."""
+    for test in exit_tests(loop, leaving=_LEAVING + (ast.Raise,)):
         whole = ast.And if test is loop.test else ast.Or  # the loop's condition must hold, a break's fire
         parts = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, whole) else [test]
-        if any(clock_only(ctx, part, scope) for part in parts):
+        if any(clock_only(ctx, part, scope) or _caps_rounds(part, loop) for part in parts):
             return True
     return False
 
 
-def exit_tests(loop: ast.While) -> list[ast.expr]:
+def _caps_rounds(test: ast.expr, loop: ast.While) -> bool:
+    """``test`` compares a counter the loop's body increments with a number, in the direction that
+    ends the loop: ``count > 100`` to leave, ``count < 100`` to go on."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return False
+    left, op, right = test.left, test.ops[0], test.comparators[0]
+    if isinstance(right, ast.Name) and isinstance(left, ast.Constant) and type(op) in _MIRRORED:
+        left, right, op = right, left, _MIRRORED[type(op)]()
+    if not (isinstance(left, ast.Name) and _is_count(right) and _counts(loop, left.id)):
+        return False
+    stays = test is loop.test  # the loop's condition: true while it may go on
+    return isinstance(op, (ast.Lt, ast.LtE) if stays else (ast.Gt, ast.GtE, ast.Eq))
+
+
+_MIRRORED: dict[type, type] = {ast.Lt: ast.Gt, ast.LtE: ast.GtE, ast.Gt: ast.Lt, ast.GtE: ast.LtE, ast.Eq: ast.Eq}
+
+
+def _is_count(expr: ast.expr) -> bool:
+    return isinstance(expr, ast.Constant) and type(expr.value) is int
+
+
+def _counts(loop: ast.While, name: str) -> bool:
+    """The loop's body adds a positive number to ``name`` each time round (``count += 1``)."""
+    return any(
+        isinstance(node, ast.AugAssign)
+        and isinstance(node.op, ast.Add)
+        and isinstance(node.target, ast.Name)
+        and node.target.id == name
+        and _is_count(node.value)
+        and node.value.value > 0  # type: ignore[attr-defined]
+        for node in loop.body
+    )
+
+
+def exit_tests(loop: ast.While, leaving: tuple[type[ast.stmt], ...] = _LEAVING) -> list[ast.expr]:
     """What decides that the loop ends: its condition, and the tests of ``if ...: break`` (or
-    return) in its body; none for ``while True`` that only ends when cancelled."""
+    return, or what ``leaving`` names) in its body; none for ``while True`` that only ends when
+    cancelled."""
     tests = [] if isinstance(loop.test, ast.Constant) and loop.test.value else [loop.test]
     for statement in loop.body:
         for node in (statement, *descendants(statement, stop=_SCOPES + _LOOPS)):
             if isinstance(node, ast.If) and any(
-                isinstance(n, (ast.Break, ast.Return)) for s in node.body for n in (s, *descendants(s, stop=_SCOPES))
+                isinstance(n, leaving) for s in node.body for n in (s, *descendants(s, stop=_SCOPES))
             ):
                 tests.append(node.test)
     return tests

@@ -4,7 +4,8 @@ A loop polls when it only sleeps while it waits for in-process state (an attribu
 mock's call count) that another task will change: an Event would say exactly when. A loop that
 awaits other work each time round (generating traffic, querying a database, a remote service or a
 subprocess, which have no in-process event) paces that work; a loop without a condition waits to be
-cancelled, and one with a deadline among its exits (or only the clock) waits at most that long.
+cancelled, and one with a deadline or a cap on its rounds among its exits (``if loop.time() >
+deadline: raise``, ``if count > 100: break``), or only the clock, waits at most that long.
 Stepping the loop ``n`` times is white-box on purpose when every task the test started is a
 coroutine of its own whose awaits are all on asyncio's primitives: its steps are known.
 """
@@ -17,7 +18,7 @@ from ..analysis.model import FunctionInfo, Scope
 from ..analysis.values import Obj
 from ..analysis.walk import descendants
 from ..context import Context
-from .clock import exit_tests, has_deadline
+from .clock import exit_tests, is_bounded
 from .sleep_purpose import SLEEPS, started_children
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -25,15 +26,15 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 def polls_state(ctx: Context, loop: ast.While, scope: Scope, sleeps: set[int]) -> bool:
     """The loop awaits nothing but its sleeps, and its exit reads something another task may change
-    with no deadline: a poll bounded by the clock is the robust form of a fixed sleep, it neither
-    hangs nor fails early."""
+    with no bound: a poll bounded by the clock or a count of rounds is the robust form of a fixed
+    sleep, it neither hangs nor fails early."""
     for root in (loop.test, *loop.body):
         for node in (root, *descendants(root, stop=_SCOPES)):
             if isinstance(node, (ast.AsyncWith, ast.AsyncFor)):
                 return False
             if isinstance(node, ast.Await) and id(node.value) not in sleeps:
                 return False  # real work each time round, or a remote state that has no event
-    return bool(exit_tests(loop)) and not has_deadline(ctx, loop, scope)
+    return bool(exit_tests(loop)) and not is_bounded(ctx, loop, scope)
 
 
 def steps_known_tasks(ctx: Context, loop: ast.For, test: FunctionInfo) -> bool:

@@ -138,8 +138,9 @@ ATC403 = Rule(
         (traffic generated while a fault injector runs), or polls a database, a remote service or
         a subprocess through an await (they have no in-process event to wait on); a loop that only
         ends when cancelled; a bounded poll, with a clock deadline among its exits (`while not
-        done and loop.time() < deadline`, or only the clock) or under a timeout block (it neither
-        hangs nor fails early: the robust form of a fixed sleep); stepping the loop when every
+        done and loop.time() < deadline`, `if loop.time() > deadline: raise`, or only the clock),
+        a cap on its rounds (`count += 1` in the body and `if count > 100: raise`), or under a
+        timeout block (it neither hangs nor fails early: the robust form of a fixed sleep); stepping the loop when every
         task the test started is a coroutine of its own awaiting only asyncio primitives (a
         white-box scheduling test: the count of steps is what it checks), or before checks that
         something has not happened yet whose task or event the test then awaits itself (as for

@@ -8,7 +8,7 @@ import ast
 import re
 
 from ..analysis.legacy import defined_on_import, legacy_coroutines
-from ..analysis.model import FunctionInfo, Scope, parent, scope_of
+from ..analysis.model import ClassInfo, FunctionInfo, Scope, parent, scope_of
 from ..analysis.usage import callee_name, enclosing_with_calls, identifiers
 from ..context import Context
 
@@ -105,20 +105,29 @@ _PROCESS_FACTORIES = frozenset(
         "multiprocessing.context.Process",
     }
 )
+_PROCESS_CLASSES = frozenset({"multiprocessing.Process", "multiprocessing.context.Process"})
 _PROCESS_NAMES = frozenset(name.rpartition(".")[2] for name in _PROCESS_FACTORIES)
 
 
 def runs_in_child_process(ctx: Context, scope: Scope) -> bool:
     """Code in a function (or nested in one) that this module only ever hands to a process pool
-    or a ``multiprocessing.Process``: what it leaves behind dies with the worker process."""
+    or a ``multiprocessing.Process``, or in the ``run()`` of a ``Process`` subclass: what it leaves
+    behind dies with the worker process."""
     function = scope.function
     while function is not None:
         if function.owner is None:
             reads = function.parent.reads(function.name)
             if reads and all(_starts_process_with(ctx, read) for read in reads):
                 return True
+        elif function.name == "run" and _is_process_class(ctx, function.owner):
+            return True
         function = function.parent.function
     return False
+
+
+def _is_process_class(ctx: Context, cls: ClassInfo) -> bool:
+    """``cls`` subclasses ``multiprocessing.Process``: its ``run()`` is what the child process runs."""
+    return any(base in _PROCESS_CLASSES for base in ctx.resolver.mro(cls) or [])
 
 
 def _starts_process_with(ctx: Context, read: ast.Name) -> bool:

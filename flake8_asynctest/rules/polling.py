@@ -3,7 +3,8 @@
 A loop polls when it only sleeps while it waits for in-process state (an attribute, a local, a
 mock's call count) that another task will change: an Event would say exactly when. A loop that
 awaits other work each time round (generating traffic, querying a database, a remote service or a
-subprocess, which have no in-process event) paces that work; a loop without a condition waits to be
+subprocess, which have no in-process event) paces that work, as a loop reading a ``multiprocessing``
+primitive waits for another process; a loop without a condition waits to be
 cancelled, and one with a deadline or a cap on its rounds among its exits (``if loop.time() >
 deadline: raise``, ``if count > 100: break``), or only the clock, waits at most that long.
 Stepping the loop ``n`` times is white-box on purpose when every task the test started is a
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import ast
 
-from ..analysis.model import FunctionInfo, Scope
+from ..analysis.model import ClassInfo, FunctionInfo, Scope
 from ..analysis.values import Obj
 from ..analysis.walk import descendants
 from ..context import Context
@@ -34,7 +35,36 @@ def polls_state(ctx: Context, loop: ast.While, scope: Scope, sleeps: set[int]) -
                 return False
             if isinstance(node, ast.Await) and id(node.value) not in sleeps:
                 return False  # real work each time round, or a remote state that has no event
-    return bool(exit_tests(loop)) and not is_bounded(ctx, loop, scope)
+    exits = exit_tests(loop)
+    return bool(exits) and not is_bounded(ctx, loop, scope) and not _reads_another_process(ctx, exits, scope)
+
+
+def _reads_another_process(ctx: Context, exits: list[ast.expr], scope: Scope) -> bool:
+    """An exit reads a ``multiprocessing`` primitive (``stop.is_set()`` on a ``multiprocessing.Event``):
+    another process sets it, and asyncio has nothing to await on it."""
+    return any(
+        _made_by_multiprocessing(ctx, node, scope)
+        for test in exits
+        for node in (test, *descendants(test))
+        if isinstance(node, (ast.Name, ast.Attribute))
+    )
+
+
+def _made_by_multiprocessing(ctx: Context, expr: ast.Name | ast.Attribute, scope: Scope) -> bool:
+    """Every value stored in ``expr`` (a local, or ``self.<attr>``) is made by ``multiprocessing``."""
+    if isinstance(expr, ast.Name):
+        stored = [(b.value, scope) for b in ctx.resolver.bindings(expr.id, scope) if b.kind == "assign"]
+        if len(stored) != len(ctx.resolver.bindings(expr.id, scope)):
+            return False
+    else:
+        owner = ctx.resolver.value(expr.value, scope)
+        if not (isinstance(owner, Obj) and isinstance(owner.cls, ClassInfo)):
+            return False
+        stored = [(value, method.scope) for value, method in owner.cls.self_attrs.get(expr.attr, [])]
+    return bool(stored) and all(
+        isinstance(value, ast.Call) and (ctx.resolver.call_name(value, where) or "").startswith("multiprocessing.")
+        for value, where in stored
+    )
 
 
 def steps_known_tasks(ctx: Context, loop: ast.For, test: FunctionInfo) -> bool:

@@ -136,7 +136,8 @@ ATC403 = Rule(
         count) with no deadline; and `for _ in range(n): await asyncio.sleep(0)` used to let other
         tasks run a few steps. Not reported: a loop that awaits other work each time round
         (traffic generated while a fault injector runs), or polls a database, a remote service or
-        a subprocess through an await (they have no in-process event to wait on); a loop that only
+        a subprocess through an await, or a `multiprocessing` primitive another process sets (they
+        have no in-process event to wait on); a loop that only
         ends when cancelled; a bounded poll, with a clock deadline among its exits (`while not
         done and loop.time() < deadline`, `if loop.time() > deadline: raise`, or only the clock),
         a cap on its rounds (`count += 1` in the body and `if count > 100: raise`), or under a

@@ -152,9 +152,10 @@ ATC204 = Rule(
         class, `tearDownModule`, or a function handed over in the same call, such as a
         benchmark's `teardown=` beside its `setup=`). Not reported: a loop made in a forked child,
         in a function this module only hands to a process pool or `multiprocessing.Process`, or
-        in the `run()` of a `multiprocessing.Process` subclass (it dies with the process), and a loop in a documentation snippet the docs include
-        verbatim (`# [START name]`...`# [END name]`, `# Start ... Example N`...`# End ... Example
-        N`), where keeping a global loop is the documented pattern.
+        in the `run()` of a `multiprocessing.Process` subclass (it dies with the process), and a
+        loop in a documentation snippet the docs include verbatim (`# [START name]`...`# [END
+        name]`, `# Start ... Example N`...`# End ... Example N`), where keeping a global loop is
+        the documented pattern.
         """,
     why="""
         An unclosed loop keeps its selector, self-pipe and executor: ResourceWarnings, leaked file

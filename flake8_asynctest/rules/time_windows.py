@@ -1,11 +1,12 @@
 """The time windows a test sets: expiries, TTLs, idle timeouts, intervals, timers (ATC401, ATC402).
 
-A test that sets such a window and then sleeps past it (or, for an expiry, inside it) checks
-elapsed time itself: no event could replace the sleep. A window is read from how its setting is
-named (a keyword, an attribute, or the parameter a number is passed to; a ``_ms`` suffix counts in
-milliseconds), from an ``expire`` call, a ``Max-Age``, a server timeout set through SQL (``SET
-wait_timeout=1``, also by a helper that passes its parameter to such a statement), a deadline
-computed from the clock, or a timer armed on the loop.
+A test that sets such a window on the way to a sleep (not in another scenario's ``if`` arm) and
+then sleeps past it (or, for an expiry, inside it) checks elapsed time itself: no event could
+replace the sleep. A window is read from how its setting is named (a keyword, an attribute, the
+parameter a number is passed to, or the callee we cannot read that it is passed to; a ``_ms``
+suffix counts in milliseconds), from an ``expire`` call, a ``Max-Age``, a server timeout set
+through SQL (``SET wait_timeout=1``, also by a helper that passes its parameter to such a
+statement), a deadline computed from the clock, or a timer armed on the loop.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import re
 from collections.abc import Iterator
 
 from ..analysis.model import FunctionInfo, Scope, parent
-from ..analysis.usage import after
+from ..analysis.usage import after, inside
 from ..analysis.values import Cls, Func
 from ..analysis.walk import descendants
 from ..context import Context
@@ -34,7 +35,7 @@ _PERIOD = "period"
 # a sleep past it waits for that refresh. A connection's recycling age is applied when it is next used.
 _EXPIRY_WORDS = frozenset({"ttl", "ex", "px", "exat", "pxat", "expiry", "lifetime", "window", "recycle"})
 _IDLE_WORDS = frozenset({"idle", "inactive", "inactivity", "keepalive", "alive"})
-_PERIOD_WORDS = frozenset({"interval", "heartbeat", "backoff"})
+_PERIOD_WORDS = frozenset({"interval", "period", "heartbeat", "backoff", "delay"})
 _QUALIFIERS = frozenset({"max", "min", "default", "initial", "base"})
 # A unit word ending a setting's name, and what it takes to make seconds: ``max_idle_ms=200``.
 _UNITS = {"ms": 0.001, "msec": 0.001, "millis": 0.001, "milliseconds": 0.001, "s": 1.0, "sec": 1.0, "secs": 1.0,
@@ -62,6 +63,8 @@ def sleeps_past_a_window(ctx: Context, call: ast.Call, delay: float, test: Funct
     is no window: the other side acts at once), a period as a bound if the test is named for it,
     or anywhere an idle threshold."""
     for window in _windows(ctx, test):
+        if _apart(window.node, call):
+            continue
         if window.kind == _IDLE:
             return True
         if not after(call, window.node):
@@ -71,6 +74,19 @@ def sleeps_past_a_window(ctx: Context, call: ast.Call, delay: float, test: Funct
         if window.seconds is not None and 0 < window.seconds <= delay:
             if window.kind == _BOUND or _stems(window.words) & _stems(_test_words(test)):
                 return True
+    return False
+
+
+def _apart(setting: ast.AST, call: ast.AST) -> bool:
+    """``setting`` and ``call`` are in different arms of an ``if`` (the scenarios of a parametrized
+    test): the window is not set on the way to the sleep."""
+    child, current = setting, parent(setting)
+    while current is not None:
+        if isinstance(current, ast.If) and inside(call, current):
+            arm = next((arm for arm in (current.body, current.orelse) if any(child is s for s in arm)), [])
+            if arm and not any(inside(call, statement) for statement in arm):
+                return True
+        child, current = current, parent(current)
     return False
 
 
@@ -121,7 +137,7 @@ def _window_at(ctx: Context, node: ast.AST, scope: Scope, own: bool) -> Iterator
             yield _Window(node.value, setting[0], _scaled(seconds(ctx, node.value, scope), setting[1]), node.arg)
     elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
         for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
-            setting = _setting(target.attr) if isinstance(target, ast.Attribute) else None
+            setting = _attribute_setting(target.attr) if isinstance(target, ast.Attribute) else None
             if setting is not None:
                 value = _scaled(seconds(ctx, node.value, scope), setting[1])
                 yield _Window(node, setting[0], value, target.attr)  # type: ignore[union-attr]
@@ -169,6 +185,7 @@ def _call_windows(ctx: Context, call: ast.Call, scope: Scope) -> Iterator[_Windo
         return
     callee = _callee(ctx, call, scope)
     if callee is None:
+        yield from _named_by_callee(ctx, call, name, numbers, scope)
         return
     parameters = _parameters(callee)
     server = _server_parameters(ctx, callee.info)
@@ -176,9 +193,43 @@ def _call_windows(ctx: Context, call: ast.Call, scope: Scope) -> Iterator[_Windo
         parameter = parameters[index] if index < len(parameters) else ""
         setting = _setting(parameter) if parameter else None
         if setting is not None and not _ended(parameter, call):
-            yield _Window(arg, setting[0], _scaled(seconds(ctx, arg, scope), setting[1]), parameter)
+            # a period is of what the callee does: ``start_periodic_scans(period)``, ``reschedule(delay)``
+            described = f"{name}_{parameter}"
+            yield _Window(arg, setting[0], _scaled(seconds(ctx, arg, scope), setting[1]), described)
         elif parameter in server:
             yield _Window(arg, server[parameter], seconds(ctx, arg, scope))
+
+
+def _named_by_callee(
+    ctx: Context, call: ast.Call, name: str, numbers: list[tuple[int, ast.expr]], scope: Scope
+) -> Iterator[_Window]:
+    """The one number passed to a callee we cannot read whose name says what it sets:
+    ``start_periodic_scans(0.1)``, ``set_timeout(0.2)``. Not a context manager's (``async with
+    asyncio.timeout(1)`` bounds its block)."""
+    if len(numbers) != 1 or isinstance(parent(call), ast.withitem):
+        return
+    words = _words(name)
+    kind = _BOUND if "timeout" in words else _PERIOD if any(_says_period(word) for word in words) else None
+    if kind is not None:
+        yield _Window(numbers[0][1], kind, seconds(ctx, numbers[0][1], scope), name)
+
+
+def _says_period(word: str) -> bool:
+    return word in _PERIOD_WORDS or word.startswith("period")
+
+
+def _attribute_setting(name: str) -> tuple[str, float] | None:
+    """What an attribute the test sets measures: as a keyword, or any ``timeout`` or period word
+    in its name (``comm_params.timeout_connect = 0.1``, ``x.reconnect_delay``): an object's setting
+    stays in force, unlike a call's timeout, which ends with the call."""
+    setting = _setting(name)
+    if setting is not None:
+        return setting
+    words = _words(name)
+    scale = _UNITS.get(words[-1], 1.0) if len(words) > 1 else 1.0
+    if "timeout" in words:
+        return _BOUND, scale
+    return (_PERIOD, scale) if any(_says_period(word) for word in words) else None
 
 
 def _ended(name: str, call: ast.AST | None) -> bool:
@@ -257,8 +308,9 @@ def _kind(name: str) -> str | None:
     """What a setting measures, by its name: ``max_inactive_connection_lifetime`` or ``max_idle``
     is an idle threshold; ``ttl``, ``ex``, ``expires_in``, ``failure_detection_window``,
     ``pool_recycle`` expiries; ``timeout`` a bound; ``heartbeat``, ``health_check_interval``,
-    ``retry_backoff`` periods. ``poll_timeout`` or ``connect_timeout`` bound one operation, not a
-    window the test sleeps past."""
+    ``retry_backoff``, ``watchdog_period``, ``reconnect_delay`` periods. ``poll_timeout`` or
+    ``connect_timeout`` bound one operation, not a window the test sleeps past (as an attribute
+    they stay in force: ``_attribute_setting``)."""
     words = _words(name)
     if len(words) > 1 and words[-1] == "in":
         words.pop()  # expires_in

@@ -39,10 +39,14 @@ ATC401 = Rule(
         `ex=`, `ttl=`, `expires_in=`, `*_lifetime=`, `*_window=`, `pool_recycle=`, an
         `expire(...)` call, a `Max-Age`, a deadline computed from the clock; a `timeout=` or a
         server `*_timeout` set in SQL (`SET wait_timeout=1`, also through a helper's parameter) no
-        longer than the sleep; a `call_later` timer), a period no longer than the sleep
-        (`heartbeat=`, `*_interval=`, `*_backoff=`) in a test named for it (`test_heartbeat_*`),
-        named by keyword, attribute or the callee's parameter, a `_ms` suffix counting
-        milliseconds; the test sets an idle threshold (`min_idle_time`, `keepalive_timeout`,
+        longer than the sleep; a `call_later` timer; an attribute with `timeout` in its name,
+        `comm_params.timeout_connect = 0.1`, which stays in force), a period no longer than the
+        sleep (`heartbeat=`, `*_interval=`, `*_period`, `*_delay`, `*_backoff=`) in a test named
+        for it or for what sets it (`test_heartbeat_*`, `test_periodic_*` beside
+        `start_periodic_scans(period)`), named by keyword, attribute, the callee's parameter, or
+        for the one number passed to a callee we cannot read, by the callee's name
+        (`start_periodic_scans(0.1)`, `set_timeout(0.1)`; not `async with asyncio.timeout(...)`),
+        a `_ms` suffix counting milliseconds; the test sets an idle threshold (`min_idle_time`, `keepalive_timeout`,
         `timeout_keep_alive`, `max_idle_ms`), or every task it started only sleeps for less or runs until a clock
         deadline; a test that does nothing but sleep (a documentation example standing in for
         work), or that starts something, sleeps and only stops it (`start()`, sleep, `stop()`:
@@ -61,8 +65,9 @@ ATC401 = Rule(
         `not x` or `x == 0` alone (a key deleted or a queue drained is what the sleep waits for);
         a period set to speed up background work in a test about something else (a consumer's
         `heartbeat_interval_ms`, a `metadata_max_age_ms`: the sleep waits for that work); a sleep
-        past a `timeout=0` (no window: the other side acts at once, the sleep waits for it), and a
-        `timeout=` on a call awaited before the sleep (it is over).
+        past a `timeout=0` (no window: the other side acts at once, the sleep waits for it), a
+        `timeout=` on a call awaited before the sleep (it is over), and a window set in another
+        arm of an `if` (another scenario of a parametrized test: it is not set on the way).
         """,
     why="""
         A sleep guesses how long the other task needs. On a loaded CI machine the guess is wrong

@@ -52,6 +52,7 @@ class _Plan(NamedTuple):
 _PLAN = pytest.StashKey[_Plan]()
 _WATCHER = pytest.StashKey["_OutcomeWatcher"]()
 _TRIO_WARNED = pytest.StashKey[bool]()
+_DEFINITIONS = pytest.StashKey[dict]()  # our fixtures' definitions in this session, by name
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -254,6 +255,15 @@ def _use_first_among_function_fixtures(item: pytest.Function, name: str) -> None
         len(names),
     )
     names.insert(position, name)
+    # Known at collection, as pytest knows the fixtures a test names: otherwise each test would look
+    # the name up among every fixture of the session as it is set up (defined here, it applies to all).
+    if name not in definitions:
+        known = item.config.stash.setdefault(_DEFINITIONS, {})
+        found = known.get(name)
+        if found is None:
+            found = known[name] = item.session._fixturemanager.getfixturedefs(name, item)
+        if found:
+            definitions[name] = found
 
 
 def _loop_scope(item: pytest.Item) -> str:

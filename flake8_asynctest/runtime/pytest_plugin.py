@@ -12,10 +12,12 @@ torn down after them: a task cancelled there is not a leak) and after the wider-
 ones (their tasks and timers are not the test's). A failure is reported as an error at
 teardown, and not at all when the test itself already failed or was skipped.
 
-There is one checking fixture per loop scope of pytest-asyncio, each with that scope's
-runner as a parameter, and none asks for ``request``: a dependency pytest resolves
-itself, rather than through ``getfixturevalue()`` and a ``request`` object made for each
-test, halves what the fixture costs a small test.
+A test in a loop of its own (pytest-asyncio's function scope, the default) gets no fixture
+at all: pytest's cost of one more fixture is a third of what the checks may cost a small
+test. The checks start as its loop's runner fixture is set up (only async fixtures, which
+depend on it, come after) and end in a finaliser of that fixture, which runs after those
+fixtures' teardown and before the loop is closed. Tests in a loop that outlives them get
+a checking fixture per loop scope, with that scope's runner as a parameter.
 
 Only async tests are checked: those pytest-asyncio runs, and anyio's on its asyncio
 backend (the checks read asyncio's loop; trio has none).
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import inspect
 from collections.abc import Iterator
 from typing import Any, NamedTuple
@@ -39,6 +42,7 @@ MARKER = "asynctest_checks"
 CLOCK_MARKER = "virtual_clock"
 FIXTURE = "_asynctest_runtime_checks"  # for function-scoped loops; other scopes add "_<scope>"
 _LOOP_SCOPES = ("function", "class", "module", "package", "session")  # pytest-asyncio 1.x's runners
+_FUNCTION_RUNNER = "_function_scoped_runner"
 
 
 class _Plan(NamedTuple):
@@ -87,15 +91,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 f"a test in the loop of its _<scope>_scoped_runner fixture; it has none for {scope!r}"
             )
         item.stash[_PLAN] = _Plan(checks, kind, scope)
-        _use_first_among_function_fixtures(item, _fixture_name(kind, scope))
+        if kind == "anyio" or scope != "function":  # a function-scoped loop is watched from its runner
+            _use_first_among_function_fixtures(item, _fixture_name(kind, scope))
         if _WATCHER not in config.stash:
             config.stash[_WATCHER] = _Watcher()
             config.pluginmanager.register(config.stash[_WATCHER], "flake8_asynctest-outcomes")
 
 
 class _Watcher:
-    """Notes the test being set up (the checking fixture asks for no ``request``) and which
-    checked tests did not pass. Registered only when some test opted in."""
+    """Notes the test being set up (the checking fixture asks for no ``request``), starts the
+    checks of a test in a loop of its own, and notes which checked tests did not pass.
+    Registered only when some test opted in."""
 
     item: pytest.Item | None = None
 
@@ -105,6 +111,18 @@ class _Watcher:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         _Watcher.item = item
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_fixture_setup(self, fixturedef: Any, request: pytest.FixtureRequest) -> Iterator[None]:
+        outcome = yield
+        if fixturedef.argname != _FUNCTION_RUNNER or outcome.excinfo is not None:
+            return
+        item = request.node
+        plan = item.stash.get(_PLAN, None)
+        if plan is not None and plan.kind == "asyncio" and plan.loop_scope == "function":
+            monitor = _start(item, plan, outcome.get_result().get_loop(), shared=False)
+            # the runner's finalisers run last first: its dependents' teardown, this, then its own
+            fixturedef.addfinalizer(functools.partial(_end, item, monitor))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.outcome != "passed":  # failed, skipped, xfailed: the test's own report is the one
@@ -159,14 +177,27 @@ def _check(
     item: pytest.Item, plan: _Plan, loop: asyncio.AbstractEventLoop, shared: bool, runner: Any = None
 ) -> Iterator[None]:
     """Watch ``loop`` over the rest of the test's setup, its call and its teardown."""
+    monitor = _start(item, plan, loop, shared, runner)
+    yield
+    _end(item, monitor, runner)
+
+
+def _start(
+    item: pytest.Item, plan: _Plan, loop: asyncio.AbstractEventLoop, shared: bool, runner: Any = None
+) -> LoopMonitor:
     monitor = LoopMonitor(loop, plan.checks, silence_hint=f"mark the test @pytest.mark.{MARKER}({{}})", shared=shared)
     if runner is not None:  # anyio runs tests in one long-lived task: mark its context as the test's
         runner.run_fixture(_claim, {"owner": monitor})
     monitor.start()
+    return monitor
+
+
+def _end(item: pytest.Item, monitor: LoopMonitor, runner: Any = None) -> None:
+    """The checks' verdict, unless the test did not pass (its own report is the one): an error
+    at teardown."""
     not_passed = item.config.stash[_WATCHER].not_passed
     nodeid = item.nodeid
     try:
-        yield
         report = "" if nodeid in not_passed else monitor.finish()
     finally:
         not_passed.discard(nodeid)

@@ -58,20 +58,25 @@ def test_a_test_that_did_not_opt_in_gets_no_fixture_and_no_hook(suite):
         import pytest
 
         async def test_plain(request):
-            assert "_asynctest_runtime_checks" not in request.fixturenames
+            assert not [name for name in request.fixturenames if name.startswith("_asynctest")]
             opted_in = any(item.name == "test_opted_in" for item in request.session.items)
             assert request.config.pluginmanager.has_plugin("flake8_asynctest-outcomes") is opted_in
 
         @pytest.mark.asynctest_checks
-        async def test_opted_in(request):
-            assert "_asynctest_runtime_checks" in request.fixturenames
+        async def test_opted_in(request):  # a loop of its own: watched from its runner, no fixture
+            assert not [name for name in request.fixturenames if name.startswith("_asynctest")]
+
+        @pytest.mark.asyncio(loop_scope="module")
+        @pytest.mark.asynctest_checks
+        async def test_opted_in_shared_loop(request):
+            assert "_asynctest_runtime_checks_module" in request.fixturenames
     """
     result = suite(source, args=("--setup-show", "-k", "plain"))
-    result.assert_outcomes(passed=1, deselected=1)
+    result.assert_outcomes(passed=1, deselected=2)
     result.stdout.no_fnmatch_line("*_asynctest_runtime_checks*")
     result = suite(source, args=("--setup-show",))
-    result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(["*SETUP    F _asynctest_runtime_checks*", "*test_opted_in*"])
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*SETUP    F _asynctest_runtime_checks_module*", "*test_opted_in_shared_loop*"])
 
 
 def test_the_checks_are_set_up_after_wider_fixtures_and_before_the_test_s_own(suite):
@@ -88,13 +93,59 @@ def test_the_checks_are_set_up_after_wider_fixtures_and_before_the_test_s_own(su
         def own():
             order.append("function")
 
+        @pytest.mark.asyncio(loop_scope="module")
         @pytest.mark.asynctest_checks
         async def test_order(request, own, wide):
             names = request.fixturenames
-            assert names.index("wide") < names.index("_asynctest_runtime_checks") < names.index("own")
+            assert names.index("wide") < names.index("_asynctest_runtime_checks_module") < names.index("own")
             assert order == ["module", "function"]
     """
     suite(source).assert_outcomes(passed=1)
+
+
+LEAKY_FIXTURES = """
+    import asyncio
+    import pytest
+    import pytest_asyncio
+
+    async def sleeper():
+        await asyncio.sleep(60)
+
+    @pytest_asyncio.fixture
+    async def tidy():
+        task = asyncio.create_task(sleeper())
+        yield
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    @pytest_asyncio.fixture
+    async def leaky():
+        asyncio.create_task(sleeper())
+        yield
+
+    @pytest.fixture
+    def sync_first():
+        yield
+
+    @pytest.mark.asynctest_checks
+    async def test_tidy(sync_first, tidy):
+        pass
+
+    @pytest.mark.asynctest_checks
+    async def test_leaky(sync_first, leaky):
+        pass
+"""
+
+
+def test_in_a_loop_of_its_own_the_checks_cover_async_fixtures_and_end_before_the_loop_closes(suite):
+    """Watched from the runner: async fixtures (which need the loop) are inside the checks,
+    a task their teardown cancels is not left behind, one they leave is."""
+    result = suite(LEAKY_FIXTURES)
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*ERROR at teardown of test_leaky*", "*pending_tasks: 1 found*", "*running sleeper()*created at*in leaky*"]
+    )
 
 
 def test_ini_option_enables_checks_and_the_marker_can_disable_them(suite):

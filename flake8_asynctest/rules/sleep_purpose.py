@@ -19,7 +19,7 @@ from ..analysis.usage import after, source_key
 from ..analysis.values import Func
 from ..analysis.walk import descendants
 from ..context import Context
-from .clock import ends_on_the_clock
+from .clock import ends_on_the_clock, reads_clock
 from .time_windows import seconds, sleeps_past_a_window
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -305,7 +305,7 @@ def starves_nothing(ctx: Context, call: ast.Call, scope: Scope, interrupted: Cal
     if function is None:
         return False
     if not ctx.tests.is_test_body(function):
-        return _stand_in(function, interrupted)
+        return _stand_in(function, interrupted) or _blocking_is_measured(ctx, call, function)
     delay = seconds(ctx, call.args[0], scope) if call.args else None
     if delay is not None and time_is_the_subject(ctx, call, delay, function):
         return True
@@ -324,6 +324,35 @@ def _nothing_yields_after(call: ast.Call, function: FunctionInfo) -> bool:
     return not any(
         isinstance(node, yielding) and after(node, call) for node in descendants(function.node, stop=_SCOPES)
     )
+
+
+def _blocking_is_measured(ctx: Context, call: ast.Call, function: FunctionInfo) -> bool:
+    """A coroutine nested in a test whose blocking the test measures: it reads a clock before and
+    after the sleep, the test reads one before and after running it, or the test sets the loop's
+    ``slow_callback_duration`` (a loop implementation's test of its clock or of its slow-callback
+    warning blocks on purpose)."""
+    enclosing = function.parent
+    if enclosing.kind != "function" or enclosing.function is None:
+        return False
+    if _clock_read_around(ctx, call, function.node, function.scope):
+        return True
+    test = enclosing.function.node
+    if any(
+        isinstance(node, ast.Attribute) and node.attr == "slow_callback_duration" and isinstance(node.ctx, ast.Store)
+        for node in descendants(test, stop=_SCOPES)
+    ):
+        return True
+    return any(_clock_read_around(ctx, use, test, enclosing) for use in enclosing.reads(function.name))
+
+
+def _clock_read_around(ctx: Context, anchor: ast.AST, root: ast.AST, scope: Scope) -> bool:
+    """A clock is read in ``root`` (not in nested scopes) both before and after ``anchor``."""
+    reads = [
+        node
+        for node in descendants(root, stop=_SCOPES)
+        if isinstance(node, ast.Call) and reads_clock(ctx, node, scope)
+    ]
+    return any(after(anchor, node) for node in reads) and any(after(node, anchor) for node in reads)
 
 
 def _stand_in(function: FunctionInfo, interrupted: Callable[[ast.AST, Scope], bool]) -> bool:

@@ -110,8 +110,11 @@ ATC402 = Rule(
         or only runs under a timeout or an expected error (`asyncio.wait_for(blocker(), 0.2)`
         inside `pytest.raises(TimeoutError)`: blocking past the timeout is the subject), and the
         same for a module-level coroutine the tests only hand over (an app a server under test
-        runs). A coroutine helper the tests call themselves (an async polling helper) is
-        reported: its callers may run anything meanwhile.
+        runs); also one whose blocking the test measures (the coroutine reads the clock on both
+        sides of the sleep, the test reads it on both sides of running the coroutine, or sets the
+        loop's `slow_callback_duration`: a loop implementation's test of its clock or of its
+        slow-callback warning). A coroutine helper the tests call themselves (an async polling
+        helper) is reported: its callers may run anything meanwhile.
         """,
     why="""
         The whole event loop stops for the duration: the tasks the test waits for cannot make

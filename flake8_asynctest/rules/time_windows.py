@@ -141,6 +141,12 @@ def _window_at(ctx: Context, node: ast.AST, scope: Scope, own: bool) -> Iterator
             if setting is not None:
                 value = _scaled(seconds(ctx, node.value, scope), setting[1])
                 yield _Window(node, setting[0], value, target.attr)  # type: ignore[union-attr]
+    elif isinstance(node, ast.Dict):  # a configuration: {"idle_timeout": 0.1}, {CONF_POLL_INTERVAL: 0.2}
+        for key, value in zip(node.keys, node.values):
+            name = _key_name(key)
+            setting = _setting(name) if name else None
+            if setting is not None and _is_number(value):
+                yield _Window(value, setting[0], _scaled(seconds(ctx, value, scope), setting[1]), name)
     elif isinstance(node, ast.Constant) and isinstance(node.value, str):
         if "max-age=" in node.value.lower():
             yield _Window(node, _EXPIRY, None)  # a cookie's or a cache's Max-Age
@@ -154,6 +160,15 @@ def _window_at(ctx: Context, node: ast.AST, scope: Scope, own: bool) -> Iterator
     elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and _handed_over(node, scope):
         if reads_clock(ctx, node.left, scope) or reads_clock(ctx, node.right, scope):
             yield _Window(node, _EXPIRY, None)  # a deadline handed over: now + offset
+
+
+def _key_name(key: ast.expr | None) -> str | None:
+    """A configuration key's name: a string, or the constant it is spelt with (``config.CONF_X``)."""
+    if isinstance(key, ast.Constant) and isinstance(key.value, str) and key.value.isidentifier():
+        return key.value
+    if isinstance(key, ast.Attribute):
+        return key.attr
+    return key.id if isinstance(key, ast.Name) else None
 
 
 def _handed_over(value: ast.expr, scope: Scope) -> bool:

@@ -43,7 +43,8 @@ ATC401 = Rule(
         `comm_params.timeout_connect = 0.1`, which stays in force), a period no longer than the
         sleep (`heartbeat=`, `*_interval=`, `*_period`, `*_delay`, `*_backoff=`) in a test named
         for it or for what sets it (`test_heartbeat_*`, `test_periodic_*` beside
-        `start_periodic_scans(period)`), named by keyword, attribute, the callee's parameter, or
+        `start_periodic_scans(period)`), named by keyword, attribute, configuration key
+        (`{"idle_timeout": 0.1}`, `{CONF_BROADCAST_INTERVAL: 0.2}`), the callee's parameter, or
         for the one number passed to a callee we cannot read, by the callee's name
         (`start_periodic_scans(0.1)`, `set_timeout(0.1)`; not `async with asyncio.timeout(...)`),
         a `_ms` suffix counting milliseconds; the test sets an idle threshold (`min_idle_time`, `keepalive_timeout`,

@@ -15,6 +15,7 @@ from flake8_asynctest.catalogue import RULES
 from flake8_asynctest.cli import main
 
 from .annotations import ROOT
+from .terminal import run_on_a_terminal
 
 NEVER_RUNS = textwrap.dedent(
     """\
@@ -210,30 +211,9 @@ def test_verbose_says_which_configuration_and_quiet_drops_the_summary(project, c
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 def test_a_progress_line_on_a_terminal_only(project):
-    import pty
-
     for i in range(200):
         write(project / "tests" / f"test_{i}.py", "x = 1\n")
-    primary, secondary = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "flake8_asynctest", "-j1", "tests"],
-        cwd=project,
-        stdout=subprocess.PIPE,
-        stderr=secondary,
-    )
-    os.close(secondary)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(primary, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    process.wait()
-    os.close(primary)
-    terminal = b"".join(chunks).decode()
+    terminal = run_on_a_terminal(["-j1", "tests"], project, stream="stderr")
     assert "\rchecked 2/200 files" in terminal and "\rchecked 200/200 files\r\033[K" in terminal
     assert terminal.endswith("200 files checked: no findings\r\n")
     piped = subprocess.run(

@@ -14,6 +14,7 @@ from flake8_asynctest.catalogue import RULES
 from flake8_asynctest.cli import main
 
 from .annotations import ROOT
+from .terminal import run_on_a_terminal
 
 SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif-2.1.0-rtm.5.json"
 
@@ -97,29 +98,6 @@ def test_exit_zero_keeps_findings_from_failing_but_not_errors(tree, capsys):
 
 def test_clean_summary(tree, capsys):
     assert run(capsys, "--ignore", "ATC103,ATC205", "tests/test_a.py") == (0, "", "1 file checked: no findings\n")
-
-
-def run_on_a_terminal(args, cwd, env):
-    """Run the checker with its stdout on a pseudo-terminal; what it wrote there."""
-    import pty
-
-    primary, secondary = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "flake8_asynctest", *args], cwd=cwd, env=env, stdout=secondary, stderr=subprocess.PIPE
-    )
-    os.close(secondary)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(primary, 4096)
-        except OSError:  # the terminal closed (Linux reports EIO)
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    process.wait()
-    os.close(primary)
-    return b"".join(chunks).decode()
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")

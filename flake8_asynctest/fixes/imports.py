@@ -160,15 +160,16 @@ def _binding(statement: cst.Import | cst.ImportFrom, alias: cst.ImportAlias) -> 
     if alias.asname is not None:
         return cst.ensure_type(alias.asname.name, cst.Name).value
     if isinstance(statement, cst.ImportFrom):
-        if statement.module is not None and _dotted(statement.module) == "__future__":
+        if statement.module is not None and dotted(statement.module) == "__future__":
             return ""
-        return _dotted(alias.name)
-    return _dotted(alias.name).partition(".")[0]
+        return dotted(alias.name)
+    return dotted(alias.name).partition(".")[0]
 
 
-def _dotted(node: cst.BaseExpression) -> str:
+def dotted(node: cst.BaseExpression) -> str:
+    """``a.b.c`` for a libcst name or attribute chain (a module, an imported name); "" otherwise."""
     if isinstance(node, cst.Name):
         return node.value
     if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
+        return f"{dotted(node.value)}.{node.attr.value}"
     return ""

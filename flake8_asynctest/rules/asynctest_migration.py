@@ -14,6 +14,7 @@ from typing import Any
 import libcst as cst
 from libcst.metadata import ExpressionContext, ExpressionContextProvider, MetadataWrapper, QualifiedNameProvider
 
+from ..fixes.imports import dotted
 from .asynctest_names import RUNTIME_TEST_CASE, MigrationOptions, is_asynctest, replacement
 from .import_blocks import Imports, import_line, removed, without_removed
 
@@ -185,12 +186,12 @@ class _Migration(cst.CSTTransformer):
         kept = [
             alias
             for alias in updated_node.names
-            if not is_asynctest(_dotted(alias.name)) or _bound(alias) in self.options.kept
+            if not is_asynctest(dotted(alias.name)) or _bound(alias) in self.options.kept
         ]
         return _with_names(updated_node, kept, len(updated_node.names))
 
     def leave_ImportFrom(self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom) -> Any:
-        module = _dotted(updated_node.module) if updated_node.module is not None else ""
+        module = dotted(updated_node.module) if updated_node.module is not None else ""
         if updated_node.relative or not is_asynctest(module) or isinstance(updated_node.names, cst.ImportStar):
             return updated_node
         kept = [alias for alias in updated_node.names if _bound(alias) in self.options.kept]
@@ -313,19 +314,11 @@ def _with_attrs(expression: cst.BaseExpression, attrs: list[str]) -> cst.BaseExp
     return expression
 
 
-def _dotted(node: Any) -> str:
-    if isinstance(node, cst.Name):
-        return str(node.value)
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
-
-
 def _bound(alias: cst.ImportAlias) -> str:
     """The name an import alias binds (``asynctest`` for ``import asynctest.mock``)."""
     if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
         return alias.asname.name.value
-    return _dotted(alias.name).partition(".")[0]
+    return dotted(alias.name).partition(".")[0]
 
 
 def _with_names(statement: Any, kept: list[cst.ImportAlias], before: int) -> Any:

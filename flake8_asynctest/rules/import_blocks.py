@@ -12,6 +12,7 @@ from typing import Any
 
 import libcst as cst
 
+from ..fixes.imports import dotted
 from .asynctest_names import is_asynctest
 
 # Submodules that importing their package does not load: ``import unittest`` reaches no ``unittest.mock``.
@@ -48,24 +49,24 @@ class Imports:
         for small in line.body:
             if isinstance(small, cst.Import):
                 for alias in small.names:
-                    dotted = _dotted(alias.name)
-                    if is_asynctest(dotted):
+                    module = dotted(alias.name)
+                    if is_asynctest(module):
                         continue
                     if alias.asname is not None:
-                        bound = _name(alias.asname.name)
-                        self._reached(dotted, bound, (dotted, None, bound), conditional)
+                        bound = dotted(alias.asname.name)
+                        self._reached(module, bound, (module, None, bound), conditional)
                         continue
-                    parts = dotted.split(".")
+                    parts = module.split(".")
                     for end in range(1, len(parts) + 1):
                         prefix = ".".join(parts[:end])
-                        self._reached(prefix, prefix, (dotted, None, None), conditional)
+                        self._reached(prefix, prefix, (module, None, None), conditional)
             elif isinstance(small, cst.ImportFrom) and not small.relative and small.module is not None:
-                module = _dotted(small.module)
+                module = dotted(small.module)
                 if is_asynctest(module) or isinstance(small.names, cst.ImportStar):
                     continue
                 for alias in small.names:
-                    name = _dotted(alias.name)
-                    bound = _name(alias.asname.name) if alias.asname is not None else name
+                    name = dotted(alias.name)
+                    bound = dotted(alias.asname.name) if alias.asname is not None else name
                     need = (module, name, bound if bound != name else None)
                     self._reached(f"{module}.{name}", bound, need, conditional)
             elif isinstance(small, (cst.Assign, cst.AnnAssign)) and not conditional:
@@ -138,10 +139,10 @@ class Imports:
         for small in statement.body:
             if isinstance(small, cst.Import):
                 for alias in small.names:
-                    self._need((_dotted(alias.name), None, _alias(alias)))
+                    self._need((dotted(alias.name), None, _alias(alias)))
             elif isinstance(small, cst.ImportFrom) and small.module is not None:
                 for alias in small.names:  # type: ignore[union-attr]
-                    self._need((_dotted(small.module), _dotted(alias.name), _alias(alias)))
+                    self._need((dotted(small.module), dotted(alias.name), _alias(alias)))
 
     def need(self, module: str, name: str | None) -> None:
         """An import the migration's own code uses (``import asyncio``), unless the module reaches it."""
@@ -171,18 +172,6 @@ def _blocks(statement: Any) -> list[Any]:
     return blocks
 
 
-def _dotted(node: Any) -> str:
-    if isinstance(node, cst.Name):
-        return str(node.value)
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
-
-
-def _name(node: Any) -> str:
-    return node.value if isinstance(node, cst.Name) else _dotted(node)
-
-
 def import_line(statement: Any) -> bool:
     return isinstance(statement, cst.SimpleStatementLine) and all(
         isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
@@ -196,16 +185,16 @@ def _present(body: list[Any], need: Need) -> bool:
             continue
         for small in statement.body:
             if name is None and isinstance(small, cst.Import):
-                if any(_dotted(a.name) == module and _alias(a) == alias for a in small.names):
+                if any(dotted(a.name) == module and _alias(a) == alias for a in small.names):
                     return True
             elif name is not None and _from(small, module):
-                if any(_dotted(a.name) == name and _alias(a) == alias for a in small.names):
+                if any(dotted(a.name) == name and _alias(a) == alias for a in small.names):
                     return True
     return False
 
 
 def _alias(alias: cst.ImportAlias) -> str | None:
-    return _name(alias.asname.name) if alias.asname is not None else None
+    return dotted(alias.asname.name) if alias.asname is not None else None
 
 
 def _from(small: Any, module: str) -> bool:
@@ -213,7 +202,7 @@ def _from(small: Any, module: str) -> bool:
         isinstance(small, cst.ImportFrom)
         and not small.relative
         and small.module is not None
-        and _dotted(small.module) == module
+        and dotted(small.module) == module
         and not isinstance(small.names, cst.ImportStar)
     )
 
@@ -229,7 +218,7 @@ def _merged(body: list[Any], need: Need) -> list[Any] | None:
         small = statement.body[0]
         names = list(small.names)
         new = cst.ImportAlias(name=cst.Name(name), asname=cst.AsName(name=cst.Name(alias)) if alias else None)
-        keys = [_dotted(a.name) for a in names]
+        keys = [dotted(a.name) for a in names]
         position = sum(key < name for key in keys) if keys == sorted(keys) else len(names)
         if small.lpar is not None:  # parenthesized over lines: copy the separators it uses
             separator = next((a.comma for a in names if isinstance(a.comma, cst.Comma)), cst.MaybeSentinel.DEFAULT)
@@ -258,8 +247,8 @@ def _top(statement: Any) -> str:
     """The module an import line imports (its first, for ``import a, b``; ``""`` when relative)."""
     small = statement.body[0]
     if isinstance(small, cst.Import):
-        return _dotted(small.names[0].name)
-    return "" if small.relative or small.module is None else _dotted(small.module)
+        return dotted(small.names[0].name)
+    return "" if small.relative or small.module is None else dotted(small.module)
 
 
 def _stdlib(module: str) -> bool:

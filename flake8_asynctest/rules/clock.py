@@ -27,13 +27,16 @@ CLOCKS = frozenset(
 
 def reads_clock(ctx: Context, expr: ast.expr, scope: Scope) -> bool:
     """``expr`` reads a clock: ``time.monotonic()``, ``datetime.now()``, ``loop.time()``..."""
-    for node in (expr, *descendants(expr)):
-        if isinstance(node, ast.Call):
-            if ctx.resolver.call_name(node, scope) in CLOCKS:
-                return True
-            if isinstance(node.func, ast.Attribute) and node.func.attr == "time" and not node.args:
-                return True  # loop.time()
-    return False
+    return any(is_clock_call(ctx, node, scope) for node in (expr, *descendants(expr)))
+
+
+def is_clock_call(ctx: Context, node: ast.AST, scope: Scope) -> bool:
+    """``node`` is itself a call that reads a clock."""
+    if not isinstance(node, ast.Call):
+        return False
+    if isinstance(node.func, ast.Attribute) and node.func.attr == "time" and not node.args:
+        return True  # loop.time()
+    return ctx.resolver.call_name(node, scope) in CLOCKS
 
 
 def ends_on_the_clock(ctx: Context, loop: ast.While, scope: Scope) -> bool:

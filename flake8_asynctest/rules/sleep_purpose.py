@@ -19,7 +19,7 @@ from ..analysis.usage import after, source_key
 from ..analysis.values import Func
 from ..analysis.walk import descendants
 from ..context import Context
-from .clock import ends_on_the_clock, reads_clock
+from .clock import ends_on_the_clock, is_clock_call
 from .time_windows import seconds, sleeps_past_a_window
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -347,11 +347,7 @@ def _blocking_is_measured(ctx: Context, call: ast.Call, function: FunctionInfo) 
 
 def _clock_read_around(ctx: Context, anchor: ast.AST, root: ast.AST, scope: Scope) -> bool:
     """A clock is read in ``root`` (not in nested scopes) both before and after ``anchor``."""
-    reads = [
-        node
-        for node in descendants(root, stop=_SCOPES)
-        if isinstance(node, ast.Call) and reads_clock(ctx, node, scope)
-    ]
+    reads = [node for node in descendants(root, stop=_SCOPES) if is_clock_call(ctx, node, scope)]
     return any(after(anchor, node) for node in reads) and any(after(node, anchor) for node in reads)
 
 

@@ -110,11 +110,6 @@ def inside(node: ast.AST, root: ast.AST) -> bool:
     return False
 
 
-def attribute_names(root: ast.AST) -> frozenset[str]:
-    """The attribute names read as ``self.<name>``-style attributes under ``root``."""
-    return frozenset(_reads(root))
-
-
 _FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 

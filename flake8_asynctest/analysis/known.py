@@ -296,6 +296,8 @@ MOCK_API = frozenset(
     }
 )
 
+# The async libraries' sleeps (ATC401-403, ATC303's loop steps).
+SLEEPS = frozenset({"asyncio.sleep", "anyio.sleep", "trio.sleep"})
 FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture", "pytest_asyncio.plugin.fixture"})
 # Annotations of generator fixtures: the fixture's value is the first type argument.
 ITERATOR_TYPES = frozenset(

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import ast
 
+from ..analysis.known import SLEEPS
 from ..analysis.model import ClassInfo, FunctionInfo, Scope
 from ..analysis.values import Obj
 from ..analysis.walk import descendants
 from ..context import Context
 from .clock import exit_tests, is_bounded
-from .sleep_purpose import SLEEPS, started_children
+from .sleep_purpose import started_children
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Collection
 
+from ..analysis.known import SLEEPS
 from ..analysis.model import FunctionInfo, Scope, parent
 from ..analysis.usage import after, source_key
 from ..analysis.values import Func
@@ -23,7 +24,6 @@ from .clock import ends_on_the_clock, is_clock_call
 from .time_windows import seconds, sleeps_past_a_window
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
-SLEEPS = frozenset({"asyncio.sleep", "anyio.sleep", "trio.sleep"})
 # Calls that start concurrent work: a task, a thread, a callback on the loop.
 SPAWNERS = frozenset(
     {

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Collection, Iterable
 
-from ..analysis.known import MOCK_API
+from ..analysis.known import MOCK_API, SLEEPS
 from ..analysis.model import FunctionInfo, Scope, parent
 from ..analysis.values import Func
 from ..analysis.walk import descendants
@@ -21,7 +21,6 @@ from ..context import Context
 NEW_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _BLOCKS = ("body", "orelse", "finalbody")
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
-_SLEEPS = ("asyncio.sleep", "anyio.sleep", "trio.sleep")
 
 
 def keys_read(expr: ast.AST, scope: Scope) -> set[str]:
@@ -180,5 +179,5 @@ def sleep_calls(ctx: Context) -> set[int]:
     """The ids of the module's ``asyncio.sleep``/``anyio.sleep``/``trio.sleep`` calls (once per file)."""
     cached = ctx.cache.get("sleep_calls")
     if cached is None:
-        cached = ctx.cache["sleep_calls"] = {id(call) for call, _, _ in ctx.resolver.calls_to(*_SLEEPS)}
+        cached = ctx.cache["sleep_calls"] = {id(call) for call, _, _ in ctx.resolver.calls_to(*SLEEPS)}
     return cached  # type: ignore[return-value]

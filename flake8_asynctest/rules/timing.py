@@ -214,7 +214,6 @@ ATC404 = Rule(
         """,
 )
 
-_SLEEPS = ("asyncio.sleep", "anyio.sleep", "trio.sleep")
 _DELAY_KEYWORDS = ("delay", "seconds")
 _WAITING_METHODS = {
     "asyncio.Event": ("wait",),
@@ -252,7 +251,7 @@ class Timing(Family):
                     continue
                 ctx.report(ATC402, call, _sleep_fix(ctx, call, scope))
         polling: dict[ast.AST, tuple[str, FunctionInfo]] = {}
-        sleeps = ctx.resolver.calls_to(*_SLEEPS)
+        sleeps = ctx.resolver.calls_to(*known.SLEEPS)
         sleep_calls = {id(call) for call, _, _ in sleeps}
         for call, scope, name in sleeps:
             function = scope.function
@@ -400,7 +399,7 @@ def _reported_once_awaited(ctx: Context, call: ast.Call, scope: Scope, function:
     """Would ATC403 (in a loop) or ATC401 (elsewhere) report this blocking sleep once it is an
     awaited one? The same tests as theirs, the call counted among the sleeps."""
     in_test = ctx.tests.is_test_body(function)
-    sleeps = {id(c) for c, _, _ in ctx.resolver.calls_to(*_SLEEPS)} | {id(call)}
+    sleeps = {id(c) for c, _, _ in ctx.resolver.calls_to(*known.SLEEPS)} | {id(call)}
     loop = _enclosing_loop(call)
     if loop is not None:
         if not in_test and function.owner is None:

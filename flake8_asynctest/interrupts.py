@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -68,6 +69,18 @@ def _in_worker(signum: int) -> None:
         raise Interrupted(signum)
 
 
+def _unraisable(previous: Any) -> Any:
+    """``sys.unraisablehook`` that keeps quiet about ``Interrupted``: raised where Python cannot pass
+    it on (a weakref callback of the import machinery), it is recorded and raised again at the next
+    safe point, so it must not also print a traceback."""
+
+    def hook(unraisable: Any) -> None:
+        if not isinstance(unraisable.exc_value, Interrupted):
+            previous(unraisable)
+
+    return hook
+
+
 def raise_if_received() -> None:
     """Raise ``Interrupted`` if a signal came, even if what it raised was caught and lost."""
     if _State.received is not None and not _State.deferring:
@@ -82,12 +95,14 @@ def handled() -> Iterator[None]:
         yield
         return
     previous = {signum: signal.signal(signum, _handle) for signum in SIGNALS}
+    previous_hook, sys.unraisablehook = sys.unraisablehook, _unraisable(sys.unraisablehook)
     _State.received = None
     try:
         yield
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        sys.unraisablehook = previous_hook
 
 
 def in_worker(parent: int, stopping: Any) -> None:
@@ -98,6 +113,7 @@ def in_worker(parent: int, stopping: Any) -> None:
     _State.deferring = 0
     _State.forward_to = parent
     _State.parent_stopping = stopping
+    sys.unraisablehook = _unraisable(sys.unraisablehook)  # a process of its own: never restored
     for signum in SIGNALS:
         signal.signal(signum, _handle)
     if hasattr(signal, "pthread_sigmask"):

@@ -117,3 +117,31 @@ def test_a_signal_to_one_worker_ends_the_whole_run(tmp_path):
     check_tree(tree)
     if code != 0:
         assert_stopped(run, code, out, err, signal.SIGTERM)
+
+
+def test_an_interrupt_python_cannot_pass_on_is_not_printed(monkeypatch):
+    """Raised in a weakref callback (the import machinery's), it is noted and raised again later:
+    no "Exception ignored" traceback. Other unraisable exceptions still reach the hook before ours."""
+    import weakref
+
+    from flake8_asynctest import interrupts
+
+    reported = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: reported.append(type(unraisable.exc_value)))
+
+    class Thing:
+        pass
+
+    def stop(_):
+        raise interrupts.Interrupted(signal.SIGTERM)
+
+    def fail(_):
+        raise ValueError("not ours")
+
+    with interrupts.handled():
+        for callback in (stop, fail):
+            thing = Thing()
+            ref = weakref.ref(thing, callback)
+            del thing
+            assert ref() is None
+    assert reported == [ValueError]

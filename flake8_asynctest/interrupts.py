@@ -70,12 +70,13 @@ def _in_worker(signum: int) -> None:
 
 
 def _unraisable(previous: Any) -> Any:
-    """``sys.unraisablehook`` that keeps quiet about ``Interrupted``: raised where Python cannot pass
-    it on (a weakref callback of the import machinery), it is recorded and raised again at the next
-    safe point, so it must not also print a traceback."""
+    """``sys.unraisablehook`` that keeps quiet once a signal came: an ``Interrupted`` raised where
+    Python cannot pass it on (a weakref callback of the import machinery), or what it turned into in
+    code torn down on the way out (a libcst generator's KeyError), is recorded and raised again at the
+    next safe point; it must not also print a traceback."""
 
     def hook(unraisable: Any) -> None:
-        if not isinstance(unraisable.exc_value, Interrupted):
+        if not isinstance(unraisable.exc_value, Interrupted) and _State.received is None:
             previous(unraisable)
 
     return hook

@@ -135,7 +135,11 @@ def _in_pool(paths: Sequence[str], plan: Plan, jobs: int, fixing: FixOptions | N
     try:
         with interrupts.held():  # a signal held back here arrives as the block ends: the pool is made
             pool = context.Pool(jobs, initializer=_start_worker, initargs=(plan, fixing, os.getpid(), stopping))
-        yield from pool.imap(_check_in_worker, paths, chunksize)
+        # chunked here: with chunks of its own, imap returns its iterator, whose next() has a timeout
+        chunks = [paths[start : start + chunksize] for start in range(0, len(paths), chunksize)]
+        results = pool.imap(_check_in_worker, chunks)
+        for _ in chunks:
+            yield from _next(results, multiprocessing.TimeoutError)
     except BaseException:  # interrupted, here or in the caller (closing us), or an error
         stopping.value = 1  # before any worker is told to end: it must not wait for a safe point
         if pool is not None:
@@ -146,6 +150,17 @@ def _in_pool(paths: Sequence[str], plan: Plan, jobs: int, fixing: FixOptions | N
         with interrupts.held():  # the work is done: a signal now waits until the workers are gone
             with _signalling_stragglers(pool):
                 pool.terminate()
+
+
+def _next(results: Any, timed_out: type[Exception]) -> list[FileReport]:
+    """The next chunk's reports, waited for in short steps. A signal landing just before this thread
+    blocks on the pool's lock only marks its handler as due, run when the wait ends; if the signal
+    was a worker's, telling us it stopped, the wait would never end (its reports never come)."""
+    while True:
+        try:
+            return results.next(_RESEND)
+        except timed_out:
+            pass
 
 
 def _end_now(pool: Any) -> None:
@@ -208,7 +223,7 @@ def _signal_alive(workers: list[Any]) -> list[Any]:
     return alive
 
 
-_RESEND = 0.1  # seconds between two SIGTERMs to a worker that has not ended
+_RESEND = 0.1  # seconds between two SIGTERMs to a worker that has not ended, or two looks for a signal
 _GRACE = 10.0  # seconds an interrupted worker has to finish the file it is writing
 _worker: tuple[Plan, FixOptions | None] | None = None
 
@@ -219,7 +234,10 @@ def _start_worker(plan: Plan, fixing: FixOptions | None, parent: int, stopping: 
     in_worker(parent, stopping)  # a signal to any process of the run ends the whole run
 
 
-def _check_in_worker(path: str) -> FileReport:
+def _check_in_worker(paths: Sequence[str]) -> list[FileReport]:
     assert _worker is not None
-    with interrupts.working():
-        return check_file(path, *_worker)
+    reports = []
+    for path in paths:
+        with interrupts.working():
+            reports.append(check_file(path, *_worker))
+    return reports

@@ -16,12 +16,12 @@ from __future__ import annotations
 import ast
 
 from ..analysis.known import SLEEPS
-from ..analysis.model import ClassInfo, FunctionInfo, Scope
+from ..analysis.model import FunctionInfo, Scope
 from ..analysis.values import Obj
 from ..analysis.walk import descendants
 from ..context import Context
 from .clock import exit_tests, is_bounded
-from .sleep_purpose import started_children
+from .sleep_purpose import made_by, started_children
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
@@ -44,27 +44,10 @@ def _reads_another_process(ctx: Context, exits: list[ast.expr], scope: Scope) ->
     """An exit reads a ``multiprocessing`` primitive (``stop.is_set()`` on a ``multiprocessing.Event``):
     another process sets it, and asyncio has nothing to await on it."""
     return any(
-        _made_by_multiprocessing(ctx, node, scope)
+        made_by(ctx, node, scope, ("multiprocessing.",))
         for test in exits
         for node in (test, *descendants(test))
         if isinstance(node, (ast.Name, ast.Attribute))
-    )
-
-
-def _made_by_multiprocessing(ctx: Context, expr: ast.Name | ast.Attribute, scope: Scope) -> bool:
-    """Every value stored in ``expr`` (a local, or ``self.<attr>``) is made by ``multiprocessing``."""
-    if isinstance(expr, ast.Name):
-        stored = [(b.value, scope) for b in ctx.resolver.bindings(expr.id, scope) if b.kind == "assign"]
-        if len(stored) != len(ctx.resolver.bindings(expr.id, scope)):
-            return False
-    else:
-        owner = ctx.resolver.value(expr.value, scope)
-        if not (isinstance(owner, Obj) and isinstance(owner.cls, ClassInfo)):
-            return False
-        stored = [(value, method.scope) for value, method in owner.cls.self_attrs.get(expr.attr, [])]
-    return bool(stored) and all(
-        isinstance(value, ast.Call) and (ctx.resolver.call_name(value, where) or "").startswith("multiprocessing.")
-        for value, where in stored
     )
 
 

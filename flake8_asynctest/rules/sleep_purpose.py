@@ -15,9 +15,9 @@ import ast
 from collections.abc import Callable, Collection
 
 from ..analysis.known import SLEEPS
-from ..analysis.model import FunctionInfo, Scope, parent
+from ..analysis.model import ClassInfo, FunctionInfo, Scope, parent
 from ..analysis.usage import after, source_key
-from ..analysis.values import Func
+from ..analysis.values import Ext, Func, Obj
 from ..analysis.walk import descendants
 from ..context import Context
 from .clock import ends_on_the_clock, is_clock_call
@@ -304,6 +304,8 @@ def starves_nothing(ctx: Context, call: ast.Call, scope: Scope, interrupted: Cal
     function = scope.function
     if function is None:
         return False
+    if _holds_the_loop_for_a_thread(ctx, call, scope):
+        return True
     if not ctx.tests.is_test_body(function):
         return _stand_in(function, interrupted) or _blocking_is_measured(ctx, call, function)
     delay = seconds(ctx, call.args[0], scope) if call.args else None
@@ -312,6 +314,66 @@ def starves_nothing(ctx: Context, call: ast.Call, scope: Scope, interrupted: Cal
     if _nothing_yields_after(call, function):
         return True
     return delay is not None and delay < ctx.settings.max_sleep and not _spawns(ctx, function)
+
+
+def _holds_the_loop_for_a_thread(ctx: Context, call: ast.Call, scope: Scope) -> bool:
+    """The statement just before the sleep blocks the loop itself, waiting for a thread or process
+    (``assert started.wait(5)``, ``worker.join()``): the coroutine holds the loop on purpose while
+    that thread works (so that a callback it queued is still queued), and the sleep prolongs the
+    hold. asyncio's own ``wait``/``join`` take no timeout, so a timeout marks a blocking wait (on an
+    object, not a module: ``asyncio.wait(tasks, timeout=1)``); without one, the object must be made
+    by ``threading``, ``multiprocessing`` or ``subprocess`` (``str.join`` takes an argument too)."""
+    statement = parent(call)
+    container = parent(statement) if isinstance(statement, ast.Expr) else None
+    for block in _blocks(container):
+        for before, item in zip(block, block[1:]):
+            if item is statement:
+                nodes = (before, *descendants(before, stop=_SCOPES))
+                return any(_waits_for_a_thread(ctx, node, scope) for node in nodes)
+    return False
+
+
+def _waits_for_a_thread(ctx: Context, node: ast.AST, scope: Scope) -> bool:
+    if not (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("wait", "join")
+        and isinstance(node.func.value, (ast.Name, ast.Attribute))
+        and not isinstance(parent(node), ast.Await)
+        and not ctx.resolver.is_coroutine_call(node, scope)
+    ):
+        return False
+    timed = node.func.attr == "wait" and (node.args or node.keywords) or any(k.arg == "timeout" for k in node.keywords)
+    if timed:
+        receiver = ctx.resolver.value(node.func.value, scope)
+        asyncio_object = isinstance(receiver, Obj) and str(receiver.cls).startswith("asyncio.")
+        return not isinstance(receiver, Ext) and not asyncio_object
+    return made_by(ctx, node.func.value, scope, _THREADS)
+
+
+_THREADS = ("threading.", "multiprocessing.", "subprocess.")
+
+
+def _blocks(node: ast.AST | None) -> list[list[ast.stmt]]:
+    return [block for field in ("body", "orelse", "finalbody") if isinstance(block := getattr(node, field, None), list)]
+
+
+def made_by(ctx: Context, expr: ast.Name | ast.Attribute, scope: Scope, modules: tuple[str, ...]) -> bool:
+    """Every value stored in ``expr`` (a local, or ``self.<attr>``) is made by a call into one of
+    ``modules`` (prefixes such as ``"multiprocessing."``)."""
+    if isinstance(expr, ast.Name):
+        stored = [(b.value, scope) for b in ctx.resolver.bindings(expr.id, scope) if b.kind == "assign"]
+        if len(stored) != len(ctx.resolver.bindings(expr.id, scope)):
+            return False
+    else:
+        owner = ctx.resolver.value(expr.value, scope)
+        if not (isinstance(owner, Obj) and isinstance(owner.cls, ClassInfo)):
+            return False
+        stored = [(value, method.scope) for value, method in owner.cls.self_attrs.get(expr.attr, [])]
+    return bool(stored) and all(
+        isinstance(value, ast.Call) and (ctx.resolver.call_name(value, where) or "").startswith(modules)
+        for value, where in stored
+    )
 
 
 def _nothing_yields_after(call: ast.Call, function: FunctionInfo) -> bool:

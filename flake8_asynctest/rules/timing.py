@@ -114,8 +114,11 @@ ATC402 = Rule(
         runs); also one whose blocking the test measures (the coroutine reads the clock on both
         sides of the sleep, the test reads it on both sides of running the coroutine, or sets the
         loop's `slow_callback_duration`: a loop implementation's test of its clock or of its
-        slow-callback warning). A coroutine helper the tests call themselves (an async polling
-        helper) is reported: its callers may run anything meanwhile.
+        slow-callback warning). Anywhere, a sleep right after the coroutine blocked the loop
+        waiting for a thread or process (`assert started.wait(5)`, `worker.join()`): it holds the
+        loop on purpose while the thread works, and the sleep prolongs the hold. A coroutine helper
+        the tests call themselves (an async polling helper) is reported: its callers may run
+        anything meanwhile.
         """,
     why="""
         The whole event loop stops for the duration: the tasks the test waits for cannot make

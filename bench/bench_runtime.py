@@ -38,7 +38,7 @@ from flake8_asynctest.runtime import checks as checks_module  # noqa: E402
 from flake8_asynctest.runtime.decorators import DEFAULT_CHECKS  # noqa: E402
 
 
-async def _small_test(self) -> None:
+async def small_test(self: object) -> None:
     """A small but real async test: a task, a timer, a future."""
     loop = asyncio.get_running_loop()
     task = asyncio.create_task(asyncio.sleep(0))
@@ -51,7 +51,7 @@ async def _small_test(self) -> None:
 
 
 def make_case(base: type, count: int, decorator: Callable[[type], type] | None = None) -> type:
-    body = {f"test_{i}": _small_test for i in range(count)}
+    body = {f"test_{i}": small_test for i in range(count)}
     case = type(f"Bench{base.__name__}", (base,), body)
     return decorator(case) if decorator else case
 
@@ -165,19 +165,13 @@ import os
 HEAP = [[i] for i in range(int(os.environ.get("BENCH_HEAP", "0")))]
 """
 
+# the pytest suite's tests run the unittest suite's body itself: one workload for both
 PYTEST_SMALL = """
-import asyncio
+from bench_runtime import small_test
+
 
 async def small():
-    loop = asyncio.get_running_loop()
-    task = asyncio.create_task(asyncio.sleep(0))
-    handle = loop.call_later(10, print)
-    future = loop.create_future()
-    loop.call_soon(future.set_result, 1)
-    assert await future == 1
-    await task
-    handle.cancel()
-
+    await small_test(None)
 """
 
 PYTEST_SLEEPS = """
@@ -200,7 +194,8 @@ def pytest_suite(directory: str, name: str, body: str, count: int) -> str:
 
 def run_pytest(directory: str, path: str, *options: str, heap: int = 0) -> float:
     """Seconds pytest spent in its test loop (collection and startup excluded)."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([directory, ROOT]), "BENCH_HEAP": str(heap)}
+    path_entries = [directory, ROOT, os.path.dirname(os.path.abspath(__file__))]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path_entries), "BENCH_HEAP": str(heap)}
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "bench_timer", *options, path]
     done = subprocess.run(command, cwd=directory, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:

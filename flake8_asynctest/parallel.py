@@ -139,7 +139,7 @@ def _in_pool(paths: Sequence[str], plan: Plan, jobs: int, fixing: FixOptions | N
         chunks = [paths[start : start + chunksize] for start in range(0, len(paths), chunksize)]
         results = pool.imap(_check_in_worker, chunks)
         for _ in chunks:
-            yield from _next(results, multiprocessing.TimeoutError)
+            yield from _next(results)
     except BaseException:  # interrupted, here or in the caller (closing us), or an error
         stopping.value = 1  # before any worker is told to end: it must not wait for a safe point
         if pool is not None:
@@ -152,14 +152,16 @@ def _in_pool(paths: Sequence[str], plan: Plan, jobs: int, fixing: FixOptions | N
                 pool.terminate()
 
 
-def _next(results: Any, timed_out: type[Exception]) -> list[FileReport]:
+def _next(results: Any) -> list[FileReport]:
     """The next chunk's reports, waited for in short steps. A signal landing just before this thread
     blocks on the pool's lock only marks its handler as due, run when the wait ends; if the signal
     was a worker's, telling us it stopped, the wait would never end (its reports never come)."""
+    import multiprocessing
+
     while True:
         try:
             return results.next(_RESEND)
-        except timed_out:
+        except multiprocessing.TimeoutError:
             pass
 
 

@@ -100,6 +100,18 @@ def after(node: ast.AST, anchor: ast.AST) -> bool:
     return (node.lineno, node.col_offset) > (anchor.lineno, anchor.col_offset)  # type: ignore[attr-defined]
 
 
+def block_of(statement: ast.AST) -> tuple[list[ast.stmt], int] | None:
+    """The block (a body, else or finally) that holds ``statement``, and its index there."""
+    holder = parent(statement)
+    for field in ("body", "orelse", "finalbody"):
+        block = getattr(holder, field, None)
+        if isinstance(block, list):
+            for index, item in enumerate(block):
+                if item is statement:
+                    return block, index
+    return None
+
+
 def inside(node: ast.AST, root: ast.AST) -> bool:
     """``node`` is ``root`` or one of its descendants (by parent links)."""
     current: ast.AST | None = node

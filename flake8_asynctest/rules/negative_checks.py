@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 
 from ..analysis.model import FunctionInfo, parent
-from ..analysis.usage import own_nodes, source_key
+from ..analysis.usage import block_of, own_nodes, source_key
 from ..analysis.walk import descendants
 
 _NEGATING_METHODS = frozenset({"assertFalse", "assertIsNone", "assertNotIn"})
@@ -28,7 +28,6 @@ _NOT_CALLED = frozenset({"assert_not_called", "assert_not_awaited"})
 _CALL_MARKERS = frozenset({"called", "call_count", "await_count", "awaited"})
 _EMPTY_CALLS = frozenset({"set", "list", "dict", "tuple", "frozenset"})
 _TASK_STATES = frozenset({"done", "cancelled"})
-_BLOCKS = ("body", "orelse", "finalbody")
 _SUSPENDING = (ast.Await, ast.AsyncWith, ast.AsyncFor, ast.Yield, ast.YieldFrom)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
@@ -36,7 +35,7 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 def only_shows_nothing_happened(statement: ast.stmt, function: FunctionInfo) -> bool:
     """The checks after ``statement`` (a sleep, or a loop of them) say that something has not
     happened, and nothing after them depends on the other side's progress."""
-    located = _block_of(statement)
+    located = block_of(statement)
     if located is None:
         return False
     block, index = located
@@ -91,17 +90,6 @@ def _until_next_await(statements: list[ast.stmt]) -> list[ast.stmt]:
             break
         run.append(statement)
     return run
-
-
-def _block_of(statement: ast.stmt) -> tuple[list[ast.stmt], int] | None:
-    holder = parent(statement)
-    for field in _BLOCKS:
-        block = getattr(holder, field, None)
-        if isinstance(block, list):
-            for index, item in enumerate(block):
-                if item is statement:
-                    return block, index
-    return None
 
 
 def _is_check(statement: ast.stmt) -> bool:
@@ -225,7 +213,7 @@ def _test_ends_with(statement: ast.stmt, function: FunctionInfo) -> bool:
     """Nothing of the test runs after ``statement`` but the exits of the ``with`` blocks holding it."""
     current: ast.AST = statement
     while current is not function.node:
-        located = _block_of(current)  # type: ignore[arg-type]
+        located = block_of(current)  # type: ignore[arg-type]
         if located is None:
             return False
         block, index = located

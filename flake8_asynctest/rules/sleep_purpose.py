@@ -16,7 +16,7 @@ from collections.abc import Callable, Collection
 
 from ..analysis.known import SLEEPS
 from ..analysis.model import ClassInfo, FunctionInfo, Scope, parent
-from ..analysis.usage import after, source_key
+from ..analysis.usage import after, block_of, source_key
 from ..analysis.values import Ext, Func, Obj
 from ..analysis.walk import descendants
 from ..context import Context
@@ -324,13 +324,11 @@ def _holds_the_loop_for_a_thread(ctx: Context, call: ast.Call, scope: Scope) -> 
     object, not a module: ``asyncio.wait(tasks, timeout=1)``); without one, the object must be made
     by ``threading``, ``multiprocessing`` or ``subprocess`` (``str.join`` takes an argument too)."""
     statement = parent(call)
-    container = parent(statement) if isinstance(statement, ast.Expr) else None
-    for block in _blocks(container):
-        for before, item in zip(block, block[1:]):
-            if item is statement:
-                nodes = (before, *descendants(before, stop=_SCOPES))
-                return any(_waits_for_a_thread(ctx, node, scope) for node in nodes)
-    return False
+    located = block_of(statement) if isinstance(statement, ast.Expr) else None
+    if located is None or located[1] == 0:
+        return False
+    before = located[0][located[1] - 1]
+    return any(_waits_for_a_thread(ctx, node, scope) for node in (before, *descendants(before, stop=_SCOPES)))
 
 
 def _waits_for_a_thread(ctx: Context, node: ast.AST, scope: Scope) -> bool:
@@ -352,10 +350,6 @@ def _waits_for_a_thread(ctx: Context, node: ast.AST, scope: Scope) -> bool:
 
 
 _THREADS = ("threading.", "multiprocessing.", "subprocess.")
-
-
-def _blocks(node: ast.AST | None) -> list[list[ast.stmt]]:
-    return [block for field in ("body", "orelse", "finalbody") if isinstance(block := getattr(node, field, None), list)]
 
 
 def made_by(ctx: Context, expr: ast.Name | ast.Attribute, scope: Scope, modules: tuple[str, ...]) -> bool:

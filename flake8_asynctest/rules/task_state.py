@@ -14,12 +14,12 @@ from collections.abc import Collection, Iterable
 
 from ..analysis.known import MOCK_API, SLEEPS
 from ..analysis.model import FunctionInfo, Scope, parent
+from ..analysis.usage import block_of
 from ..analysis.values import Func
 from ..analysis.walk import descendants
 from ..context import Context
 
 NEW_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
-_BLOCKS = ("body", "orelse", "finalbody")
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 
 
@@ -146,14 +146,9 @@ def following(statement: ast.stmt) -> ast.stmt | None:
         holder = parent(node)
         if holder is None:
             return None
-        for field in _BLOCKS:
-            block = getattr(holder, field, None)
-            if isinstance(block, list):
-                for index, item in enumerate(block):
-                    if item is node:
-                        if index + 1 < len(block):
-                            return block[index + 1]
-                        break
+        located = block_of(node)
+        if located is not None and located[1] + 1 < len(located[0]):
+            return located[0][located[1] + 1]
         if isinstance(holder, _LOOPS + NEW_SCOPES):
             return None
         node = holder

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from ..analysis import known
 from ..analysis.model import FunctionInfo, Scope, parent
-from ..analysis.usage import describe
+from ..analysis.usage import block_of, describe
 from ..analysis.values import Func
 from ..analysis.walk import descendants
 from ..context import Context
@@ -27,7 +27,6 @@ _SCHEDULERS = frozenset(
 )
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-_BLOCKS = ("body", "orelse", "finalbody")
 _MANY = -1  # a count we cannot tell: a loop over data the test made
 
 
@@ -117,13 +116,10 @@ def _preceding(node: ast.AST, function: ast.AST) -> Iterator[ast.stmt]:
     first: earlier siblings in its block, then in each enclosing block."""
     child, current = node, parent(node)
     while current is not None:
-        for field in _BLOCKS:
-            block = getattr(current, field, None)
-            if isinstance(block, list):
-                index = next((i for i, statement in enumerate(block) if statement is child), None)
-                if index is not None:
-                    yield from reversed(block[:index])
-                    break
+        located = block_of(child)
+        if located is not None:
+            block, index = located
+            yield from reversed(block[:index])
         if current is function:
             return
         child, current = current, parent(current)

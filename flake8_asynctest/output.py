@@ -218,6 +218,8 @@ def _fingerprint(path: str, d: Diagnostic, occurrence: int) -> str:
 
     key = "\0".join((display_path(path), d.code, d.source_line.strip(), str(occurrence)))
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
 SRCROOT = "%SRCROOT%"
 
 

@@ -132,7 +132,8 @@ class Summary:
             found = f"{_plural(self.findings, 'finding')} ({self.fixable} fixable)"
         errors = f"; {_plural(self.errors, 'file')} could not be read" if self.errors else ""
         if self.noqa_files:
-            errors += f"; {_plural(self.noqa_files, 'file')} skipped by a file-level '# flake8: noqa' (--disable-noqa checks them)"
+            skipped = _plural(self.noqa_files, "file")
+            errors += f"; {skipped} skipped by a file-level '# flake8: noqa' (--disable-noqa checks them)"
         if self.not_fixed:
             errors += f"; {_plural(self.not_fixed, 'file')} left unchanged"
         fixed = ""

@@ -31,6 +31,7 @@ from typing import Any
 from . import internals
 from .helpers import exhaust_callbacks
 from .patching import shadow
+from .resources import process_running
 
 __unittest = True  # unittest hides this module's frames in failure tracebacks
 
@@ -146,9 +147,7 @@ class VirtualClock:
 
     def _real_work_pending(self) -> bool:
         """True while work outside the loop (a thread, a child process) may still wake it."""
-        return bool(self._executor_jobs) or any(
-            p.get_returncode() is None and not p.is_closing() for p in self._processes
-        )
+        return bool(self._executor_jobs) or any(process_running(p) for p in self._processes)
 
     def _tracking_processes(self, start: Callable[..., Any]) -> Callable[..., Any]:
         async def start_and_track(*args: Any, **kwargs: Any) -> tuple[asyncio.SubprocessTransport, Any]:

@@ -100,7 +100,7 @@ class ResourceWatch:
         alive = []
         for ref, command, site in self._processes:
             transport = ref()
-            if transport is not None and transport.get_returncode() is None and not transport.is_closing():
+            if transport is not None and process_running(transport):
                 alive.append((transport, command, site))
         return alive
 
@@ -120,6 +120,11 @@ class ResourceWatch:
             return transport, protocol
 
         return start_and_track
+
+
+def process_running(transport: asyncio.SubprocessTransport) -> bool:
+    """The process has not exited and its transport is not being closed."""
+    return transport.get_returncode() is None and not transport.is_closing()
 
 
 def _process_fds(loop: asyncio.AbstractEventLoop, transport: asyncio.SubprocessTransport, pid: int) -> set[int]:

@@ -40,9 +40,8 @@ from .decorators import DEFAULT_CHECKS, validate_checks
 
 MARKER = "asynctest_checks"
 CLOCK_MARKER = "virtual_clock"
-FIXTURE = "_asynctest_runtime_checks"  # for function-scoped loops; other scopes add "_<scope>"
+FIXTURE = "_asynctest_runtime_checks"  # + "_<scope>" for a shared loop, "_anyio" for anyio's
 _LOOP_SCOPES = ("function", "class", "module", "package", "session")  # pytest-asyncio 1.x's runners
-_FUNCTION_RUNNER = "_function_scoped_runner"
 
 
 class _Plan(NamedTuple):
@@ -54,7 +53,7 @@ class _Plan(NamedTuple):
 
 
 _PLAN = pytest.StashKey[_Plan]()
-_WATCHER = pytest.StashKey["_OutcomeWatcher"]()
+_WATCHER = pytest.StashKey["_Watcher"]()
 _TRIO_WARNED = pytest.StashKey[bool]()
 _DEFINITIONS = pytest.StashKey[dict]()  # our fixtures' definitions in this session, by name
 
@@ -115,7 +114,7 @@ class _Watcher:
     @pytest.hookimpl(hookwrapper=True)
     def pytest_fixture_setup(self, fixturedef: Any, request: pytest.FixtureRequest) -> Iterator[None]:
         outcome = yield
-        if fixturedef.argname != _FUNCTION_RUNNER or outcome.excinfo is not None:
+        if fixturedef.argname != _runner_name("function") or outcome.excinfo is not None:
             return
         item = request.node
         plan = item.stash.get(_PLAN, None)
@@ -133,23 +132,26 @@ def _has_runner(scope: str) -> bool:
     """pytest-asyncio (1.x) has a runner fixture for loops of ``scope``."""
     import pytest_asyncio.plugin
 
-    return scope in _LOOP_SCOPES and hasattr(pytest_asyncio.plugin, f"_{scope}_scoped_runner")
+    return scope in _LOOP_SCOPES and hasattr(pytest_asyncio.plugin, _runner_name(scope))
+
+
+def _runner_name(scope: str) -> str:
+    """pytest-asyncio 1.x's fixture holding the asyncio.Runner of the loops of ``scope``."""
+    return f"_{scope}_scoped_runner"
 
 
 def _fixture_name(kind: str, scope: str) -> str:
-    if kind == "anyio":
-        return f"{FIXTURE}_anyio"
-    return FIXTURE if scope == "function" else f"{FIXTURE}_{scope}"
+    return f"{FIXTURE}_anyio" if kind == "anyio" else f"{FIXTURE}_{scope}"
 
 
 def _asyncio_checks_fixture(scope: str) -> Any:
-    """The checking fixture for tests pytest-asyncio runs in a loop of ``scope``."""
-    runner_name = f"_{scope}_scoped_runner"
+    """The checking fixture for tests pytest-asyncio runs in a shared loop of ``scope``."""
+    runner_name = _runner_name(scope)
 
     def checks(**runner: Any) -> Iterator[None]:
         item = _Watcher.item
         assert item is not None
-        yield from _check(item, item.stash[_PLAN], runner[runner_name].get_loop(), shared=scope != "function")
+        yield from _check(item, item.stash[_PLAN], runner[runner_name].get_loop(), shared=True)
 
     # the runner as a parameter: pytest sets it up first and tears it down after the checks
     checks.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
@@ -159,7 +161,7 @@ def _asyncio_checks_fixture(scope: str) -> Any:
     return pytest.fixture(name=_fixture_name("asyncio", scope))(checks)
 
 
-for _scope in _LOOP_SCOPES:
+for _scope in _LOOP_SCOPES[1:]:  # a function-scoped loop is watched from its runner (_Watcher)
     globals()[_fixture_name("asyncio", _scope)] = _asyncio_checks_fixture(_scope)
 
 
@@ -221,14 +223,14 @@ def virtual_clock(request: pytest.FixtureRequest) -> Iterator[VirtualClock]:
     ``virtual_clock.autojump``) leaves time to ``advance()`` and the real clock. Request
     it before fixtures whose timers should be virtual.
     """
-    if _kind(request.node) is None:
+    kind = _kind(request.node)
+    if kind is None:
         pytest.fail("virtual_clock works only in async tests run by pytest-asyncio or anyio", pytrace=False)
     marker = request.node.get_closest_marker(CLOCK_MARKER)
     options = dict(marker.kwargs) if marker else {}
     autojump = options.pop("autojump", True)
     if options or marker and marker.args or not isinstance(autojump, bool):
         raise pytest.UsageError(f"{request.node.nodeid}: @pytest.mark.{CLOCK_MARKER} takes only autojump=True/False")
-    kind = _kind(request.node)
     with _anyio_runner(request) if kind == "anyio" else contextlib.nullcontext() as runner:
         if kind == "anyio" and runner is None:
             pytest.fail("virtual_clock needs asyncio: anyio's trio backend has a clock of its own", pytrace=False)
@@ -310,7 +312,7 @@ def _loop_scope(item: pytest.Item) -> str:
 def _asyncio_loop(request: pytest.FixtureRequest, scope: str) -> asyncio.AbstractEventLoop:
     """The loop of the asyncio.Runner that pytest-asyncio 1.x keeps in ``_<scope>_scoped_runner``."""
     try:
-        runner = request.getfixturevalue(f"_{scope}_scoped_runner")
+        runner = request.getfixturevalue(_runner_name(scope))
     except pytest.FixtureLookupError as exc:
         raise RuntimeError(
             "flake8_asynctest's pytest plugin supports pytest-asyncio 1.x, which has the "

@@ -183,12 +183,12 @@ async def test_sleeps(virtual_clock):
 """
 
 
-def pytest_suite(directory: str, name: str, body: str, count: int) -> str:
-    """Write test_<name>.py with ``count`` tests whose body is ``body``; return its path."""
+def pytest_suite(directory: str, name: str, body: str, count: int, header: str = "") -> str:
+    """Write test_<name>.py: ``header``, then ``count`` tests made from ``body``; return its path."""
     path = os.path.join(directory, f"test_{name}.py")
     tests = "".join(f"\n\n{body.format(i=i)}" for i in range(count))
     with open(path, "w") as f:
-        f.write((PYTEST_SMALL if "small()" in body else "") + tests)
+        f.write(header + tests)
     return path
 
 
@@ -210,7 +210,7 @@ def pytest_tables(count: int, repeat: int, heap: int) -> None:
                 f.write(text)
         with open(os.path.join(directory, "pytest.ini"), "w") as f:
             f.write("[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n")
-        small = pytest_suite(directory, "small", "async def test_{i}():\n    await small()", count)
+        small = pytest_suite(directory, "small", "async def test_{i}():\n    await small()", count, PYTEST_SMALL)
         trivial = pytest_suite(directory, "trivial", "def test_{i}():\n    pass", count * 4)
         trivial_async = pytest_suite(directory, "trivial_async", "async def test_{i}():\n    pass", count)
         off = ("-p", "no:flake8_asynctest")
@@ -234,7 +234,7 @@ def pytest_tables(count: int, repeat: int, heap: int) -> None:
         for index, (label, *_) in enumerate(rows):
             baseline = best[rows[index - index % 2][0]]
             print(f"  {label:58} {best[label]:8.3f} {best[label] / baseline:10.2f}")
-        sleeps = pytest_suite(directory, "sleeps", PYTEST_SLEEPS.strip().replace("{", "{{").replace("}", "}}"), 1)
+        sleeps = pytest_suite(directory, "sleeps", "", 0, header=PYTEST_SLEEPS)
         fixture = min(run_pytest(directory, sleeps) for _ in range(repeat))
     case = min(run_suite_named(TenThousandSleeps, "test_sleeps") for _ in range(repeat))
     print(f"\n10,000 x sleep(1) in virtual time (best of {repeat}):")

@@ -136,6 +136,7 @@ def _settings(options: Any) -> Settings:
         knowledge=knowledge(found),
         test_patterns=found["test_patterns"],
         search_path=search_path,
+        disable_noqa=bool(getattr(options, "disable_noqa", False)),  # a peer's noqa silences nothing either
     )
 
 

@@ -270,3 +270,18 @@ def test_our_pyproject_table_wins_over_flake8s_file(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.flake8-asynctest]\nselect = ['ATC103']\n")
     done = subprocess.run([sys.executable, "-m", "flake8_asynctest", "."], capture_output=True, text=True, cwd=tmp_path)
     assert [line.split(": ")[1][:6] for line in done.stdout.splitlines()] == ["ATC103", "ATC103", "ATC103"]
+
+
+def test_disable_noqa_under_flake8_also_reports_what_a_peer_s_noqa_silences(tmp_path):
+    """A ``# noqa: ASYNC251`` silences our ATC402 in both front ends, and ``--disable-noqa`` shows it in both."""
+    test = (
+        "import asyncio\nimport time\n\n\nasync def test_x():\n    task = asyncio.create_task(asyncio.sleep(0))\n"
+        "    time.sleep(0.5)  # noqa: ASYNC251\n    await task\n"
+    )
+    (tmp_path / "test_a.py").write_text(test)
+    assert flake8("--select", "ATC", "test_a.py", cwd=tmp_path).stdout == ""
+    assert standalone("--isolated", "test_a.py", cwd=tmp_path).stdout == ""
+    theirs = flake8("--select", "ATC", "--disable-noqa", "test_a.py", cwd=tmp_path).stdout.splitlines()
+    ours = standalone("--isolated", "--disable-noqa", "test_a.py", cwd=tmp_path).stdout.splitlines()
+    assert [line.split(": ")[1][:6] for line in theirs] == ["ATC402"]
+    assert theirs == ours

@@ -223,14 +223,16 @@ def _named_by_callee(
     asyncio.timeout(1)`` bounds its block)."""
     if len(numbers) != 1 or isinstance(parent(call), ast.withitem):
         return
-    words = _words(name)
-    kind = _BOUND if "timeout" in words else _PERIOD if any(_says_period(word) for word in words) else None
+    kind = _named_kind(_words(name))
     if kind is not None:
         yield _Window(numbers[0][1], kind, seconds(ctx, numbers[0][1], scope), name)
 
 
-def _says_period(word: str) -> bool:
-    return word in _PERIOD_WORDS or word.startswith("period")
+def _named_kind(words: list[str]) -> str | None:
+    """A bound if a word is ``timeout``, a period if one says so (``interval``, ``delay``...)."""
+    if "timeout" in words:
+        return _BOUND
+    return _PERIOD if any(word in _PERIOD_WORDS or word.startswith("period") for word in words) else None
 
 
 def _attribute_setting(name: str) -> tuple[str, float] | None:
@@ -241,10 +243,8 @@ def _attribute_setting(name: str) -> tuple[str, float] | None:
     if setting is not None:
         return setting
     words = _words(name)
-    scale = _UNITS.get(words[-1], 1.0) if len(words) > 1 else 1.0
-    if "timeout" in words:
-        return _BOUND, scale
-    return (_PERIOD, scale) if any(_says_period(word) for word in words) else None
+    kind = _named_kind(words)
+    return (kind, _UNITS.get(words[-1], 1.0) if len(words) > 1 else 1.0) if kind is not None else None
 
 
 def _ended(name: str, call: ast.AST | None) -> bool:

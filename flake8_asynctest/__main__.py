@@ -16,7 +16,6 @@ with interrupts.handled():  # from here on, SIGINT and SIGTERM end the run with 
     except BrokenPipeError:  # the reader went away (`... | head`): stop quietly
         status = EXIT_FINDINGS
     except interrupts.Interrupted as stop:  # before main() took over
-        print(f"flake8-asynctest: interrupted by {stop.name}", file=sys.stderr)
-        status = stop.code
+        status = interrupts.announce(stop)
 sys.stderr.flush()
 os._exit(status)

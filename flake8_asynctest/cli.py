@@ -187,8 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             return _main(argv)
         except interrupts.Interrupted as stop:
-            print(f"flake8-asynctest: interrupted by {stop.name}", file=sys.stderr)
-            return int(stop.code)  # type: ignore[call-overload]
+            return interrupts.announce(stop)
 
 
 def _main(argv: Sequence[str] | None) -> int:

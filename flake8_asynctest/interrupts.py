@@ -82,6 +82,12 @@ def _unraisable(previous: Any) -> Any:
     return hook
 
 
+def announce(stop: Interrupted) -> int:
+    """Say on stderr that the run was interrupted; the exit status for it."""
+    print(f"flake8-asynctest: interrupted by {stop.name}", file=sys.stderr)
+    return int(stop.code)  # type: ignore[call-overload]
+
+
 def raise_if_received() -> None:
     """Raise ``Interrupted`` if a signal came, even if what it raised was caught and lost."""
     if _State.received is not None and not _State.deferring:

@@ -390,20 +390,24 @@ def _blocking_is_measured(ctx: Context, call: ast.Call, function: FunctionInfo) 
     enclosing = function.parent
     if enclosing.kind != "function" or enclosing.function is None:
         return False
-    if _clock_read_around(ctx, call, function.node, function.scope):
+    if _around(call, _clock_reads(ctx, descendants(function.node, stop=_SCOPES), function.scope)):
         return True
-    test = enclosing.function.node
+    in_test = descendants(enclosing.function.node, stop=_SCOPES)
     if any(
         isinstance(node, ast.Attribute) and node.attr == "slow_callback_duration" and isinstance(node.ctx, ast.Store)
-        for node in descendants(test, stop=_SCOPES)
+        for node in in_test
     ):
         return True
-    return any(_clock_read_around(ctx, use, test, enclosing) for use in enclosing.reads(function.name))
+    reads = _clock_reads(ctx, in_test, enclosing)
+    return any(_around(use, reads) for use in enclosing.reads(function.name))
 
 
-def _clock_read_around(ctx: Context, anchor: ast.AST, root: ast.AST, scope: Scope) -> bool:
-    """A clock is read in ``root`` (not in nested scopes) both before and after ``anchor``."""
-    reads = [node for node in descendants(root, stop=_SCOPES) if is_clock_call(ctx, node, scope)]
+def _clock_reads(ctx: Context, nodes: list[ast.AST], scope: Scope) -> list[ast.AST]:
+    return [node for node in nodes if is_clock_call(ctx, node, scope)]
+
+
+def _around(anchor: ast.AST, reads: list[ast.AST]) -> bool:
+    """A clock is read both before and after ``anchor``."""
     return any(after(anchor, node) for node in reads) and any(after(node, anchor) for node in reads)
 
 

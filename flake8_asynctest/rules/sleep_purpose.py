@@ -356,9 +356,10 @@ def made_by(ctx: Context, expr: ast.Name | ast.Attribute, scope: Scope, modules:
     """Every value stored in ``expr`` (a local, or ``self.<attr>``) is made by a call into one of
     ``modules`` (prefixes such as ``"multiprocessing."``)."""
     if isinstance(expr, ast.Name):
-        stored = [(b.value, scope) for b in ctx.resolver.bindings(expr.id, scope) if b.kind == "assign"]
-        if len(stored) != len(ctx.resolver.bindings(expr.id, scope)):
+        bindings = ctx.resolver.bindings(expr.id, scope)
+        if any(b.kind != "assign" for b in bindings):
             return False
+        stored = [(b.value, scope) for b in bindings]
     else:
         owner = ctx.resolver.value(expr.value, scope)
         if not (isinstance(owner, Obj) and isinstance(owner.cls, ClassInfo)):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import copy
 from functools import partial
 from typing import Any
 
@@ -18,6 +17,7 @@ from .family import Family
 from .negative_checks import only_shows_nothing_happened
 from .polling import polls_state, steps_known_tasks
 from .sleep_purpose import expects_cancellation, starves_nothing, time_is_the_subject, waits_for_nothing
+from .task_state import sleep_calls
 from .wait_bounds import time_limited
 from .wait_satisfied import cannot_hang
 
@@ -255,7 +255,7 @@ class Timing(Family):
                 ctx.report(ATC402, call, _sleep_fix(ctx, call, scope))
         polling: dict[ast.AST, tuple[str, FunctionInfo]] = {}
         sleeps = ctx.resolver.calls_to(*known.SLEEPS)
-        sleep_calls = {id(call) for call, _, _ in sleeps}
+        sleep_ids = sleep_calls(ctx)
         for call, scope, name in sleeps:
             function = scope.function
             if scope.kind != "function" or function is None:
@@ -272,47 +272,32 @@ class Timing(Family):
                     polling.setdefault(loop, (name, function))
                     continue
                 if in_test and isinstance(parent(context), ast.Expr):
-                    self._long_sleep(ctx, call, name, scope, sleep_calls)
+                    self._long_sleep(ctx, call, name, scope, sleep_ids)
             elif in_test and isinstance(context, ast.Call) and _is_run_until_complete(context):
-                self._long_sleep(ctx, call, name, scope, sleep_calls)
+                self._long_sleep(ctx, call, name, scope, sleep_ids)
         if ctx.enabled(ATC403):
             for loop, (name, function) in polling.items():
-                self._polling(ctx, loop, name, function, sleep_calls)
+                self._polling(ctx, loop, name, function, sleep_ids)
         if ctx.enabled(ATC404):
             for await_, scope in ctx.module.of_type(ast.Await):
                 if scope.kind == "function" and ctx.tests.is_test_body(scope.function):
                     self._unbounded(ctx, await_, scope)
 
     def _long_sleep(self, ctx: Context, call: ast.Call, name: str, scope: Scope, sleep_calls: set[int]) -> None:
-        delay = _constant_delay(call)
-        if delay is None or delay < ctx.settings.max_sleep:
-            return
-        if _under_timeout(ctx, call, scope, _CHECKPOINTS) or expects_cancellation(ctx, call, scope):
-            return  # the sleep is what a timeout, a cancellation or an expected error interrupts
-        test: FunctionInfo = scope.function  # type: ignore[assignment]
-        if time_is_the_subject(ctx, call, delay, test) or waits_for_nothing(ctx, call, test, sleep_calls):
-            return
-        statement = parent(parent(call))
-        if isinstance(statement, ast.Expr) and only_shows_nothing_happened(statement, test):
-            return  # a late task leaves the check true: it only shows less
-        ctx.report(ATC401, call, call=name, delay=f"{delay:g}")
+        if _long_sleep_reported(ctx, call, scope, sleep_calls, parent(parent(call))):
+            ctx.report(ATC401, call, call=name, delay=f"{_constant_delay(call):g}")
 
     def _polling(self, ctx: Context, loop: ast.AST, name: str, function: FunctionInfo, sleep_calls: set[int]) -> None:
+        if not _poll_reported(ctx, loop, function, sleep_calls):
+            return
         if isinstance(loop, ast.While):
-            if _under_timeout(ctx, loop, function.scope) or not polls_state(ctx, loop, function.scope, sleep_calls):
-                return  # under a timeout the poll is bounded: it fails by name if the state never comes
             ctx.report(
                 ATC403,
                 loop,
                 what=f"this loop polls with {name}()",
                 advice="wait on an Event, a Queue or a Future (with asyncio.wait_for for a timeout)",
             )
-        elif (
-            isinstance(loop, ast.For)
-            and _steps_the_loop(loop, sleep_calls)
-            and not steps_known_tasks(ctx, loop, function)
-            and not only_shows_nothing_happened(loop, function)
-        ):
+        else:
             ctx.report(
                 ATC403,
                 loop,
@@ -400,26 +385,47 @@ def _sleep_fix(ctx: Context, call: ast.Call, scope: Scope) -> Fix | None:
 
 def _reported_once_awaited(ctx: Context, call: ast.Call, scope: Scope, function: FunctionInfo) -> bool:
     """Would ATC403 (in a loop) or ATC401 (elsewhere) report this blocking sleep once it is an
-    awaited one? The same tests as theirs, the call counted among the sleeps."""
+    awaited one? Their own tests, the call counted among the sleeps."""
     in_test = ctx.tests.is_test_body(function)
-    sleeps = {id(c) for c, _, _ in ctx.resolver.calls_to(*known.SLEEPS)} | {id(call)}
+    sleeps = sleep_calls(ctx) | {id(call)}
     loop = _enclosing_loop(call)
-    if loop is not None:
-        if not in_test and function.owner is None:
-            return False
-        if isinstance(loop, ast.While):
-            return polls_state(ctx, loop, function.scope, sleeps)
-        if not isinstance(loop, ast.For):
-            return False
-        awaited = copy.copy(loop)  # the loop as ATC403 would read it: this statement an awaited sleep
-        awaited.body = [s for s in loop.body if not (isinstance(s, ast.Expr) and s.value is call)]
-        return _steps_the_loop(awaited, sleeps) and not steps_known_tasks(ctx, loop, function)
+    if loop is None:
+        return in_test and _long_sleep_reported(ctx, call, scope, sleeps, parent(call))
+    if not in_test and function.owner is None:
+        return False
+    # the loop as ATC403 would read it, this statement an awaited sleep
+    return _poll_reported(ctx, loop, function, sleeps, awaiting=call)
+
+
+def _long_sleep_reported(
+    ctx: Context, call: ast.Call, scope: Scope, sleeps: set[int], statement: ast.AST | None
+) -> bool:
+    """ATC401's verdict on a sleep of a test (``statement`` holds it)."""
     delay = _constant_delay(call)
-    if not in_test or delay is None or delay < ctx.settings.max_sleep:
+    if delay is None or delay < ctx.settings.max_sleep:
         return False
     if _under_timeout(ctx, call, scope, _CHECKPOINTS) or expects_cancellation(ctx, call, scope):
+        return False  # the sleep is what a timeout, a cancellation or an expected error interrupts
+    test: FunctionInfo = scope.function  # type: ignore[assignment]
+    if time_is_the_subject(ctx, call, delay, test) or waits_for_nothing(ctx, call, test, sleeps):
         return False
-    return not (time_is_the_subject(ctx, call, delay, function) or waits_for_nothing(ctx, call, function, sleeps))
+    # a late task leaves a check that nothing happened yet true: it only shows less
+    return not (isinstance(statement, ast.Expr) and only_shows_nothing_happened(statement, test))
+
+
+def _poll_reported(
+    ctx: Context, loop: ast.AST, function: FunctionInfo, sleeps: set[int], awaiting: ast.Call | None = None
+) -> bool:
+    """ATC403's verdict on a loop that sleeps (``awaiting``: a blocking sleep in it, read as awaited)."""
+    if isinstance(loop, ast.While):
+        # under a timeout the poll is bounded: it fails by name if the state never comes
+        return not _under_timeout(ctx, loop, function.scope) and polls_state(ctx, loop, function.scope, sleeps)
+    return (
+        isinstance(loop, ast.For)
+        and _steps_the_loop(loop, sleeps, awaiting)
+        and not steps_known_tasks(ctx, loop, function)
+        and not only_shows_nothing_happened(loop, function)
+    )
 
 
 def _async_library(ctx: Context, function: FunctionInfo | None) -> str:
@@ -467,14 +473,16 @@ def _enclosing_loop(node: ast.AST) -> ast.AST | None:
     return None
 
 
-def _steps_the_loop(loop: ast.For, sleep_calls: set[int]) -> bool:
-    """``for _ in range(n): await sleep(...)``: a body of nothing but sleeps."""
+def _steps_the_loop(loop: ast.For, sleep_calls: set[int], awaiting: ast.Call | None = None) -> bool:
+    """``for _ in range(n): await sleep(...)``: a body of nothing but sleeps (``awaiting``, a
+    blocking sleep, counted as one awaited)."""
     iterated = loop.iter
     if not (isinstance(iterated, ast.Call) and isinstance(iterated.func, ast.Name) and iterated.func.id == "range"):
         return False
     return all(
         isinstance(stmt, ast.Pass)
         or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Await) and id(stmt.value.value) in sleep_calls)
+        or (isinstance(stmt, ast.Expr) and awaiting is not None and stmt.value is awaiting)
         for stmt in loop.body
     )
 

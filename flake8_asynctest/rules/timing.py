@@ -434,12 +434,7 @@ def _async_library(ctx: Context, function: FunctionInfo | None) -> str:
     marks = ctx.tests.marks(None)
     if function is not None:
         marks |= ctx.tests.marks(function) | (ctx.tests.marks(function.owner) if function.owner else set())
-    imported = set()
-    for statement in ctx.module.tree.body:
-        if isinstance(statement, ast.Import):
-            imported.update(alias.name.partition(".")[0] for alias in statement.names)
-        elif isinstance(statement, ast.ImportFrom) and statement.module and not statement.level:
-            imported.add(statement.module.partition(".")[0])
+    imported = {module.partition(".")[0] for module in ctx.module.imported_modules}
     chosen = [library for library in ("trio", "anyio") if f"pytest.mark.{library}" in marks]
     chosen += [library for library in ("trio", "anyio") if library in imported and "asyncio" not in imported]
     return chosen[0] if chosen else "asyncio"

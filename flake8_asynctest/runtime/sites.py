@@ -50,8 +50,6 @@ class Site(NamedTuple):
         return text
 
 
-#: Frames never named as a creation site: the user's code called them.
-_SKIP = (internals.ASYNCIO_DIR, internals.RUNTIME_DIR)
 _LIBRARY = internals.LIBRARY_DIRS
 
 
@@ -66,17 +64,19 @@ _kinds: dict[CodeType, int] = {}  # one entry per function ever seen creating so
 def _kind(code: CodeType) -> int:
     kind = _kinds.get(code)
     if kind is None:
-        filename = code.co_filename
-        if code is internals.HANDLE_RUN_CODE:
-            kind = _DISPATCH
-        elif filename.startswith(internals.RUNTIME_DIR):
-            kind = _OURS
-        elif filename.startswith(internals.ASYNCIO_DIR):
-            kind = _SKIPPED
-        else:
-            kind = _LIB if filename.startswith(_LIBRARY) else _USER
-        _kinds[code] = kind
+        kind = _kinds[code] = _classify(code.co_filename, code.co_name)
     return kind
+
+
+def _classify(filename: str, name: str) -> int:
+    """What a frame is: the loop's dispatch of a callback, this package, asyncio, a library, the user's."""
+    if name == "_run" and filename == internals.HANDLE_RUN_CODE.co_filename:
+        return _DISPATCH
+    if filename.startswith(internals.RUNTIME_DIR):
+        return _OURS
+    if filename.startswith(internals.ASYNCIO_DIR):
+        return _SKIPPED
+    return _LIB if filename.startswith(_LIBRARY) else _USER
 
 
 def _from_stack() -> Site | None:
@@ -145,12 +145,13 @@ def site_from_frames(frames: Iterable[tuple[str, int, str]]) -> Site | None:
     """The site in (filename, line, function) frames given innermost first (a coroutine's origin)."""
     library = None
     for filename, lineno, name in frames:
-        if filename == internals.HANDLE_RUN_CODE.co_filename and name == "_run":
+        kind = _classify(filename, name)
+        if kind == _DISPATCH:
             break  # the loop's dispatch: what lies beyond is the test runner, not the creator
-        if filename.startswith(_SKIP):
-            continue
+        if kind in (_OURS, _SKIPPED):
+            continue  # never named as a creation site: the user's code called them
         here = Frame(filename, lineno, name)
-        if not filename.startswith(_LIBRARY):
+        if kind == _USER:
             return Site(here, library)
         library = library or here
     return None if library is None else Site(None, library)

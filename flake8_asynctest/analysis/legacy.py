@@ -16,9 +16,9 @@ REMOVED_COROUTINE_DECORATORS = frozenset({"asyncio.coroutine", "asyncio.coroutin
 def legacy_coroutines(module: Module, resolver: Resolver) -> list[FunctionInfo]:
     """The functions decorated with ``@asyncio.coroutine`` (computed once per module: three rule
     families ask)."""
-    found = getattr(module.tree, "_atc_legacy_coroutines", None)
+    found = module._legacy_coroutines
     if found is None:
-        found = module.tree._atc_legacy_coroutines = [  # type: ignore[attr-defined]
+        found = module._legacy_coroutines = [
             function
             for function in module.functions
             if function.node.decorator_list

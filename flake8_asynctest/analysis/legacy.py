@@ -27,6 +27,22 @@ def legacy_coroutines(module: Module, resolver: Resolver) -> list[FunctionInfo]:
     return found
 
 
+def ported_coroutines(module: Module, resolver: Resolver) -> dict[FunctionInfo, list[FunctionInfo]]:
+    """The legacy coroutines ATC602's fix ports, each with its port plan (the generators ported
+    with it): not those that run only before 3.11 (not reported), nor those whose port is not
+    mechanical (no plan). Computed once per module: the rule, its import fix and ATC601's fix ask."""
+    found = module._ported_coroutines
+    if found is None:
+        found = module._ported_coroutines = {}
+        for function in legacy_coroutines(module, resolver):
+            if only_before_3_11(function.node):
+                continue
+            plan = port_plan(function, module, resolver)
+            if plan is not None:
+                found[function] = plan
+    return found
+
+
 def defined_on_import(node: ast.AST) -> bool:
     """The def or class statement runs, unconditionally, when its module is imported."""
     owner = parent(node)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Collection
 from typing import Any
 
-from ..analysis.legacy import legacy_coroutines, only_before_3_11, port_plan
+from ..analysis.legacy import only_before_3_11, ported_coroutines
 from ..analysis.model import FunctionInfo, Scope, parent
 from ..analysis.usage import attribute_loads
 from ..analysis.walk import descendants
@@ -178,16 +179,15 @@ def migration_fix(ctx: Context, uses: list[Use], kept: frozenset[str]) -> Fix:
     runtime = any((replacement(qualname) or "").startswith("flake8_asynctest.") for _, _, qualname in uses)
     assigns_loop = any("loop" in cls.self_attrs for cls in ctx.module.classes)
     if not assigns_loop and not runtime:
-        ported = set()  # ATC602 makes these coroutines in the same --fix run
+        ported: Collection[FunctionInfo] = ()  # ATC602 makes these coroutines in the same --fix run
         if "ATC602" in ctx.settings.enabled:
-            legacy = legacy_coroutines(ctx.module, ctx.resolver)
-            ported = {f for f in legacy if port_plan(f, ctx.module, ctx.resolver) is not None}
+            ported = ported_coroutines(ctx.module, ctx.resolver)
         runtime = any(_reads_loop_outside_coroutines(function, ported) for function in ctx.module.functions)
     options = MigrationOptions(RUNTIME_TEST_CASE if runtime else ISOLATED, kept, rewrite_loop=not assigns_loop)
     return Fix(Edit(ctx.module.tree, "Module", lambda node, _: _migrate(node, options)))
 
 
-def _reads_loop_outside_coroutines(function: FunctionInfo, ported: set[FunctionInfo]) -> bool:
+def _reads_loop_outside_coroutines(function: FunctionInfo, ported: Collection[FunctionInfo]) -> bool:
     """A method that reads ``self.loop`` and stays a plain ``def`` after --fix."""
     if function.is_async or function.owner is None or function in ported:
         return False

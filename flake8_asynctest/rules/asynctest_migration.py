@@ -14,6 +14,7 @@ from typing import Any
 import libcst as cst
 from libcst.metadata import ExpressionContext, ExpressionContextProvider, MetadataWrapper, QualifiedNameProvider
 
+from ..analysis.known import IMPORT_ERRORS
 from ..fixes.imports import dotted
 from .asynctest_names import RUNTIME_TEST_CASE, MigrationOptions, is_asynctest, replacement
 from .import_blocks import Imports, import_line, removed, without_removed
@@ -41,7 +42,6 @@ DEPRECATED_ASSERTS = {
 }
 _TEST_CASES = frozenset({"TestCase", "ClockedTestCase"})
 _CHECK_DECORATORS = frozenset({"strict", "lenient"})
-_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
 
 
 def migrate(module: cst.Module, options: MigrationOptions) -> cst.Module:
@@ -332,7 +332,7 @@ def _with_names(statement: Any, kept: list[cst.ImportAlias], before: int) -> Any
 
 def _catches_import_error(caught: Any) -> bool:
     names = [element.value for element in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
-    return any(isinstance(name, cst.Name) and name.value in _IMPORT_ERRORS for name in names)
+    return any(isinstance(name, cst.Name) and name.value in IMPORT_ERRORS for name in names)
 
 
 def _flattened(statements: list[Any], leading_lines: Any) -> Any:

@@ -6,6 +6,7 @@ import ast
 from collections.abc import Collection
 from typing import Any
 
+from ..analysis.known import IMPORT_ERRORS
 from ..analysis.legacy import only_before_3_11, ported_coroutines
 from ..analysis.model import FunctionInfo, Scope, parent
 from ..analysis.usage import attribute_loads
@@ -67,7 +68,6 @@ ATC601 = Rule(
 )
 
 
-_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
 _IMPORTS = (ast.Import, ast.ImportFrom)
 
 
@@ -95,7 +95,7 @@ def _imports_asynctest(node: ast.Import | ast.ImportFrom) -> bool:
 
 def _catches_import_error(caught: ast.expr | None) -> bool:
     names = caught.elts if isinstance(caught, ast.Tuple) else [caught]
-    return any(isinstance(name, ast.Name) and name.id in _IMPORT_ERRORS for name in names)
+    return any(isinstance(name, ast.Name) and name.id in IMPORT_ERRORS for name in names)
 
 
 class AsynctestPackage(Family):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import libcst as cst
 
@@ -144,7 +144,7 @@ def _without(body: Sequence[cst.BaseStatement], unused: set[str]) -> list[cst.Ba
         single = isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
         line = statement.body[0] if single else None  # type: ignore[attr-defined]
         if isinstance(line, (cst.Import, cst.ImportFrom)) and not isinstance(line.names, cst.ImportStar):
-            names = [a for a in line.names if _binding(line, a) not in unused]
+            names = [a for a in line.names if binding(line, a) not in unused]
             if not names:
                 carried = list(statement.leading_lines)
                 continue
@@ -156,7 +156,9 @@ def _without(body: Sequence[cst.BaseStatement], unused: set[str]) -> list[cst.Ba
     return kept
 
 
-def _binding(statement: cst.Import | cst.ImportFrom, alias: cst.ImportAlias) -> str:
+def binding(statement: cst.Import | cst.ImportFrom, alias: cst.ImportAlias) -> str:
+    """The name an import alias binds (``asynctest`` for ``import asynctest.mock``; "" for
+    ``__future__``'s)."""
     if alias.asname is not None:
         return cst.ensure_type(alias.asname.name, cst.Name).value
     if isinstance(statement, cst.ImportFrom):
@@ -164,6 +166,22 @@ def _binding(statement: cst.Import | cst.ImportFrom, alias: cst.ImportAlias) -> 
             return ""
         return dotted(alias.name)
     return dotted(alias.name).partition(".")[0]
+
+
+def without_aliases(
+    statement: cst.Import | cst.ImportFrom, keep: Callable[[cst.ImportAlias], bool]
+) -> cst.Import | cst.ImportFrom | cst.RemovalSentinel:
+    """``statement`` with the aliases ``keep`` rejects dropped: unchanged when it keeps all (or is a
+    star import), removed when it keeps none; the kept ones take libcst's default commas."""
+    aliases = statement.names
+    if isinstance(aliases, cst.ImportStar):
+        return statement
+    names = [alias for alias in aliases if keep(alias)]
+    if not names:
+        return cst.RemoveFromParent()
+    if len(names) == len(aliases):
+        return statement
+    return statement.with_changes(names=[alias.with_changes(comma=cst.MaybeSentinel.DEFAULT) for alias in names])
 
 
 def dotted(node: cst.BaseExpression) -> str:

@@ -15,7 +15,7 @@ import libcst as cst
 from libcst.metadata import ExpressionContext, ExpressionContextProvider, MetadataWrapper, QualifiedNameProvider
 
 from ..analysis.known import IMPORT_ERRORS
-from ..fixes.imports import dotted
+from ..fixes.imports import binding, dotted, without_aliases
 from .asynctest_names import RUNTIME_TEST_CASE, MigrationOptions, is_asynctest, replacement
 from .import_blocks import Imports, import_line, removed, without_removed
 
@@ -183,19 +183,17 @@ class _Migration(cst.CSTTransformer):
         return False
 
     def leave_Import(self, original_node: cst.Import, updated_node: cst.Import) -> Any:
-        kept = [
-            alias
-            for alias in updated_node.names
-            if not is_asynctest(dotted(alias.name)) or _bound(alias) in self.options.kept
-        ]
-        return _with_names(updated_node, kept, len(updated_node.names))
+        kept = self.options.kept
+        return without_aliases(
+            updated_node, lambda alias: not is_asynctest(dotted(alias.name)) or binding(updated_node, alias) in kept
+        )
 
     def leave_ImportFrom(self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom) -> Any:
         module = dotted(updated_node.module) if updated_node.module is not None else ""
         if updated_node.relative or not is_asynctest(module) or isinstance(updated_node.names, cst.ImportStar):
             return updated_node
-        kept = [alias for alias in updated_node.names if _bound(alias) in self.options.kept]
-        return _with_names(updated_node, kept, len(updated_node.names))
+        kept = self.options.kept
+        return without_aliases(updated_node, lambda alias: binding(updated_node, alias) in kept)
 
     def leave_SimpleStatementLine(self, original_node: Any, updated_node: Any) -> Any:
         if not updated_node.body:  # every statement on the line was removed: its blank lines stay
@@ -312,22 +310,6 @@ def _with_attrs(expression: cst.BaseExpression, attrs: list[str]) -> cst.BaseExp
     for attr in attrs:
         expression = cst.Attribute(value=expression, attr=cst.Name(attr))
     return expression
-
-
-def _bound(alias: cst.ImportAlias) -> str:
-    """The name an import alias binds (``asynctest`` for ``import asynctest.mock``)."""
-    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-        return alias.asname.name.value
-    return dotted(alias.name).partition(".")[0]
-
-
-def _with_names(statement: Any, kept: list[cst.ImportAlias], before: int) -> Any:
-    if not kept:
-        return cst.RemoveFromParent()
-    if len(kept) == before:
-        return statement
-    names = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in kept]
-    return statement.with_changes(names=names)
 
 
 def _catches_import_error(caught: Any) -> bool:

@@ -109,12 +109,9 @@ def _ported_decorator(ctx: Context, read: ast.Name) -> bool:
 
 def _without(name: str) -> Any:
     def apply(node: Any, module: Any) -> Any:
-        import libcst as cst
+        from ..fixes.imports import binding, without_aliases  # libcst, on the --fix path only
 
-        names = [a for a in node.names if (a.asname.name.value if a.asname else a.name.value) != name]
-        if not names:
-            return cst.RemoveFromParent()
-        return node.with_changes(names=[a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in names])
+        return without_aliases(node, lambda alias: binding(node, alias) != name)
 
     return apply
 

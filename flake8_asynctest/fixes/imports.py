@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 import libcst as cst
 
 from ..fix import Import
+from .regions import start_of
 from .text import split_lines
 
 
@@ -36,7 +37,7 @@ def update_imports(
     if not missing and not unused:
         return lines
     after = len(block) < len(tree.body)
-    end = _first_line(tree.body[len(block)]) - 1 if after else len(lines)
+    end = start_of(tree.body[len(block)])[0] - 1 if after else len(lines)
     suffix = f"pass{newline}" if after else ""
     module = cst.parse_module("".join(lines[:end]) + suffix)
     if missing:  # libcst's codemod package takes half a second to import: only when needed
@@ -70,11 +71,6 @@ def block_end(tree: ast.Module) -> int:
     """The last line of the import block."""
     block = _import_block(tree)
     return block[-1].end_lineno or block[-1].lineno if block else 0
-
-
-def _first_line(statement: ast.stmt) -> int:
-    decorators = getattr(statement, "decorator_list", None)
-    return (decorators[0] if decorators else statement).lineno
 
 
 def _imported(block: list[ast.stmt], module: str, name: str | None, alias: str | None) -> bool:

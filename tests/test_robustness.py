@@ -362,6 +362,23 @@ def test_nothing_a_check_builds_outlives_its_result(fixture):
     assert [ref for ref in left if ref() is not None] == []
 
 
+@pytest.mark.parametrize("fixture", ["atc602.py", "atc202_generator_coroutines_guarded.py", "atc601.py"])
+def test_checking_the_same_tree_twice_gives_the_same_findings(fixture):
+    """flake8 may hand one tree to a check again: nothing the first check caches on it (the legacy
+    coroutines once were, and outlived the model they pointed into) costs the second its findings."""
+    import ast
+
+    from flake8_asynctest.checker import check_tree
+
+    path = ROOT / "fixtures" / fixture
+    source = path.read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    first = [(f.line, f.code, f.message) for f in check_tree(tree, str(path), source, EVERYTHING)]
+    second = [(f.line, f.code, f.message) for f in check_tree(tree, str(path), source, EVERYTHING)]
+    assert first and "ATC000" not in {code for _, code, _ in first}
+    assert second == first
+
+
 def test_a_fifo_named_conftest_does_not_block(tmp_path):
     import os
     import subprocess

@@ -298,6 +298,8 @@ MOCK_API = frozenset(
 
 # The async libraries' sleeps (ATC401-403, ATC303's loop steps).
 SLEEPS = frozenset({"asyncio.sleep", "anyio.sleep", "trio.sleep"})
+# What an ``except`` catches when an import fails (the fallback imports and assignments it runs).
+IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
 FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest_asyncio.fixture", "pytest_asyncio.plugin.fixture"})
 # Annotations of generator fixtures: the fixture's value is the first type argument.
 ITERATOR_TYPES = frozenset(

@@ -16,14 +16,30 @@ REMOVED_COROUTINE_DECORATORS = frozenset({"asyncio.coroutine", "asyncio.coroutin
 def legacy_coroutines(module: Module, resolver: Resolver) -> list[FunctionInfo]:
     """The functions decorated with ``@asyncio.coroutine`` (computed once per module: three rule
     families ask)."""
-    found = getattr(module.tree, "_atc_legacy_coroutines", None)
+    found = module._legacy_coroutines
     if found is None:
-        found = module.tree._atc_legacy_coroutines = [  # type: ignore[attr-defined]
+        found = module._legacy_coroutines = [
             function
             for function in module.functions
             if function.node.decorator_list
             and REMOVED_COROUTINE_DECORATORS.intersection(resolver.decorator_names(function))
         ]
+    return found
+
+
+def ported_coroutines(module: Module, resolver: Resolver) -> dict[FunctionInfo, list[FunctionInfo]]:
+    """The legacy coroutines ATC602's fix ports, each with its port plan (the generators ported
+    with it): not those that run only before 3.11 (not reported), nor those whose port is not
+    mechanical (no plan). Computed once per module: the rule, its import fix and ATC601's fix ask."""
+    found = module._ported_coroutines
+    if found is None:
+        found = module._ported_coroutines = {}
+        for function in legacy_coroutines(module, resolver):
+            if only_before_3_11(function.node):
+                continue
+            plan = port_plan(function, module, resolver)
+            if plan is not None:
+                found[function] = plan
     return found
 
 

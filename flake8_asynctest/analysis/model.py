@@ -186,6 +186,8 @@ class Module:
         self.imports: list[tuple[str, Binding]] = []  # every import binding, in any scope
         self.uses_async_mocks = uses_async_mocks  # the source mentions AsyncMock: any attribute may be a child
         self._calls_by_name: dict[str, list[tuple[ast.Call, Scope]]] | None = None
+        self._legacy_coroutines: list[FunctionInfo] | None = None  # analysis.legacy's, once asked
+        self._ported_coroutines: dict[FunctionInfo, list[FunctionInfo]] | None = None  # likewise
 
     def calls_named(self, *names: str) -> list[tuple[ast.Call, Scope]]:
         """Calls whose callee's last name is one of ``names`` (``f()``, ``x.f()``): a cheap syntactic
@@ -252,3 +254,5 @@ def release(module: Module) -> None:
     module.nodes = {}
     module.imports = []
     module._calls_by_name = None
+    module._legacy_coroutines = None
+    module._ported_coroutines = None

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import model
+from .known import IMPORT_ERRORS
 from .model import Binding, ClassInfo, FunctionInfo, Module, Scope
 
 _AST = ast.AST
@@ -282,15 +283,13 @@ _HANDLERS: dict[type, Callable[[_Walker, Any, Scope], bool]] = {
 if hasattr(ast, "TryStar"):  # ``try/except*`` from Python 3.11
     _HANDLERS[ast.TryStar] = _Walker._try
 
-_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
-
 
 def _catches_import_error(caught: ast.expr | None) -> bool:
     """``except ImportError``, ``except (ImportError, AttributeError)``, ``except builtins.ImportError``."""
     items = caught.elts if isinstance(caught, ast.Tuple) else [caught]
     return any(
-        isinstance(item, ast.Name) and item.id in _IMPORT_ERRORS
-        or isinstance(item, ast.Attribute) and item.attr in _IMPORT_ERRORS
+        isinstance(item, ast.Name) and item.id in IMPORT_ERRORS
+        or isinstance(item, ast.Attribute) and item.attr in IMPORT_ERRORS
         for item in items
     )
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import libcst as cst
 
 from ..fix import Import
+from .regions import start_of
 from .text import split_lines
 
 
@@ -36,7 +37,7 @@ def update_imports(
     if not missing and not unused:
         return lines
     after = len(block) < len(tree.body)
-    end = _first_line(tree.body[len(block)]) - 1 if after else len(lines)
+    end = start_of(tree.body[len(block)])[0] - 1 if after else len(lines)
     suffix = f"pass{newline}" if after else ""
     module = cst.parse_module("".join(lines[:end]) + suffix)
     if missing:  # libcst's codemod package takes half a second to import: only when needed
@@ -70,11 +71,6 @@ def block_end(tree: ast.Module) -> int:
     """The last line of the import block."""
     block = _import_block(tree)
     return block[-1].end_lineno or block[-1].lineno if block else 0
-
-
-def _first_line(statement: ast.stmt) -> int:
-    decorators = getattr(statement, "decorator_list", None)
-    return (decorators[0] if decorators else statement).lineno
 
 
 def _imported(block: list[ast.stmt], module: str, name: str | None, alias: str | None) -> bool:
@@ -144,7 +140,7 @@ def _without(body: Sequence[cst.BaseStatement], unused: set[str]) -> list[cst.Ba
         single = isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
         line = statement.body[0] if single else None  # type: ignore[attr-defined]
         if isinstance(line, (cst.Import, cst.ImportFrom)) and not isinstance(line.names, cst.ImportStar):
-            names = [a for a in line.names if _binding(line, a) not in unused]
+            names = [a for a in line.names if binding(line, a) not in unused]
             if not names:
                 carried = list(statement.leading_lines)
                 continue
@@ -156,7 +152,9 @@ def _without(body: Sequence[cst.BaseStatement], unused: set[str]) -> list[cst.Ba
     return kept
 
 
-def _binding(statement: cst.Import | cst.ImportFrom, alias: cst.ImportAlias) -> str:
+def binding(statement: cst.Import | cst.ImportFrom, alias: cst.ImportAlias) -> str:
+    """The name an import alias binds (``asynctest`` for ``import asynctest.mock``; "" for
+    ``__future__``'s)."""
     if alias.asname is not None:
         return cst.ensure_type(alias.asname.name, cst.Name).value
     if isinstance(statement, cst.ImportFrom):
@@ -164,6 +162,22 @@ def _binding(statement: cst.Import | cst.ImportFrom, alias: cst.ImportAlias) -> 
             return ""
         return dotted(alias.name)
     return dotted(alias.name).partition(".")[0]
+
+
+def without_aliases(
+    statement: cst.Import | cst.ImportFrom, keep: Callable[[cst.ImportAlias], bool]
+) -> cst.Import | cst.ImportFrom | cst.RemovalSentinel:
+    """``statement`` with the aliases ``keep`` rejects dropped: unchanged when it keeps all (or is a
+    star import), removed when it keeps none; the kept ones take libcst's default commas."""
+    aliases = statement.names
+    if isinstance(aliases, cst.ImportStar):
+        return statement
+    names = [alias for alias in aliases if keep(alias)]
+    if not names:
+        return cst.RemoveFromParent()
+    if len(names) == len(aliases):
+        return statement
+    return statement.with_changes(names=[alias.with_changes(comma=cst.MaybeSentinel.DEFAULT) for alias in names])
 
 
 def dotted(node: cst.BaseExpression) -> str:

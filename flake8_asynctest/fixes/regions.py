@@ -92,17 +92,17 @@ class Layout:
         key = 0
         statement = None
         while True:
-            index = bisect_right(block, start, key=_start) - 1
+            index = bisect_right(block, start, key=start_of) - 1
             if index < 0 or _end(block[index]) < end:
                 break
             path.append((key, index))
             statement = block[index]
-            inner = [(k, b) for k, b in enumerate(_blocks(statement)) if _start(b[0]) <= start and end <= _end(b[-1])]
+            inner = [(k, b) for k, b in enumerate(_blocks(statement)) if start_of(b[0]) <= start and end <= _end(b[-1])]
             if not inner:
                 break
             key, block = inner[0]
         body = getattr(statement, "body", None)
-        header = node is not statement and bool(body) and end[0] < _start(body[0])[0]  # type: ignore[index]
+        header = node is not statement and bool(body) and end[0] < start_of(body[0])[0]  # type: ignore[index]
         return Target(tuple(path), header)
 
     def _statement(self, path: Sequence[Step]) -> ast.stmt:
@@ -138,30 +138,31 @@ class Layout:
         ``first``, when its body starts on a line of its own."""
         block = _blocks(self._statement(parent))[key] if parent else self.tree.body
         while not self._starts_line(block[first]):
-            if first and _end(block[first - 1])[0] == _start(block[first])[0]:
+            if first and _end(block[first - 1])[0] == start_of(block[first])[0]:
                 first -= 1
             elif parent:
                 return self._span(parent[:-1], *parent[-1], parent[-1][1])
             else:
                 return Region(1, len(self.lines))
-        while last + 1 < len(block) and _start(block[last + 1])[0] == _end(block[last])[0]:
+        while last + 1 < len(block) and start_of(block[last + 1])[0] == _end(block[last])[0]:
             last += 1
-        start = _start(block[first])[0]
+        start = start_of(block[first])[0]
         prefix = self.opening + (f"if True:{self.newline}" if parent else "")
         body = getattr(block[first], "body", None)
         if header and first == last and body and self._starts_line(body[0]):
-            line = self.lines[_start(body[0])[0] - 1]
+            line = self.lines[start_of(body[0])[0] - 1]
             indent = line[: len(line) - len(line.lstrip(" \t\f"))]
-            return Region(start, _start(body[0])[0] - 1, prefix, f"{indent}pass{self.newline}")
+            return Region(start, start_of(body[0])[0] - 1, prefix, f"{indent}pass{self.newline}")
         return Region(start, _end(block[last])[0], prefix)
 
     def _starts_line(self, statement: ast.stmt) -> bool:
         """Is there nothing but indentation before ``statement`` on its first line?"""
-        line, column = _start(statement)
+        line, column = start_of(statement)
         return not self.lines[line - 1].encode("utf-8")[:column].strip()
 
 
-def _start(statement: ast.stmt) -> tuple[int, int]:
+def start_of(statement: ast.stmt) -> tuple[int, int]:
+    """Where a statement starts: its first decorator's line and column, if it has any."""
     decorators = getattr(statement, "decorator_list", None)
     node = decorators[0] if decorators else statement
     return node.lineno, node.col_offset

@@ -14,7 +14,8 @@ from typing import Any
 import libcst as cst
 from libcst.metadata import ExpressionContext, ExpressionContextProvider, MetadataWrapper, QualifiedNameProvider
 
-from ..fixes.imports import dotted
+from ..analysis.known import IMPORT_ERRORS
+from ..fixes.imports import binding, dotted, without_aliases
 from .asynctest_names import RUNTIME_TEST_CASE, MigrationOptions, is_asynctest, replacement
 from .import_blocks import Imports, import_line, removed, without_removed
 
@@ -41,7 +42,6 @@ DEPRECATED_ASSERTS = {
 }
 _TEST_CASES = frozenset({"TestCase", "ClockedTestCase"})
 _CHECK_DECORATORS = frozenset({"strict", "lenient"})
-_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
 
 
 def migrate(module: cst.Module, options: MigrationOptions) -> cst.Module:
@@ -183,19 +183,17 @@ class _Migration(cst.CSTTransformer):
         return False
 
     def leave_Import(self, original_node: cst.Import, updated_node: cst.Import) -> Any:
-        kept = [
-            alias
-            for alias in updated_node.names
-            if not is_asynctest(dotted(alias.name)) or _bound(alias) in self.options.kept
-        ]
-        return _with_names(updated_node, kept, len(updated_node.names))
+        kept = self.options.kept
+        return without_aliases(
+            updated_node, lambda alias: not is_asynctest(dotted(alias.name)) or binding(updated_node, alias) in kept
+        )
 
     def leave_ImportFrom(self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom) -> Any:
         module = dotted(updated_node.module) if updated_node.module is not None else ""
         if updated_node.relative or not is_asynctest(module) or isinstance(updated_node.names, cst.ImportStar):
             return updated_node
-        kept = [alias for alias in updated_node.names if _bound(alias) in self.options.kept]
-        return _with_names(updated_node, kept, len(updated_node.names))
+        kept = self.options.kept
+        return without_aliases(updated_node, lambda alias: binding(updated_node, alias) in kept)
 
     def leave_SimpleStatementLine(self, original_node: Any, updated_node: Any) -> Any:
         if not updated_node.body:  # every statement on the line was removed: its blank lines stay
@@ -314,25 +312,9 @@ def _with_attrs(expression: cst.BaseExpression, attrs: list[str]) -> cst.BaseExp
     return expression
 
 
-def _bound(alias: cst.ImportAlias) -> str:
-    """The name an import alias binds (``asynctest`` for ``import asynctest.mock``)."""
-    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-        return alias.asname.name.value
-    return dotted(alias.name).partition(".")[0]
-
-
-def _with_names(statement: Any, kept: list[cst.ImportAlias], before: int) -> Any:
-    if not kept:
-        return cst.RemoveFromParent()
-    if len(kept) == before:
-        return statement
-    names = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in kept]
-    return statement.with_changes(names=names)
-
-
 def _catches_import_error(caught: Any) -> bool:
     names = [element.value for element in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
-    return any(isinstance(name, cst.Name) and name.value in _IMPORT_ERRORS for name in names)
+    return any(isinstance(name, cst.Name) and name.value in IMPORT_ERRORS for name in names)
 
 
 def _flattened(statements: list[Any], leading_lines: Any) -> Any:

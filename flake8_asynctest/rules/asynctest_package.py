@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Collection
 from typing import Any
 
-from ..analysis.legacy import legacy_coroutines, only_before_3_11, port_plan
-from ..analysis.model import FunctionInfo, Scope, parent
+from ..analysis.known import IMPORT_ERRORS
+from ..analysis.legacy import only_before_3_11, ported_coroutines
+from ..analysis.model import FunctionInfo, Module, Scope, parent
 from ..analysis.usage import attribute_loads
 from ..analysis.walk import descendants
 from ..context import Context
@@ -66,7 +68,6 @@ ATC601 = Rule(
 )
 
 
-_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
 _IMPORTS = (ast.Import, ast.ImportFrom)
 
 
@@ -94,7 +95,7 @@ def _imports_asynctest(node: ast.Import | ast.ImportFrom) -> bool:
 
 def _catches_import_error(caught: ast.expr | None) -> bool:
     names = caught.elts if isinstance(caught, ast.Tuple) else [caught]
-    return any(isinstance(name, ast.Name) and name.id in _IMPORT_ERRORS for name in names)
+    return any(isinstance(name, ast.Name) and name.id in IMPORT_ERRORS for name in names)
 
 
 class AsynctestPackage(Family):
@@ -107,10 +108,11 @@ class AsynctestPackage(Family):
         reported = [node for node, _ in imports if not _fallback(node) and not only_before_3_11(node)]
         if not reported:
             return
-        uses = _uses(imports)
+        bound = _bound(ctx.module, [node for node, _ in imports])
+        uses = _uses(imports, bound)
         kept = frozenset(name for name, _, qualname in uses if replacement(qualname) is None)
         stars = [node for node in reported if any(alias.name == "*" for alias in node.names)]
-        migrated = [node for node in reported if not _bound_names(node) <= kept and node not in stars]
+        migrated = [node for node in reported if not {name for name, _ in bound[node]} <= kept and node not in stars]
         fix = migration_fix(ctx, uses, kept) if migrated else None
         for node in migrated:
             ctx.report(ATC601, node, fix, what=_DEAD, advice=_MIGRATE)
@@ -127,26 +129,29 @@ _STAR = "import the names you use from unittest and unittest.mock (--fix cannot 
 _BY_HAND = "rewrite this use by hand (--fix migrates the rest of the file)"
 
 Use = tuple[str, ast.expr, str]  # (the name the import binds, the outermost node of the use, its qualified name)
+Bound = dict[ast.AST, list[tuple[str, str]]]  # import statement -> (each name it binds, its qualified name)
 
 
-def _bound_names(node: ast.Import | ast.ImportFrom) -> set[str]:
-    if isinstance(node, ast.Import):
-        return {alias.asname or alias.name.partition(".")[0] for alias in node.names}
-    return {alias.asname or alias.name for alias in node.names}
+def _bound(module: Module, nodes: list[ast.Import | ast.ImportFrom]) -> Bound:
+    """The names each import statement binds, in order, with what each is (the walk's import
+    bindings: ``import asynctest.mock`` binds ``asynctest``, ``from asynctest.mock import patch``
+    ``patch`` as ``asynctest.mock.patch``; a star import binds none)."""
+    found: Bound = {node: [] for node in nodes}
+    for name, binding in module.imports:
+        names = found.get(binding.node)
+        if names is not None:
+            names.append((name, binding.qualname))  # type: ignore[arg-type]  # an import's is set
+    return found
 
 
-def _uses(imports: list[tuple[ast.Import | ast.ImportFrom, Scope]]) -> list[Use]:
+def _uses(imports: list[tuple[ast.Import | ast.ImportFrom, Scope]], bound: Bound) -> list[Use]:
     """Every read of a name an asynctest import binds, as the attribute chain it starts
     (``asynctest.mock.patch.object``), with the asynctest name that chain spells."""
     found = []
     for node, scope in imports:
-        for alias in node.names:
-            if isinstance(node, ast.Import):
-                if not is_asynctest(alias.name):
-                    continue
-                name, qualname = (alias.asname, alias.name) if alias.asname else (alias.name.partition(".")[0],) * 2
-            else:
-                name, qualname = alias.asname or alias.name, f"{node.module}.{alias.name}"
+        for name, qualname in bound[node]:
+            if isinstance(node, ast.Import) and not is_asynctest(qualname):
+                continue  # ``import asynctest, os``: os
             for read in scope.reads(name):
                 chain: ast.expr = read
                 parts = [qualname]
@@ -178,16 +183,15 @@ def migration_fix(ctx: Context, uses: list[Use], kept: frozenset[str]) -> Fix:
     runtime = any((replacement(qualname) or "").startswith("flake8_asynctest.") for _, _, qualname in uses)
     assigns_loop = any("loop" in cls.self_attrs for cls in ctx.module.classes)
     if not assigns_loop and not runtime:
-        ported = set()  # ATC602 makes these coroutines in the same --fix run
+        ported: Collection[FunctionInfo] = ()  # ATC602 makes these coroutines in the same --fix run
         if "ATC602" in ctx.settings.enabled:
-            legacy = legacy_coroutines(ctx.module, ctx.resolver)
-            ported = {f for f in legacy if port_plan(f, ctx.module, ctx.resolver) is not None}
+            ported = ported_coroutines(ctx.module, ctx.resolver)
         runtime = any(_reads_loop_outside_coroutines(function, ported) for function in ctx.module.functions)
     options = MigrationOptions(RUNTIME_TEST_CASE if runtime else ISOLATED, kept, rewrite_loop=not assigns_loop)
     return Fix(Edit(ctx.module.tree, "Module", lambda node, _: _migrate(node, options)))
 
 
-def _reads_loop_outside_coroutines(function: FunctionInfo, ported: set[FunctionInfo]) -> bool:
+def _reads_loop_outside_coroutines(function: FunctionInfo, ported: Collection[FunctionInfo]) -> bool:
     """A method that reads ``self.loop`` and stays a plain ``def`` after --fix."""
     if function.is_async or function.owner is None or function in ported:
         return False

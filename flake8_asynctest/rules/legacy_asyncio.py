@@ -10,9 +10,9 @@ from ..analysis.legacy import (
     defined_on_import,
     legacy_coroutines,
     only_before_3_11,
-    port_plan,
+    ported_coroutines,
 )
-from ..analysis.model import FunctionInfo, parent
+from ..analysis.model import FunctionInfo, parent, scope_of
 from ..context import Context
 from ..fix import Edit, Fix
 from ..rule import Rule
@@ -67,12 +67,13 @@ class LegacyAsyncio(Family):
     wanted = (ast.Call,)  # calls of the generators a coroutine drives: are they iterated elsewhere?
 
     def check(self, ctx: Context) -> None:
+        ported = ported_coroutines(ctx.module, ctx.resolver)
         for function in legacy_coroutines(ctx.module, ctx.resolver):
             if only_before_3_11(function.node):
                 continue
             names = ctx.resolver.decorator_names(function)
             dropped = frozenset(i for i, name in enumerate(names) if name in REMOVED_COROUTINE_DECORATORS)
-            plan = port_plan(function, ctx.module, ctx.resolver)
+            plan = ported.get(function)
             fix = None
             if plan is not None:
                 edits = [Edit(function.node, "FunctionDef", _ported(dropped))]
@@ -103,18 +104,14 @@ def _ported_decorator(ctx: Context, read: ast.Name) -> bool:
     function = parent(read)
     if not isinstance(function, ast.FunctionDef) or read not in function.decorator_list:
         return False
-    info = next((f for f in ctx.module.functions if f.node is function), None)
-    return info is not None and port_plan(info, ctx.module, ctx.resolver) is not None
+    return scope_of(function).info in ported_coroutines(ctx.module, ctx.resolver)
 
 
 def _without(name: str) -> Any:
     def apply(node: Any, module: Any) -> Any:
-        import libcst as cst
+        from ..fixes.imports import binding, without_aliases  # libcst, on the --fix path only
 
-        names = [a for a in node.names if (a.asname.name.value if a.asname else a.name.value) != name]
-        if not names:
-            return cst.RemoveFromParent()
-        return node.with_changes(names=[a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in names])
+        return without_aliases(node, lambda alias: binding(node, alias) != name)
 
     return apply
 

@@ -153,14 +153,22 @@ class _Migration(cst.CSTTransformer):
         base = self._qualified(root) if isinstance(root, cst.Name) else None
         if base is None:
             return None
+        # what the whole chain becomes: a part below a replaced name may be renamed too
+        # (``mock.CoroutineMock`` after ``from asynctest import mock`` is ``mock.AsyncMock``)
+        whole = replacement(".".join([base, *attrs]), self.options.test_case) if attrs else None
+
+        def keeps(new: str, rest: list[str]) -> bool:
+            return whole is None or ".".join([new, *rest]) == whole
+
         new = replacement(base, self.options.test_case)
-        if new is not None:  # ``patch.object`` after ``from asynctest import patch``: the name is the thing
+        # ``patch.object`` after ``from asynctest import patch``: the name is the thing
+        if new is not None and keeps(new, attrs):
             aliased = root.value != base.rpartition(".")[2]
             expression = self.imports.name_for(new, alias=root.value if aliased else None)
             return _with_attrs(expression, attrs)
         for count in range(1, len(attrs) + 1):  # ``asynctest.mock.patch``: the module path leads to it
             new = replacement(".".join([base, *attrs[:count]]), self.options.test_case)
-            if new is not None:
+            if new is not None and keeps(new, attrs[count:]):
                 return _with_attrs(self.imports.module_style(new), attrs[count:])
         return None  # no replacement: the import stays, and ATC601 names this use
 

@@ -28,7 +28,7 @@ def fixed_both_ways(data, monkeypatch):
 
     def apply():
         try:
-            return engine.apply_fixes(data, fixable, result.tree)
+            return engine.apply_fixes(data, fixable, result.tree, result.source)
         except engine.FixError as error:  # a fix that makes code that does not parse, both ways
             return str(error)
 

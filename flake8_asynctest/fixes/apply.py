@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..checker import FileResult, check_source
+from ..checker import FileResult
 from ..interrupts import raise_if_received
 from ..settings import Settings
 from .engine import fix_source
@@ -35,8 +35,6 @@ def fix_file(path: str, data: bytes, result: FileResult, settings: Settings, opt
 
     def change(content: bytes, checked: FileResult | None = None) -> tuple[bytes, Fixed]:
         codes: Counter[str] = Counter()
-        if checked is None:
-            checked = check_source(content, path, settings)
         new, _, remaining = fix_source(content, path, settings, options.unsafe, checked, codes)
         return new, Fixed(remaining, codes if new != content else None)
 

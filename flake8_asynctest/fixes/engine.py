@@ -53,7 +53,7 @@ def fix_source(
         fixable = [f for f in result.findings if f.fix is not None and (unsafe or not f.fix.unsafe)]
         if not fixable or result.tree is None:
             break
-        new, codes = apply_fixes(data, fixable, result.tree)
+        new, codes = apply_fixes(data, fixable, result.tree, result.source)
         if new == data:
             break
         del fixable
@@ -67,14 +67,16 @@ def fix_source(
     return data, applied, result
 
 
-def apply_fixes(data: bytes, findings: Iterable[Finding], tree: ast.Module) -> tuple[bytes, list[str]]:
-    """``data`` (whose syntax tree is ``tree``) with the fixes of ``findings`` applied, and the code
-    of each applied. A fix whose nodes cannot all be found, or that touches a node another fix
-    changes, is skipped whole."""
+def apply_fixes(
+    data: bytes, findings: Iterable[Finding], tree: ast.Module, source: str
+) -> tuple[bytes, list[str]]:
+    """``data`` (its text, as the check decoded it: ``source``; its syntax tree: ``tree``) with the
+    fixes of ``findings`` applied, and the code of each applied. A fix whose nodes cannot all be
+    found, or that touches a node another fix changes, is skipped whole."""
     fixes = [(f.code, f.fix) for f in findings if f.fix is not None]
     if not fixes:
         return data, []
-    text = Text(data)
+    text = Text(data, source)
     lines = text.lines
     changed: list[tuple[Region, list[str]]] = []
     applied: list[str] = []

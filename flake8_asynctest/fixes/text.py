@@ -13,12 +13,13 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 class Text:
     __slots__ = ("lines", "encoding", "bom")
 
-    def __init__(self, data: bytes) -> None:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    def __init__(self, data: bytes, source: str) -> None:
+        """``source``: ``data`` decoded as the check decodes it (``checker.decode``: BOM stripped,
+        newlines as they are); ``data`` is only read for its encoding and BOM, to encode back."""
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)  # reads at most two lines
         self.bom = data.startswith(b"\xef\xbb\xbf")
         self.encoding = "utf-8" if encoding == "utf-8-sig" else encoding
-        text = data.decode(self.encoding)
-        self.lines = split_lines(text[1:] if self.bom else text)
+        self.lines = split_lines(source)
 
     @property
     def newline(self) -> str:

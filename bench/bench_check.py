@@ -36,14 +36,19 @@ def best(fn, repeat: int = REPEAT) -> float:
     return min(times)
 
 
-def compile_package() -> None:
+def compile_package(root: str | None = None) -> None:
     """Byte-compile the package, as an install does: with PYTHONDONTWRITEBYTECODE set (CI images
-    often set it) every run would otherwise compile it from source, which is not what users pay."""
+    often set it) every run would otherwise compile it from source, which is not what users pay.
+    ``root``: the checkout whose package to compile (default: the one imported)."""
     import compileall
 
-    import flake8_asynctest
+    if root is None:
+        import flake8_asynctest
 
-    compileall.compile_dir(os.path.dirname(flake8_asynctest.__file__), quiet=1)
+        package = os.path.dirname(flake8_asynctest.__file__)
+    else:
+        package = os.path.join(root, "flake8_asynctest")
+    compileall.compile_dir(package, quiet=1)
 
 
 def main() -> int:

@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 
-from bench_check import best, default_dir
+from bench_check import best, compile_package, default_dir
 
 OPT_IN = ["--extend-select", "ATC203,ATC404,ATC504"]
 BLOCK = """
@@ -71,9 +71,7 @@ def big_file(path: str, size: int) -> int:
 
 
 def measure(name: str, project: str, source: str, work: str, megabytes: float) -> None:
-    import compileall
-
-    compileall.compile_dir(os.path.join(project, "flake8_asynctest"), quiet=1)
+    compile_package(project)
     print(f"== {name} ({project})")
     clean = shutil.copytree(source, f"{work}/{name}-clean")
     run(project, "--fix", "--unsafe-fixes", clean)
